@@ -1,0 +1,160 @@
+package dev.coproxy.admin;
+
+import dev.coproxy.config.ConfigException;
+import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.session.KeyHasher;
+import dev.coproxy.session.Session;
+import dev.coproxy.session.SessionRepository;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.lang.System.Logger.Level;
+
+/**
+ * {@code /tyk/keys}: create (generated or named), read, update, delete and list keys, with Tyk's
+ * paths and answers. With {@code hash_keys}, keys are stored under their hash, listed as hashes,
+ * and {@code ?hashed=true} addresses a key by its hash.
+ */
+final class KeysApi {
+
+  private static final System.Logger LOG = System.getLogger(KeysApi.class.getName());
+
+  private final SessionRepository sessions;
+  private final GatewayConfig config;
+
+  KeysApi(SessionRepository sessions, GatewayConfig config) {
+    this.sessions = sessions;
+    this.config = config;
+  }
+
+  void mount(Router router) {
+    router.get("/tyk/keys").handler(this::list);
+    router.get("/tyk/keys/").handler(this::list);
+    router.post("/tyk/keys").handler(rc -> create(rc, null));
+    router.post("/tyk/keys/").handler(rc -> create(rc, null));
+    router.post("/tyk/keys/create").handler(rc -> create(rc, null));
+    router.post("/tyk/keys/:key").handler(rc -> create(rc, rc.pathParam("key")));
+    router.put("/tyk/keys/:key").handler(this::update);
+    router.get("/tyk/keys/:key").handler(this::read);
+    router.delete("/tyk/keys/:key").handler(this::delete);
+  }
+
+  private void list(RoutingContext rc) {
+    sessions.ids().onComplete(ar -> {
+      if (ar.failed()) {
+        fail(rc, "list keys", ar.cause());
+      } else {
+        AdminReply.json(rc, 200, new JsonObject().put("keys", new JsonArray(ar.result())));
+      }
+    });
+  }
+
+  private void create(RoutingContext rc, String named) {
+    Session session = session(rc);
+    if (session == null) {
+      return;
+    }
+    if (named != null && named.length() < config.minTokenLength()) {
+      AdminReply.error(rc, 400, "Key must be at least " + config.minTokenLength() + " characters long (min_token_length)");
+      return;
+    }
+    String key = named != null ? named : KeyHasher.generate(session.orgId(), config.hashKeyFunction());
+    String id = sessions.storageId(key);
+    sessions.findByStorageId(id)
+        .compose(existing -> existing != null && named != null
+            ? Future.failedFuture(new IllegalStateException("exists"))
+            : sessions.saveByStorageId(id, session))
+        .compose(v -> sessions.resetQuota(id))
+        .onComplete(ar -> {
+          if (ar.failed() && "exists".equals(ar.cause().getMessage())) {
+            AdminReply.error(rc, 409, "Key already exists; use PUT to change it");
+          } else if (ar.failed()) {
+            fail(rc, "create key", ar.cause());
+          } else {
+            JsonObject reply = AdminReply.ok(key, "added");
+            if (sessions.hashKeys()) {
+              reply.put("key_hash", id);
+            }
+            AdminReply.json(rc, 200, reply);
+          }
+        });
+  }
+
+  private void update(RoutingContext rc) {
+    Session session = session(rc);
+    if (session == null) {
+      return;
+    }
+    String key = rc.pathParam("key");
+    String id = storageId(rc, key);
+    boolean keepQuota = "1".equals(rc.queryParams().get("suppress_reset"));
+    sessions.findByStorageId(id).compose(existing -> {
+      if (existing == null) {
+        return Future.succeededFuture(false);
+      }
+      Future<Void> saved = sessions.saveByStorageId(id, session);
+      return (keepQuota ? saved : saved.compose(v -> sessions.resetQuota(id))).map(true);
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(rc, "update key", ar.cause());
+      } else if (!ar.result()) {
+        AdminReply.error(rc, 404, "Key not found");
+      } else {
+        AdminReply.json(rc, 200, AdminReply.ok(key, "modified"));
+      }
+    });
+  }
+
+  private void read(RoutingContext rc) {
+    String id = storageId(rc, rc.pathParam("key"));
+    sessions.findByStorageId(id)
+        .compose(session -> session == null ? Future.succeededFuture(null) : sessions.describe(id, session))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            fail(rc, "read key", ar.cause());
+          } else if (ar.result() == null) {
+            AdminReply.error(rc, 404, "Key not found");
+          } else {
+            AdminReply.json(rc, 200, ar.result());
+          }
+        });
+  }
+
+  private void delete(RoutingContext rc) {
+    String key = rc.pathParam("key");
+    sessions.deleteByStorageId(storageId(rc, key)).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(rc, "delete key", ar.cause());
+      } else if (!ar.result()) {
+        AdminReply.error(rc, 404, "Key not found");
+      } else {
+        AdminReply.json(rc, 200, AdminReply.ok(key, "deleted"));
+      }
+    });
+  }
+
+  private String storageId(RoutingContext rc, String key) {
+    boolean hashed = "true".equalsIgnoreCase(rc.queryParams().get("hashed"));
+    return hashed && sessions.hashKeys() ? key : sessions.storageId(key);
+  }
+
+  private static Session session(RoutingContext rc) {
+    JsonObject body = AdminReply.body(rc);
+    if (body == null) {
+      return null;
+    }
+    try {
+      return Session.parse(body);
+    } catch (ConfigException e) {
+      AdminReply.error(rc, 400, "Invalid session: " + e.getMessage());
+      return null;
+    }
+  }
+
+  private static void fail(RoutingContext rc, String what, Throwable cause) {
+    LOG.log(Level.ERROR, "Gateway API: " + what + " failed", cause);
+    AdminReply.error(rc, 500, "Could not " + what + ": " + cause.getMessage());
+  }
+}

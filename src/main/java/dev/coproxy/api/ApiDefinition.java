@@ -1,0 +1,119 @@
+package dev.coproxy.api;
+
+import dev.coproxy.config.ConfigException;
+import dev.coproxy.config.JsonReader;
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+
+/**
+ * One classic Tyk API definition, validated. Keys follow Tyk's JSON; the raw object is kept whole
+ * (for the Gateway API and for the coprocess issues, which read {@code custom_middleware}).
+ *
+ * @param apiId {@code api_id}
+ * @param orgId {@code org_id}
+ * @param name {@code name}
+ * @param active {@code active} (default true)
+ * @param keyless {@code use_keyless}
+ * @param auth where the token is read from
+ * @param listenPath {@code proxy.listen_path}
+ * @param target {@code proxy.target_url}, parsed
+ * @param stripListenPath {@code proxy.strip_listen_path}
+ * @param preserveHostHeader {@code proxy.preserve_host_header}
+ * @param sessionLifetime {@code session_lifetime} in seconds
+ * @param raw the definition as read
+ */
+public record ApiDefinition(
+    String apiId,
+    String orgId,
+    String name,
+    boolean active,
+    boolean keyless,
+    AuthSource auth,
+    String listenPath,
+    UpstreamTarget target,
+    boolean stripListenPath,
+    boolean preserveHostHeader,
+    long sessionLifetime,
+    JsonObject raw) {
+
+  /**
+   * Where a request's token is read from: Tyk's {@code auth_configs.authToken}, or the legacy
+   * {@code auth} block. The header defaults to {@code Authorization}.
+   */
+  public record AuthSource(String headerName, boolean useParam, String paramName, boolean useCookie, String cookieName) {
+  }
+
+  /**
+   * Parses and validates a definition.
+   *
+   * @throws ConfigException naming the key that cannot work
+   */
+  public static ApiDefinition parse(JsonObject json) {
+    JsonReader r = new JsonReader(json);
+    String apiId = r.string("api_id", "").trim();
+    if (apiId.isEmpty()) {
+      throw new ConfigException("api_id", "is missing");
+    }
+    if (!apiId.matches("[A-Za-z0-9._~-]+")) {
+      throw new ConfigException("api_id", "may only hold letters, digits and . _ ~ -, got \"" + apiId + "\"");
+    }
+    JsonReader proxy = r.child("proxy");
+    String listenPath = proxy.string("listen_path", "");
+    if (!listenPath.startsWith("/")) {
+      throw new ConfigException("proxy.listen_path", listenPath.isEmpty() ? "is missing" : "must start with /, got \"" + listenPath + "\"");
+    }
+    String targetUrl = proxy.string("target_url", "");
+    if (targetUrl.isEmpty()) {
+      throw new ConfigException("proxy.target_url", "is missing");
+    }
+    return new ApiDefinition(
+        apiId,
+        r.string("org_id", ""),
+        r.string("name", apiId),
+        r.bool("active", true),
+        r.bool("use_keyless", false),
+        authSource(r),
+        listenPath,
+        UpstreamTarget.parse(targetUrl),
+        proxy.bool("strip_listen_path", false),
+        proxy.bool("preserve_host_header", false),
+        r.integer("session_lifetime", 0, 0, Long.MAX_VALUE),
+        json);
+  }
+
+  private static AuthSource authSource(JsonReader r) {
+    JsonReader token = r.child("auth_configs").child("authToken");
+    JsonReader legacy = r.child("auth");
+    JsonReader source = token.has("auth_header_name") || token.has("use_param") || token.has("use_cookie") ? token : legacy;
+    String header = source.string("auth_header_name", "");
+    return new AuthSource(
+        header.isBlank() ? "Authorization" : header.trim(),
+        source.bool("use_param", false),
+        source.string("param_name", ""),
+        source.bool("use_cookie", false),
+        source.string("cookie_name", ""));
+  }
+
+  /** True when a request path falls under this API's listen path (at a segment boundary). */
+  public boolean matches(String path) {
+    if (!path.startsWith(listenPath)) {
+      // "/demo" reaches the API listening on "/demo/".
+      return listenPath.length() == path.length() + 1 && listenPath.endsWith("/") && listenPath.startsWith(path);
+    }
+    return path.length() == listenPath.length() || listenPath.endsWith("/") || path.charAt(listenPath.length()) == '/';
+  }
+
+  /** The path to send upstream: the request path, without the listen path when stripping. */
+  public String upstreamPath(String path) {
+    if (!stripListenPath) {
+      return path;
+    }
+    String rest = path.substring(Math.min(listenPath.length(), path.length()));
+    return rest.startsWith("/") || rest.isEmpty() ? rest : "/" + rest;
+  }
+
+  @Override
+  public String toString() {
+    return "api " + apiId + " (" + listenPath + " -> " + target.url().toLowerCase(Locale.ROOT) + ")";
+  }
+}

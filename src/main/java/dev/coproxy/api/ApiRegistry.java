@@ -1,0 +1,149 @@
+package dev.coproxy.api;
+
+import dev.coproxy.chain.ChainFactory;
+import dev.coproxy.config.ConfigException;
+import dev.coproxy.metrics.GatewayMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/**
+ * The live set of APIs, read from the JSON files of {@code app_path}. A reload reads every file
+ * on a dedicated worker (reloads never overlap), builds a new {@link ApiTable} and swaps it in
+ * atomically: requests already running finish on the table they started with. A file that is
+ * malformed or invalid is skipped with one log line naming it and the reason; if it held an API
+ * before, that previous version stays live.
+ */
+public final class ApiRegistry {
+
+  private static final System.Logger LOG = System.getLogger(ApiRegistry.class.getName());
+
+  /**
+   * What a reload did.
+   *
+   * @param loaded APIs now live
+   * @param errors one line per skipped file or API
+   */
+  public record ReloadReport(int loaded, List<String> errors) {
+  }
+
+  private final Path appPath;
+  private final ChainFactory chains;
+  private final GatewayMetrics metrics;
+  private final WorkerExecutor loader;
+  private final AtomicReference<ApiTable> table = new AtomicReference<>(ApiTable.EMPTY);
+
+  public ApiRegistry(Vertx vertx, Path appPath, ChainFactory chains, GatewayMetrics metrics) {
+    this.appPath = appPath;
+    this.chains = chains;
+    this.metrics = metrics;
+    this.loader = vertx.createSharedWorkerExecutor("coproxy-api-loader", 1);
+  }
+
+  /** The table requests are routed with now. */
+  public ApiTable current() {
+    return table.get();
+  }
+
+  public Path appPath() {
+    return appPath;
+  }
+
+  /** Re-reads {@code app_path} and swaps the new table in. */
+  public Future<ReloadReport> reload() {
+    return loader.executeBlocking(this::load, true);
+  }
+
+  /** Releases the loader thread. */
+  public Future<Void> close() {
+    return loader.close();
+  }
+
+  private ReloadReport load() {
+    ApiTable previous = table.get();
+    Map<Path, LoadedApi> previousBySource = new HashMap<>();
+    previous.all().forEach(api -> previousBySource.put(api.source(), api));
+    List<String> errors = new ArrayList<>();
+    List<Path> files;
+    try (Stream<Path> list = Files.list(appPath)) {
+      files = list.filter(p -> p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)).sorted().toList();
+    } catch (IOException e) {
+      String error = "app_path " + appPath + " cannot be read (" + e.getMessage() + "); keeping the " + previous.size() + " APIs loaded before";
+      LOG.log(Level.ERROR, error);
+      return new ReloadReport(previous.size(), List.of(error));
+    }
+    Map<String, LoadedApi> byId = new LinkedHashMap<>();
+    Map<String, String> listenPaths = new HashMap<>();
+    for (Path file : files) {
+      LoadedApi api;
+      try {
+        api = read(file);
+      } catch (ConfigException | DecodeException | IOException | IllegalArgumentException e) {
+        LoadedApi kept = previousBySource.get(file);
+        String error = "api file " + file + " skipped: " + reason(e) + (kept == null ? "" : "; keeping its previous version live");
+        LOG.log(Level.ERROR, error);
+        errors.add(error);
+        api = kept;
+      }
+      if (api == null) {
+        continue;
+      }
+      ApiDefinition def = api.definition();
+      if (byId.containsKey(def.apiId())) {
+        errors.add(skip(file, "api_id " + def.apiId() + " is already used by " + byId.get(def.apiId()).source().getFileName()));
+        continue;
+      }
+      String owner = listenPaths.putIfAbsent(def.listenPath(), def.apiId());
+      if (owner != null) {
+        errors.add(skip(file, "proxy.listen_path " + def.listenPath() + " is already used by api " + owner));
+        continue;
+      }
+      byId.put(def.apiId(), api);
+    }
+    table.set(new ApiTable(byId.values()));
+    LOG.log(Level.INFO, "loaded " + byId.size() + " APIs from " + appPath + (errors.isEmpty() ? "" : " (" + errors.size() + " skipped)"));
+    return new ReloadReport(byId.size(), List.copyOf(errors));
+  }
+
+  private LoadedApi read(Path file) throws IOException {
+    JsonObject json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
+    ApiDefinition def = ApiDefinition.parse(json);
+    if (!def.active()) {
+      LOG.log(Level.INFO, "api file " + file + ": api " + def.apiId() + " is inactive (active: false), not loaded");
+      return null;
+    }
+    return new LoadedApi(def, chains.build(def), file, metrics.forApi(def.apiId()));
+  }
+
+  private static String skip(Path file, String reason) {
+    String error = "api file " + file + " skipped: " + reason;
+    LOG.log(Level.ERROR, error);
+    return error;
+  }
+
+  private static String reason(Exception e) {
+    if (e instanceof DecodeException) {
+      return "not valid JSON: " + firstLine(e.getMessage());
+    }
+    return firstLine(String.valueOf(e.getMessage()));
+  }
+
+  private static String firstLine(String text) {
+    int newline = text.indexOf('\n');
+    return newline < 0 ? text : text.substring(0, newline);
+  }
+}

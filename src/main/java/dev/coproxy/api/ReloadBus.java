@@ -1,0 +1,62 @@
+package dev.coproxy.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.util.UUID;
+
+/**
+ * Reload over the event bus: a message on {@value #ADDRESS} reloads the APIs of every gateway that
+ * receives it (every node, once the bus is clustered). A gateway ignores its own group reloads,
+ * which it has already done before publishing.
+ */
+public final class ReloadBus {
+
+  /** Publish any message here to reload every node. */
+  public static final String ADDRESS = "coproxy.reload";
+  /** Header naming the gateway that published a group reload. */
+  public static final String ORIGIN_HEADER = "origin";
+
+  private static final System.Logger LOG = System.getLogger(ReloadBus.class.getName());
+
+  private final Vertx vertx;
+  private final ApiRegistry registry;
+  private final String nodeId = UUID.randomUUID().toString();
+  private MessageConsumer<Object> consumer;
+
+  public ReloadBus(Vertx vertx, ApiRegistry registry) {
+    this.vertx = vertx;
+    this.registry = registry;
+  }
+
+  /** Starts listening for reload messages. */
+  public Future<Void> listen() {
+    consumer = vertx.eventBus().consumer(ADDRESS, message -> {
+      if (nodeId.equals(message.headers().get(ORIGIN_HEADER))) {
+        return;
+      }
+      registry.reload().onComplete(ar -> {
+        if (ar.failed()) {
+          LOG.log(Level.ERROR, "reload from " + ADDRESS + " failed", ar.cause());
+        }
+        if (message.replyAddress() != null) {
+          message.reply(ar.succeeded() ? new JsonObject().put("loaded", ar.result().loaded()) : null);
+        }
+      });
+    });
+    return consumer.completion();
+  }
+
+  /** Reloads here, then asks every other node to reload. */
+  public Future<ApiRegistry.ReloadReport> reloadGroup() {
+    return registry.reload().onSuccess(report ->
+        vertx.eventBus().publish(ADDRESS, new JsonObject(), new DeliveryOptions().addHeader(ORIGIN_HEADER, nodeId)));
+  }
+
+  public Future<Void> close() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+}

@@ -1,0 +1,149 @@
+package dev.coproxy.app;
+
+import dev.coproxy.admin.AdminRoutes;
+import dev.coproxy.admin.AdminVerticle;
+import dev.coproxy.api.ApiRegistry;
+import dev.coproxy.api.ReloadBus;
+import dev.coproxy.chain.StandardChain;
+import dev.coproxy.config.ConfigException;
+import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.metrics.GatewayMetrics;
+import dev.coproxy.proxy.ProxyVerticle;
+import dev.coproxy.session.LocalStore;
+import dev.coproxy.session.SessionRepository;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.lang.System.Logger.Level;
+import java.net.BindException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Wires one gateway node: the store, sessions, the API registry, the reload bus, the proxy
+ * verticles (one per event loop) and, on its own port if configured, the Gateway API.
+ */
+public final class Gateway {
+
+  private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+
+  private final Vertx vertx;
+  private final GatewayConfig config;
+  private final LocalStore store = new LocalStore();
+  private final SessionRepository sessions;
+  private final GatewayMetrics metrics;
+  private final ApiRegistry registry;
+  private final ReloadBus reloadBus;
+  private final PrometheusMeterRegistry meters;
+  private final List<ProxyVerticle> proxies = new ArrayList<>();
+  private AdminVerticle admin;
+  private long sweepTimer;
+
+  private Gateway(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters) {
+    this.vertx = vertx;
+    this.config = config;
+    this.meters = meters;
+    this.sessions = new SessionRepository(store, config.hashKeys());
+    this.metrics = new GatewayMetrics(meters);
+    this.registry = new ApiRegistry(vertx, config.appPath(), new StandardChain(sessions, System::currentTimeMillis), metrics);
+    this.reloadBus = new ReloadBus(vertx, registry);
+  }
+
+  /**
+   * Starts a gateway on a Vert.x instance.
+   *
+   * @param meters the registry Vert.x's metrics write to; Coproxy's own meters join it
+   * @return the running gateway, or a failure ({@link ConfigException} for a config that cannot work)
+   */
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters) {
+    Gateway gateway = new Gateway(vertx, config, meters);
+    return gateway.run().map(gateway);
+  }
+
+  private Future<Void> run() {
+    config.unknownKeys().forEach(key -> LOG.log(Level.WARNING, "config key " + key + " is not known to Coproxy and is ignored"));
+    sweepTimer = vertx.setPeriodic(30_000, id -> store.sweep());
+    return vertx.executeBlocking(() -> {
+          AppPaths.prepare(config);
+          return null;
+        })
+        .compose(v -> registry.reload())
+        .compose(report -> reloadBus.listen())
+        .compose(v -> deployProxy(config.listenPort()))
+        .compose(port -> {
+          List<Future<?>> more = new ArrayList<>();
+          int loops = Runtime.getRuntime().availableProcessors();
+          for (int i = 1; i < loops; i++) {
+            more.add(deployProxy(port));
+          }
+          return Future.all(more);
+        })
+        .compose(v -> config.controlOnTrafficPort() ? Future.<Void>succeededFuture() : deployAdmin().<Void>mapEmpty())
+        .onSuccess(v -> LOG.log(Level.INFO, "Coproxy listening on port " + port()
+            + (config.controlOnTrafficPort() ? "" : ", Gateway API on port " + controlPort())
+            + " with " + registry.current().size() + " APIs"))
+        .recover(e -> Future.failedFuture(startupFailure(e)));
+  }
+
+  private Future<Integer> deployProxy(int port) {
+    Predicate<String> adminPaths = config.controlOnTrafficPort()
+        ? path -> AdminRoutes.isAdminPath(config, path)
+        : path -> path.equals("/hello");
+    ProxyVerticle proxy = new ProxyVerticle(config, port, registry, metrics, adminPaths,
+        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters));
+    return vertx.deployVerticle(proxy).map(id -> {
+      proxies.add(proxy);
+      return proxy.actualPort();
+    });
+  }
+
+  private Future<String> deployAdmin() {
+    admin = new AdminVerticle(config.listenAddress(), config.controlApiPort(),
+        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters));
+    return vertx.deployVerticle(admin);
+  }
+
+  private Throwable startupFailure(Throwable e) {
+    String message = String.valueOf(e.getMessage());
+    if (e instanceof BindException || e.getCause() instanceof BindException || message.contains("already in use")) {
+      String key = proxies.isEmpty() ? "listen_port" : "control_api_port";
+      int port = proxies.isEmpty() ? config.listenPort() : config.controlApiPort();
+      return new ConfigException(key, "cannot listen on port " + port + ": " + e.getMessage());
+    }
+    return e;
+  }
+
+  /** The traffic port actually bound. */
+  public int port() {
+    return proxies.get(0).actualPort();
+  }
+
+  /** The Gateway API port (the traffic port unless {@code control_api_port} is set). */
+  public int controlPort() {
+    return admin == null ? port() : admin.actualPort();
+  }
+
+  public ApiRegistry registry() {
+    return registry;
+  }
+
+  public SessionRepository sessions() {
+    return sessions;
+  }
+
+  /**
+   * Graceful stop: stops accepting, lets in-flight requests finish (up to the configured
+   * {@code graceful_shutdown_timeout_duration}), then releases everything.
+   */
+  public Future<Void> stop() {
+    long timeout = config.shutdownTimeoutMillis();
+    List<Future<Void>> drains = new ArrayList<>();
+    proxies.forEach(p -> drains.add(p.drain(timeout)));
+    if (admin != null) {
+      drains.add(admin.drain(timeout));
+    }
+    vertx.cancelTimer(sweepTimer);
+    return Future.join(drains).transform(ar -> reloadBus.close()).transform(ar -> registry.close());
+  }
+}

@@ -1,0 +1,104 @@
+package dev.coproxy.app;
+
+import dev.coproxy.config.ConfigException;
+import dev.coproxy.config.ConfigLoader;
+import dev.coproxy.config.GatewayConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code java -jar coproxy.jar [--conf FILE] [--cluster]}: loads the configuration, starts the
+ * gateway, and drains in-flight requests on SIGTERM. A configuration that cannot work ends the
+ * process with status 2 and one line naming the key.
+ */
+public final class Main {
+
+  private static final String USAGE = "usage: java -jar coproxy.jar [--conf FILE] [--cluster]";
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s [%3$s] %5$s%6$s%n");
+    System.setProperty("vertx.disableFileCPResolving", "true");
+    Path overlay = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--conf" -> {
+          if (i + 1 >= args.length) {
+            exit(2, "coproxy: --conf needs a file\n" + USAGE);
+          }
+          overlay = Path.of(args[++i]);
+        }
+        case "--cluster" -> exit(2, "coproxy: --cluster is not available in this build yet");
+        case "--help", "-h" -> exit(0, USAGE);
+        default -> exit(2, "coproxy: unknown argument " + args[i] + "\n" + USAGE);
+      }
+    }
+    GatewayConfig config = loadConfig(overlay);
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = createVertx(config, meters);
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(vertx, config, meters).await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      vertx.close();
+      Throwable cause = e instanceof ConfigException ? e : e.getCause() instanceof ConfigException ? e.getCause() : e;
+      exit(cause instanceof ConfigException ? 2 : 1, "coproxy: cannot start: " + cause.getMessage());
+      return;
+    }
+    Gateway running = gateway;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(running, vertx, config), "coproxy-shutdown"));
+  }
+
+  /** A Vert.x instance with the native transport when available and Micrometer metrics into {@code meters}. */
+  public static Vertx createVertx(GatewayConfig config, PrometheusMeterRegistry meters) {
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    if (config.metrics().enabled()) {
+      options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+          .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+      return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(meters)).build();
+    }
+    return Vertx.builder().with(options).build();
+  }
+
+  private static GatewayConfig loadConfig(Path overlay) {
+    Vertx bootstrap = Vertx.vertx();
+    try {
+      return new ConfigLoader(bootstrap, System.getenv()).load(overlay).await(30, TimeUnit.SECONDS);
+    } catch (ConfigException e) {
+      exit(2, "coproxy: invalid configuration: " + e.getMessage());
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      exit(2, "coproxy: invalid configuration: " + cause.getMessage());
+    } finally {
+      bootstrap.close();
+    }
+    return null;
+  }
+
+  private static void stop(Gateway gateway, Vertx vertx, GatewayConfig config) {
+    System.Logger log = System.getLogger(Main.class.getName());
+    log.log(Level.INFO, "stopping: draining in-flight requests (up to " + config.shutdownTimeoutMillis() + " ms)");
+    try {
+      gateway.stop().eventually(vertx::close).toCompletionStage().toCompletableFuture()
+          .get(config.shutdownTimeoutMillis() + 5000, TimeUnit.MILLISECONDS);
+      log.log(Level.INFO, "stopped");
+    } catch (Exception e) {
+      log.log(Level.WARNING, "shutdown did not finish cleanly: " + e);
+    }
+  }
+
+  private static void exit(int status, String message) {
+    (status == 0 ? System.out : System.err).println(message);
+    System.exit(status);
+  }
+}

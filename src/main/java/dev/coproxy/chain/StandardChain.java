@@ -1,0 +1,38 @@
+package dev.coproxy.chain;
+
+import dev.coproxy.api.ApiDefinition;
+import dev.coproxy.chain.auth.AccessRightsCheck;
+import dev.coproxy.chain.auth.KeyExpiryCheck;
+import dev.coproxy.chain.auth.RateLimitAndQuota;
+import dev.coproxy.chain.auth.TokenAuth;
+import dev.coproxy.session.SessionRepository;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * The built-in chain in Tyk's order: for protected APIs, token auth, then the session checks (key
+ * expiry, access rights, rate limit and quota). Keyless APIs get an empty chain.
+ */
+public final class StandardChain implements ChainFactory {
+
+  private final SessionRepository sessions;
+  private final LongSupplier clockMillis;
+
+  public StandardChain(SessionRepository sessions, LongSupplier clockMillis) {
+    this.sessions = sessions;
+    this.clockMillis = clockMillis;
+  }
+
+  @Override
+  public List<Middleware> build(ApiDefinition api) {
+    List<Middleware> chain = new ArrayList<>();
+    if (!api.keyless()) {
+      chain.add(new TokenAuth(sessions, api.auth()));
+      chain.add(new KeyExpiryCheck(clockMillis));
+      chain.add(new AccessRightsCheck());
+      chain.add(new RateLimitAndQuota(sessions.store(), clockMillis));
+    }
+    return chain;
+  }
+}

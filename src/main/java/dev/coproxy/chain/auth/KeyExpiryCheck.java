@@ -1,0 +1,38 @@
+package dev.coproxy.chain.auth;
+
+import dev.coproxy.chain.ChainInterruption;
+import dev.coproxy.chain.Middleware;
+import dev.coproxy.chain.RequestContext;
+import dev.coproxy.session.Session;
+import io.vertx.core.Future;
+import java.util.function.LongSupplier;
+
+/** Tyk's {@code KeyExpired}: an inactive key gets 403, a key past its expiry 401. */
+public final class KeyExpiryCheck implements Middleware {
+
+  private final LongSupplier clockMillis;
+
+  public KeyExpiryCheck(LongSupplier clockMillis) {
+    this.clockMillis = clockMillis;
+  }
+
+  @Override
+  public String id() {
+    return "key_expiry";
+  }
+
+  @Override
+  public Future<Void> onRequest(RequestContext ctx) {
+    Session session = ctx.session();
+    if (session == null) {
+      return Future.succeededFuture();
+    }
+    if (session.inactive()) {
+      return Future.failedFuture(ChainInterruption.error(403, "Key is inactive, please renew"));
+    }
+    if (session.expiredAt(clockMillis.getAsLong() / 1000)) {
+      return Future.failedFuture(ChainInterruption.error(401, "Key has expired, please renew"));
+    }
+    return Future.succeededFuture();
+  }
+}

@@ -1,0 +1,69 @@
+package dev.coproxy.chain.auth;
+
+import dev.coproxy.api.ApiDefinition.AuthSource;
+import dev.coproxy.chain.ChainInterruption;
+import dev.coproxy.chain.Middleware;
+import dev.coproxy.chain.RequestContext;
+import dev.coproxy.session.SessionRepository;
+import io.vertx.core.Future;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * Tyk's standard token auth ({@code AuthKey}): reads the key from the configured header (or query
+ * parameter or cookie), finds its session and attaches it. Missing key: 401; unknown key: 403.
+ */
+public final class TokenAuth implements Middleware {
+
+  static final String MISSING = "Authorization field missing";
+  static final String NOT_FOUND = "Access to this API has been disallowed";
+  private static final String BEARER = "bearer ";
+
+  private final SessionRepository sessions;
+  private final AuthSource source;
+
+  public TokenAuth(SessionRepository sessions, AuthSource source) {
+    this.sessions = sessions;
+    this.source = source;
+  }
+
+  @Override
+  public String id() {
+    return "token_auth";
+  }
+
+  @Override
+  public Future<Void> onRequest(RequestContext ctx) {
+    String token = token(ctx.request());
+    if (token == null || token.isEmpty()) {
+      return Future.failedFuture(ChainInterruption.error(401, MISSING));
+    }
+    String id = sessions.storageId(token);
+    return sessions.findByStorageId(id).compose(session -> {
+      if (session == null) {
+        return Future.failedFuture(ChainInterruption.error(403, NOT_FOUND));
+      }
+      ctx.attachSession(token, id, session);
+      return Future.succeededFuture();
+    });
+  }
+
+  private String token(HttpServerRequest request) {
+    String value = request.getHeader(source.headerName());
+    if ((value == null || value.isEmpty()) && source.useParam()) {
+      value = request.getParam(source.paramName().isEmpty() ? source.headerName() : source.paramName());
+    }
+    if ((value == null || value.isEmpty()) && source.useCookie()) {
+      Cookie cookie = request.getCookie(source.cookieName().isEmpty() ? source.headerName() : source.cookieName());
+      value = cookie == null ? null : cookie.getValue();
+    }
+    if (value == null) {
+      return null;
+    }
+    value = value.trim();
+    if (value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      value = value.substring(BEARER.length()).trim();
+    }
+    return value;
+  }
+}

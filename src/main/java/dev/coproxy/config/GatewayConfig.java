@@ -1,0 +1,165 @@
+package dev.coproxy.config;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The gateway configuration, read once at start-up from Tyk's {@code tyk.conf} keys plus Coproxy's
+ * own extensions. Nobody else reads raw config: components take the parts they need from here.
+ *
+ * @param listenAddress interface to bind; empty means all interfaces
+ * @param listenPort port for API traffic (0 picks a free port)
+ * @param controlApiPort separate port for the Gateway API, 0 = the same port as the traffic
+ * @param secret Gateway API secret; empty refuses every Gateway API call
+ * @param appPath directory of API definition files
+ * @param appPathIsDefault true when app_path came from the bundled defaults (it is then created and
+ *     seeded with the demo APIs if missing)
+ * @param middlewarePath directory of plugins and bundles
+ * @param hashKeys store keys under their hash
+ * @param hashKeyFunction Tyk hash function name for new keys (empty = legacy keys)
+ * @param minTokenLength shortest custom key accepted by the Gateway API
+ * @param maxRequestBodySize request body limit in bytes, 0 = none
+ * @param proxyTimeoutMillis upstream timeout (Tyk's {@code proxy_default_timeout}, seconds)
+ * @param shutdownTimeoutMillis how long SIGTERM waits for in-flight requests
+ * @param upstreamPoolSize keep-alive connections per event loop and upstream
+ * @param eventHandlers global event handlers, kept raw for the events module
+ * @param coprocess {@code coprocess_options}
+ * @param cluster {@code cluster}
+ * @param metrics {@code metrics}
+ * @param unknownKeys keys present in the config that Coproxy does not know (warned about once)
+ */
+public record GatewayConfig(
+    String listenAddress,
+    int listenPort,
+    int controlApiPort,
+    String secret,
+    Path appPath,
+    boolean appPathIsDefault,
+    Path middlewarePath,
+    boolean hashKeys,
+    String hashKeyFunction,
+    int minTokenLength,
+    long maxRequestBodySize,
+    long proxyTimeoutMillis,
+    long shutdownTimeoutMillis,
+    int upstreamPoolSize,
+    JsonObject eventHandlers,
+    CoprocessOptions coprocess,
+    ClusterOptions cluster,
+    MetricsOptions metrics,
+    List<String> unknownKeys) {
+
+  private static final Set<String> HASH_FUNCTIONS = Set.of("", "murmur32", "murmur64", "murmur128", "sha256");
+
+  /** {@code coprocess_options}: Tyk's keys plus Coproxy's driver settings. */
+  public record CoprocessOptions(
+      boolean enableCoprocess,
+      String grpcServer,
+      long grpcRecvMaxSize,
+      long grpcSendMaxSize,
+      String grpcAuthority,
+      boolean grpcRoundRobin,
+      JsonObject grpcTls,
+      long hookTimeoutMillis,
+      String pythonInterpreter,
+      int pythonWorkers,
+      int luaInstances) {
+  }
+
+  /** {@code cluster}: Hazelcast membership. */
+  public record ClusterOptions(boolean enabled, String host, int port, List<String> members, JsonObject kubernetes) {
+  }
+
+  /** {@code metrics}: the Prometheus endpoint. */
+  public record MetricsOptions(boolean enabled, String path) {
+  }
+
+  /** True when the Gateway API is served on the traffic port. */
+  public boolean controlOnTrafficPort() {
+    return controlApiPort == 0 || controlApiPort == listenPort;
+  }
+
+  /**
+   * Reads and validates a merged config object.
+   *
+   * @param json the merged configuration
+   * @param appPathIsDefault whether {@code app_path} came from the bundled defaults
+   * @throws ConfigException naming the first key that cannot work
+   */
+  public static GatewayConfig from(JsonObject json, boolean appPathIsDefault) {
+    JsonReader r = new JsonReader(json);
+    int cores = Runtime.getRuntime().availableProcessors();
+    String hashFunction = r.string("hash_key_function", "");
+    if (!HASH_FUNCTIONS.contains(hashFunction)) {
+      throw new ConfigException("hash_key_function", "must be one of murmur32, murmur64, murmur128, sha256 or empty, got \"" + hashFunction + "\"");
+    }
+    String appPath = r.string("app_path", "apps");
+    if (appPath.isBlank()) {
+      throw new ConfigException("app_path", "must name a directory");
+    }
+    // Tyk keys accepted without effect (yet) are known, so they are not warned about.
+    for (String key : List.of("enable_bundle_downloader", "bundle_base_url", "public_key_path",
+        "bundle_insecure_skip_verify", "skip_verify_existing_plugin_bundle", "use_db_app_configs",
+        "policies", "storage", "enable_analytics", "analytics_config", "log_level")) {
+      r.has(key);
+    }
+    // Arguments are evaluated left to right, so unreadKeys() sees every key read before it.
+    return new GatewayConfig(
+        r.string("listen_address", ""),
+        (int) r.integer("listen_port", 8080, 0, 65535),
+        (int) r.integer("control_api_port", 0, 0, 65535),
+        r.string("secret", ""),
+        Path.of(appPath),
+        appPathIsDefault,
+        Path.of(r.string("middleware_path", "middleware")),
+        r.bool("hash_keys", false),
+        hashFunction,
+        (int) r.integer("min_token_length", 3, 0, 1024),
+        r.integer("max_request_body_size", 0, 0, Long.MAX_VALUE),
+        Math.round(r.decimal("proxy_default_timeout", 30, 0.001, 86400) * 1000),
+        Math.round(r.decimal("graceful_shutdown_timeout_duration", 30, 0, 3600) * 1000),
+        (int) r.integer("upstream_pool_size", 64, 1, 10000),
+        r.object("event_handlers"),
+        coprocess(r.child("coprocess_options"), cores),
+        cluster(r.child("cluster")),
+        metrics(r.child("metrics")),
+        List.copyOf(r.unreadKeys()));
+  }
+
+  private static CoprocessOptions coprocess(JsonReader r, int cores) {
+    CoprocessOptions options = new CoprocessOptions(
+        r.bool("enable_coprocess", false),
+        r.string("coprocess_grpc_server", ""),
+        r.integer("grpc_recv_max_size", 0, 0, Integer.MAX_VALUE),
+        r.integer("grpc_send_max_size", 0, 0, Integer.MAX_VALUE),
+        r.string("grpc_authority", ""),
+        r.bool("grpc_round_robin_load_balancing", false),
+        r.object("grpc_tls"),
+        r.integer("hook_timeout_ms", 5000, 1, 3_600_000),
+        r.string("python_interpreter", ""),
+        (int) r.integer("python_workers", cores, 1, 256),
+        (int) r.integer("lua_instances", cores, 1, 256));
+    r.has("python_path_prefix");
+    r.has("python_version");
+    return options;
+  }
+
+  private static ClusterOptions cluster(JsonReader r) {
+    return new ClusterOptions(
+        r.bool("enabled", false),
+        r.string("host", "127.0.0.1"),
+        (int) r.integer("port", 5701, 0, 65535),
+        r.strings("members"),
+        r.object("kubernetes"));
+  }
+
+  private static MetricsOptions metrics(JsonReader r) {
+    String path = r.string("path", "/metrics");
+    if (!path.startsWith("/")) {
+      throw new ConfigException(r.path("path"), "must start with /, got \"" + path + "\"");
+    }
+    return new MetricsOptions(r.bool("enabled", true), path);
+  }
+}

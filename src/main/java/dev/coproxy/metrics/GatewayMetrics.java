@@ -1,0 +1,79 @@
+package dev.coproxy.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * Coproxy's own Prometheus series, next to Vert.x's HTTP server and client metrics:
+ * {@code coproxy_requests_total{api_id,code}} and the histogram
+ * {@code coproxy_upstream_latency_seconds{api_id}}. Meters are looked up once per API and status,
+ * never per request.
+ */
+public final class GatewayMetrics {
+
+  /** The api_id label of requests that matched no API. */
+  public static final String NO_API = "none";
+
+  private final MeterRegistry registry;
+  private final ApiMeters unmatched;
+
+  public GatewayMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.unmatched = forApi(NO_API);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The meters of one API; cheap to keep per loaded API. */
+  public ApiMeters forApi(String apiId) {
+    return new ApiMeters(apiId);
+  }
+
+  /** Meters of requests that matched no API. */
+  public ApiMeters unmatched() {
+    return unmatched;
+  }
+
+  /** Request counts by status and upstream latency of one API. */
+  public final class ApiMeters {
+
+    private final String apiId;
+    private final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(600);
+    private final Timer upstreamLatency;
+
+    private ApiMeters(String apiId) {
+      this.apiId = apiId;
+      this.upstreamLatency = Timer.builder("coproxy.upstream.latency")
+          .description("Time from sending a request upstream to receiving the response headers")
+          .tag("api_id", apiId)
+          .publishPercentileHistogram()
+          .minimumExpectedValue(Duration.ofMillis(1))
+          .maximumExpectedValue(Duration.ofSeconds(30))
+          .register(registry);
+    }
+
+    /** Counts one answered request. */
+    public void request(int status) {
+      int index = status >= 100 && status < 600 ? status : 0;
+      Counter counter = byStatus.get(index);
+      if (counter == null) {
+        counter = Counter.builder("coproxy.requests")
+            .description("Requests answered, by API and status code")
+            .tags("api_id", apiId, "code", Integer.toString(status))
+            .register(registry);
+        byStatus.set(index, counter);
+      }
+      counter.increment();
+    }
+
+    public void upstreamLatency(long nanos) {
+      upstreamLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package dev.coproxy.proxy;
+
+import dev.coproxy.api.ApiRegistry;
+import dev.coproxy.api.LoadedApi;
+import dev.coproxy.chain.Chain;
+import dev.coproxy.chain.ChainInterruption;
+import dev.coproxy.chain.Middleware;
+import dev.coproxy.chain.RequestContext;
+import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.metrics.GatewayMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The traffic port: one instance per event loop. Each request is routed to the API with the
+ * longest matching listen path, runs that API's chain, and is forwarded upstream. When the Gateway
+ * API shares this port, its paths are handed to the admin handler first.
+ */
+public final class ProxyVerticle extends VerticleBase {
+
+  private static final System.Logger LOG = System.getLogger(ProxyVerticle.class.getName());
+
+  private final GatewayConfig config;
+  private final int port;
+  private final ApiRegistry registry;
+  private final GatewayMetrics metrics;
+  private final Predicate<String> adminPaths;
+  private final Handler<HttpServerRequest> admin;
+  private final EchoHandler echo = new EchoHandler();
+  private HttpServer server;
+  private HttpClient client;
+  private UpstreamForwarder forwarder;
+
+  /**
+   * @param port the port to listen on (the config's, or the one the first instance picked)
+   * @param adminPaths which paths belong to {@code admin}
+   * @param admin the Gateway API handler for this event loop
+   */
+  public ProxyVerticle(GatewayConfig config, int port, ApiRegistry registry, GatewayMetrics metrics,
+      Predicate<String> adminPaths, Handler<HttpServerRequest> admin) {
+    this.config = config;
+    this.port = port;
+    this.registry = registry;
+    this.metrics = metrics;
+    this.adminPaths = adminPaths;
+    this.admin = admin;
+  }
+
+  @Override
+  public Future<?> start() {
+    client = vertx.createHttpClient(
+        new HttpClientOptions().setKeepAlive(true).setPipelining(false).setName("upstream"),
+        new PoolOptions().setHttp1MaxSize(config.upstreamPoolSize()));
+    forwarder = new UpstreamForwarder(client, config.proxyTimeoutMillis(), config.maxRequestBodySize());
+    HttpServerOptions options = new HttpServerOptions().setPort(port);
+    if (!config.listenAddress().isEmpty()) {
+      options.setHost(config.listenAddress());
+    }
+    return vertx.createHttpServer(options).requestHandler(this::handle).listen().onSuccess(s -> server = s);
+  }
+
+  /** The port actually bound (useful when the config asked for port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  /** Stops accepting and waits up to {@code timeoutMillis} for in-flight requests to finish. */
+  public Future<Void> drain(long timeoutMillis) {
+    return server == null ? Future.succeededFuture() : server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return client == null ? Future.succeededFuture() : client.close();
+  }
+
+  private void handle(HttpServerRequest request) {
+    String path = request.path();
+    if (adminPaths.test(path)) {
+      admin.handle(request);
+      return;
+    }
+    if (path.startsWith(EchoHandler.PATH)) {
+      echo.handle(request);
+      return;
+    }
+    LoadedApi api = registry.current().match(path);
+    if (api == null) {
+      metrics.unmatched().request(404);
+      HttpErrors.send(request.response(), 404, "No API is listening on " + path);
+      return;
+    }
+    if (tooLarge(request)) {
+      api.meters().request(413);
+      HttpErrors.send(request.response(), 413, UpstreamForwarder.TOO_LARGE)
+          .onComplete(v -> request.connection().close());
+      return;
+    }
+    // Nothing may be read before the upstream request exists: the body is piped to it later.
+    request.pause();
+    RequestContext ctx = new RequestContext(request, api, System.nanoTime());
+    List<Middleware> chain = api.chain();
+    if (chain.isEmpty()) {
+      forwarder.forward(ctx);
+      return;
+    }
+    Chain.run(chain, ctx).onComplete(ar -> {
+      if (ar.succeeded()) {
+        forwarder.forward(ctx);
+      } else {
+        refuse(ctx, ar.cause());
+      }
+    });
+  }
+
+  private boolean tooLarge(HttpServerRequest request) {
+    long max = config.maxRequestBodySize();
+    if (max <= 0) {
+      return false;
+    }
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length == null) {
+      return false;
+    }
+    try {
+      return Long.parseLong(length.trim()) > max;
+    } catch (NumberFormatException e) {
+      return true;
+    }
+  }
+
+  private void refuse(RequestContext ctx, Throwable cause) {
+    HttpServerRequest request = ctx.request();
+    request.resume();
+    if (cause instanceof ChainInterruption stop) {
+      ctx.api().meters().request(stop.status());
+      HttpErrors.send(request.response(), stop);
+      return;
+    }
+    LOG.log(Level.ERROR, "api " + ctx.api().definition().apiId() + ": request chain failed", cause);
+    ctx.api().meters().request(500);
+    HttpErrors.send(request.response(), 500, "Internal Server Error");
+  }
+}

@@ -1,0 +1,190 @@
+package dev.coproxy.proxy;
+
+import dev.coproxy.api.ApiDefinition;
+import dev.coproxy.api.LoadedApi;
+import dev.coproxy.api.UpstreamTarget;
+import dev.coproxy.chain.RequestContext;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.streams.ReadStream;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Sends a request that passed its chain to the API's upstream over a pooled keep-alive client and
+ * streams the answer back. Bodies stream both ways; hop-by-hop headers are dropped and
+ * {@code X-Forwarded-For} is extended. A refused or reset upstream gives 502, a silent one 504, and
+ * a client that goes away resets its upstream request.
+ */
+final class UpstreamForwarder {
+
+  private static final System.Logger LOG = System.getLogger(UpstreamForwarder.class.getName());
+  static final String PROXY_ERROR = "There was a problem proxying the request";
+  static final String TIMEOUT_ERROR = "Upstream service reached hard timeout.";
+  static final String TOO_LARGE = "Request is too large";
+
+  private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("X-Forwarded-For");
+
+  private final HttpClient client;
+  private final long timeoutMillis;
+  private final long maxBodySize;
+  private long lastFailureLog;
+
+  UpstreamForwarder(HttpClient client, long timeoutMillis, long maxBodySize) {
+    this.client = client;
+    this.timeoutMillis = timeoutMillis;
+    this.maxBodySize = maxBodySize;
+  }
+
+  void forward(RequestContext ctx) {
+    HttpServerRequest request = ctx.request();
+    ApiDefinition def = ctx.api().definition();
+    UpstreamTarget target = def.target();
+    RequestOptions options = new RequestOptions()
+        .setMethod(request.method())
+        .setServer(target.address())
+        .setHost(target.host())
+        .setPort(target.port())
+        .setSsl(target.ssl())
+        .setURI(target.join(def.upstreamPath(request.path()), request.query()))
+        .setConnectTimeout(timeoutMillis)
+        .setIdleTimeout(timeoutMillis);
+    client.request(options).onComplete(ar -> {
+      if (ar.failed()) {
+        request.resume();
+        fail(ctx, ar.cause());
+      } else {
+        send(ctx, ar.result());
+      }
+    });
+  }
+
+  private void send(RequestContext ctx, HttpClientRequest upstream) {
+    HttpServerRequest request = ctx.request();
+    HttpServerResponse response = request.response();
+    if (response.closed()) {
+      upstream.reset();
+      return;
+    }
+    response.closeHandler(v -> upstream.reset());
+    MultiMap headers = upstream.headers();
+    HopByHop.copy(request.headers(), headers, true);
+    if (ctx.api().definition().preserveHostHeader() && request.authority() != null) {
+      upstream.authority(request.authority());
+    }
+    SocketAddress remote = request.remoteAddress();
+    if (remote != null) {
+      String forwardedFor = request.getHeader(X_FORWARDED_FOR);
+      String client = remote.hostAddress() != null ? remote.hostAddress() : remote.host();
+      headers.set(X_FORWARDED_FOR, forwardedFor == null ? client : forwardedFor + ", " + client);
+    }
+    long sentAt = System.nanoTime();
+    Future<HttpClientResponse> answer;
+    if (hasBody(request)) {
+      ReadStream<Buffer> body = request;
+      if (maxBodySize > 0 && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+        body = new BodyLimit(request, maxBodySize, () -> tooLarge(ctx, upstream));
+      }
+      answer = upstream.send(body);
+    } else {
+      request.resume();
+      answer = upstream.send();
+    }
+    answer.onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+        return;
+      }
+      HttpClientResponse upstreamResponse = ar.result();
+      ctx.api().meters().upstreamLatency(System.nanoTime() - sentAt);
+      relay(ctx, upstream, upstreamResponse);
+    });
+  }
+
+  private void relay(RequestContext ctx, HttpClientRequest upstream, HttpClientResponse upstreamResponse) {
+    HttpServerResponse response = ctx.request().response();
+    if (response.headWritten() || response.closed()) {
+      upstream.reset();
+      return;
+    }
+    int status = upstreamResponse.statusCode();
+    response.setStatusCode(status);
+    String message = upstreamResponse.statusMessage();
+    if (message != null && !message.isEmpty()) {
+      response.setStatusMessage(message);
+    }
+    HopByHop.copy(upstreamResponse.headers(), response.headers(), false);
+    ctx.api().meters().request(status);
+    response.send(upstreamResponse).onFailure(e -> {
+      // The body broke off midway (upstream reset, or the client left): both ends are torn down.
+      upstream.reset();
+      response.reset();
+    });
+  }
+
+  private void tooLarge(RequestContext ctx, HttpClientRequest upstream) {
+    HttpServerResponse response = ctx.request().response();
+    ctx.api().meters().request(413);
+    HttpErrors.send(response, 413, TOO_LARGE).onComplete(v -> ctx.request().connection().close());
+    upstream.reset();
+  }
+
+  private void fail(RequestContext ctx, Throwable cause) {
+    HttpServerResponse response = ctx.request().response();
+    if (response.headWritten()) {
+      response.reset();
+      return;
+    }
+    if (response.closed()) {
+      return;
+    }
+    boolean timeout = isTimeout(cause);
+    int status = timeout ? 504 : 502;
+    logFailure(ctx.api(), cause);
+    ctx.api().meters().request(status);
+    HttpErrors.send(response, status, timeout ? TIMEOUT_ERROR : PROXY_ERROR);
+  }
+
+  // One line per second at most: a dead upstream must not flood the log with one line per request.
+  private void logFailure(LoadedApi api, Throwable cause) {
+    long now = System.currentTimeMillis();
+    if (now - lastFailureLog >= 1000) {
+      lastFailureLog = now;
+      LOG.log(Level.WARNING, "api " + api.definition().apiId() + ": upstream " + api.definition().target().url()
+          + " failed: " + cause.getClass().getSimpleName() + ": " + cause.getMessage());
+    }
+  }
+
+  static boolean isTimeout(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  private static boolean hasBody(HttpServerRequest request) {
+    if (request.version() == HttpVersion.HTTP_2) {
+      return !request.isEnded();
+    }
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      return !length.equals("0");
+    }
+    return request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+  }
+}

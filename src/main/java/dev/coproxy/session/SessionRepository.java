@@ -1,0 +1,117 @@
+package dev.coproxy.session;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Sessions by key, on top of the {@link KeyValueStore}: applies {@code hash_keys}, Tyk's
+ * {@code apikey-} prefix, and keeps parsed sessions so that the hot path does not parse JSON on
+ * every request (a stored value is re-parsed only when it changed).
+ */
+public final class SessionRepository {
+
+  /** Prefix of stored sessions, as in Tyk. */
+  public static final String KEY_PREFIX = "apikey-";
+  private static final String QUOTA_PREFIX = "quota-";
+  private static final int PARSED_CACHE_LIMIT = 50_000;
+
+  private record Parsed(String raw, Session session) {
+  }
+
+  private final KeyValueStore store;
+  private final boolean hashKeys;
+  private final Map<String, Parsed> parsed = new ConcurrentHashMap<>();
+
+  public SessionRepository(KeyValueStore store, boolean hashKeys) {
+    this.store = store;
+    this.hashKeys = hashKeys;
+  }
+
+  public KeyValueStore store() {
+    return store;
+  }
+
+  public boolean hashKeys() {
+    return hashKeys;
+  }
+
+  /** The id a key is stored under: the key itself, or its hash with {@code hash_keys}. */
+  public String storageId(String key) {
+    return hashKeys ? KeyHasher.hash(key) : key;
+  }
+
+  /** The session of a key, or null. */
+  public Future<Session> find(String key) {
+    return findByStorageId(storageId(key));
+  }
+
+  /** The session stored under an id (a hash when keys are hashed), or null. */
+  public Future<Session> findByStorageId(String id) {
+    return store.get(KEY_PREFIX + id).map(raw -> {
+      if (raw == null) {
+        return null;
+      }
+      Parsed cached = parsed.get(id);
+      // The local store hands back the very string it holds, so identity means "unchanged".
+      if (cached != null && (cached.raw == raw || cached.raw.equals(raw))) {
+        return cached.session;
+      }
+      Session session = Session.parse(new JsonObject(raw));
+      if (parsed.size() >= PARSED_CACHE_LIMIT) {
+        parsed.clear();
+      }
+      parsed.put(id, new Parsed(raw, session));
+      return session;
+    });
+  }
+
+  /** Stores a session under a key (hashed when configured), with its session_lifetime as TTL. */
+  public Future<Void> save(String key, Session session) {
+    return saveByStorageId(storageId(key), session);
+  }
+
+  public Future<Void> saveByStorageId(String id, Session session) {
+    long ttl = session.sessionLifetime() > 0 ? session.sessionLifetime() * 1000 : 0;
+    return store.put(KEY_PREFIX + id, session.json().encode(), ttl);
+  }
+
+  public Future<Boolean> deleteByStorageId(String id) {
+    parsed.remove(id);
+    return store.remove(KEY_PREFIX + id).compose(removed -> resetQuota(id).map(removed));
+  }
+
+  /** Every stored id (hashes when keys are hashed). */
+  public Future<List<String>> ids() {
+    return store.keys(KEY_PREFIX).map(keys -> keys.stream().map(k -> k.substring(KEY_PREFIX.length())).sorted().toList());
+  }
+
+  /** The counter name of a key's quota. */
+  public static String quotaCounter(String id) {
+    return QUOTA_PREFIX + id;
+  }
+
+  public Future<Void> resetQuota(String id) {
+    return store.resetCounter(quotaCounter(id));
+  }
+
+  /**
+   * The session JSON as the Gateway API shows it: quota_remaining and quota_renews reflect the live
+   * quota counter.
+   */
+  public Future<JsonObject> describe(String id, Session session) {
+    if (!session.quotaLimited()) {
+      return Future.succeededFuture(session.json().copy());
+    }
+    return store.counter(quotaCounter(id)).map(counter -> {
+      JsonObject out = session.json().copy();
+      out.put("quota_remaining", Math.max(0, session.quotaMax() - counter.value()));
+      if (counter.expiresAtMillis() > 0) {
+        out.put("quota_renews", counter.expiresAtMillis() / 1000);
+      }
+      return out;
+    });
+  }
+}
