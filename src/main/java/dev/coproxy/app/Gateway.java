@@ -70,20 +70,23 @@ public final class Gateway {
         })
         .compose(v -> registry.reload())
         .compose(report -> reloadBus.listen())
-        .compose(v -> deployProxy(config.listenPort()))
-        .compose(port -> {
-          List<Future<?>> more = new ArrayList<>();
-          int loops = Runtime.getRuntime().availableProcessors();
-          for (int i = 1; i < loops; i++) {
-            more.add(deployProxy(port));
-          }
-          return Future.all(more);
-        })
-        .compose(v -> config.controlOnTrafficPort() ? Future.<Void>succeededFuture() : deployAdmin().<Void>mapEmpty())
+        .compose(v -> deployProxies().recover(e -> Future.failedFuture(bindFailure("listen_port", config.listenPort(), e))))
+        .compose(v -> config.controlOnTrafficPort() ? Future.<Void>succeededFuture()
+            : deployAdmin().<Void>mapEmpty().recover(e -> Future.failedFuture(bindFailure("control_api_port", config.controlApiPort(), e))))
         .onSuccess(v -> LOG.log(Level.INFO, "Coproxy listening on port " + port()
             + (config.controlOnTrafficPort() ? "" : ", Gateway API on port " + controlPort())
-            + " with " + registry.current().size() + " APIs"))
-        .recover(e -> Future.failedFuture(startupFailure(e)));
+            + " with " + registry.current().size() + " APIs"));
+  }
+
+  // One proxy verticle per event loop, all on one port. Port 0 becomes -1: Vert.x then shares one
+  // random port between the instances instead of binding a new one for each.
+  private Future<Void> deployProxies() {
+    int port = config.listenPort() == 0 ? -1 : config.listenPort();
+    List<Future<Integer>> all = new ArrayList<>();
+    for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+      all.add(deployProxy(port));
+    }
+    return Future.all(all).mapEmpty();
   }
 
   private Future<Integer> deployProxy(int port) {
@@ -104,12 +107,10 @@ public final class Gateway {
     return vertx.deployVerticle(admin);
   }
 
-  private Throwable startupFailure(Throwable e) {
+  private static Throwable bindFailure(String key, int port, Throwable e) {
     String message = String.valueOf(e.getMessage());
     if (e instanceof BindException || e.getCause() instanceof BindException || message.contains("already in use")) {
-      String key = proxies.isEmpty() ? "listen_port" : "control_api_port";
-      int port = proxies.isEmpty() ? config.listenPort() : config.controlApiPort();
-      return new ConfigException(key, "cannot listen on port " + port + ": " + e.getMessage());
+      return new ConfigException(key, "cannot listen on port " + port + ": address already in use");
     }
     return e;
   }
