@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Reverse-proxy benchmark: upstream direct, nginx proxy, Coproxy keyless, Coproxy with token auth.
+
+Everything runs on 127.0.0.1 in one go, interleaved round by round so that every target sees the
+same machine state. Needs wrk and nginx (apt-get install wrk nginx) and the fat jar
+(mvn -q -DskipTests package). Prints requests per second, p50 and p99 per target (median over the
+rounds) and the ratio of each to nginx.
+
+    python3 bench/bench.py [--rounds 3] [--duration 10] [--connections 50] [--warmup 20]
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAR = os.path.join(ROOT, "target", "coproxy.jar")
+SECRET = "bench-secret"
+# 195 bytes of JSON, the size used by the peer benchmark in the design notes.
+PAYLOAD = json.dumps({"id": 1, "name": "coproxy-bench", "tags": ["a", "b", "c"],
+                      "text": "x" * 108, "ok": True}).encode()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, deadline=60.0, headers=None):
+    end = time.time() + deadline
+    while time.time() < end:
+        try:
+            req = urllib.request.Request(url, headers=headers or {})
+            with urllib.request.urlopen(req, timeout=2) as r:
+                if r.status < 500:
+                    return
+        except Exception:
+            time.sleep(0.2)
+    raise RuntimeError("not ready: " + url)
+
+
+def nginx_conf(work, name, body):
+    path = os.path.join(work, name + ".conf")
+    with open(path, "w") as f:
+        f.write(f"""
+worker_processes 1;
+pid {work}/{name}.pid;
+error_log {work}/{name}-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nodelay on;
+  keepalive_timeout 65s;
+  keepalive_requests 1000000;
+  client_body_temp_path {work}/{name}-body;
+  proxy_temp_path {work}/{name}-proxy;
+  fastcgi_temp_path {work}/{name}-fastcgi;
+  uwsgi_temp_path {work}/{name}-uwsgi;
+  scgi_temp_path {work}/{name}-scgi;
+  {body}
+}}
+""")
+    return path
+
+
+def start_nginx(work, name, body):
+    conf = nginx_conf(work, name, body)
+    subprocess.run(["nginx", "-p", work, "-c", conf], check=True)
+    return os.path.join(work, name + ".pid")
+
+
+def stop_nginx(pidfile):
+    try:
+        with open(pidfile) as f:
+            os.kill(int(f.read().strip()), 15)
+    except Exception:
+        pass
+
+
+def parse_wrk(text):
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+
+    def latency(pct):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    socket_errors = re.search(r"Socket errors: (.*)", text)
+    return {"rps": rps, "p50": latency(50), "p99": latency(99),
+            "non2xx": int(errors.group(1)) if errors else 0,
+            "socket_errors": socket_errors.group(1) if socket_errors else ""}
+
+
+def wrk(url, seconds, connections, headers=()):
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for h in headers:
+        cmd += ["-H", h]
+    cmd.append(url)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
+    return parse_wrk(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--java-opts", default="-Xms512m -Xmx512m")
+    args = ap.parse_args()
+    for tool in ("wrk", "nginx", "java"):
+        if shutil.which(tool) is None:
+            sys.exit(f"bench: {tool} is missing (apt-get install -y wrk nginx)")
+    if not os.path.exists(JAR):
+        sys.exit("bench: target/coproxy.jar is missing (mvn -q -DskipTests package)")
+
+    work = tempfile.mkdtemp(prefix="coproxy-bench-")
+    os.chmod(work, 0o755)  # nginx workers run as nobody
+    up, px, gw = free_port(), free_port(), free_port()
+    os.makedirs(os.path.join(work, "www"))
+    with open(os.path.join(work, "www", "data.json"), "wb") as f:
+        f.write(PAYLOAD)
+    pids, proc = [], None
+    try:
+        pids.append(start_nginx(work, "upstream",
+                                f"server {{ listen 127.0.0.1:{up}; root {work}/www; default_type application/json; }}"))
+        pids.append(start_nginx(work, "proxy", f"""
+  upstream backend {{ server 127.0.0.1:{up}; keepalive 64; keepalive_requests 1000000; }}
+  server {{ listen 127.0.0.1:{px};
+    location / {{ proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}"""))
+
+        apps = os.path.join(work, "apps")
+        os.makedirs(apps)
+        target = f"http://127.0.0.1:{up}/"
+        for api_id, path, keyless in (("bench-keyless", "/k/", True), ("bench-auth", "/a/", False)):
+            with open(os.path.join(apps, api_id + ".json"), "w") as f:
+                json.dump({"api_id": api_id, "org_id": "bench", "use_keyless": keyless,
+                           "proxy": {"listen_path": path, "target_url": target, "strip_listen_path": True}}, f)
+        conf = os.path.join(work, "coproxy.json")
+        with open(conf, "w") as f:
+            json.dump({"listen_address": "127.0.0.1", "listen_port": gw, "secret": SECRET, "app_path": apps}, f)
+        log = open(os.path.join(work, "coproxy.log"), "w")
+        proc = subprocess.Popen(["java"] + args.java_opts.split() + ["-jar", JAR, "--conf", conf],
+                                stdout=log, stderr=subprocess.STDOUT, cwd=work)
+        wait_http(f"http://127.0.0.1:{gw}/hello")
+        req = urllib.request.Request(f"http://127.0.0.1:{gw}/tyk/keys", method="POST",
+                                     data=json.dumps({"org_id": "bench", "access_rights": {}}).encode(),
+                                     headers={"x-tyk-authorization": SECRET})
+        key = json.load(urllib.request.urlopen(req))["key"]
+
+        targets = [
+            ("upstream direct", f"http://127.0.0.1:{up}/data.json", ()),
+            ("nginx proxy", f"http://127.0.0.1:{px}/data.json", ()),
+            ("coproxy keyless", f"http://127.0.0.1:{gw}/k/data.json", ()),
+            ("coproxy token auth", f"http://127.0.0.1:{gw}/a/data.json", (f"Authorization: {key}",)),
+        ]
+        for name, url, headers in targets:
+            seconds = args.warmup if name.startswith("coproxy") else 3
+            print(f"warm-up {name} ({seconds}s)", file=sys.stderr)
+            wrk(url, seconds, args.connections, headers)
+
+        results = {name: [] for name, _, _ in targets}
+        for r in range(args.rounds):
+            for name, url, headers in targets:
+                res = wrk(url, args.duration, args.connections, headers)
+                results[name].append(res)
+                print(f"round {r + 1} {name}: {res['rps']:.0f} rps p50 {res['p50']:.3f} ms p99 {res['p99']:.3f} ms"
+                      + (f" non-2xx {res['non2xx']}" if res["non2xx"] else "")
+                      + (f" socket errors {res['socket_errors']}" if res["socket_errors"] else ""), file=sys.stderr)
+                time.sleep(1)
+
+        nginx = statistics.median(x["rps"] for x in results["nginx proxy"])
+        nginx_p99 = statistics.median(x["p99"] for x in results["nginx proxy"])
+        print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s --latency, {args.rounds} interleaved rounds, median\n")
+        print("| target | rps | p50 ms | p99 ms | rps / nginx | p99 / nginx | rps per round |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        for name, _, _ in targets:
+            runs = results[name]
+            rps = statistics.median(x["rps"] for x in runs)
+            p50 = statistics.median(x["p50"] for x in runs)
+            p99 = statistics.median(x["p99"] for x in runs)
+            per_round = ", ".join(f"{x['rps'] / 1000:.1f}k" for x in runs)
+            print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / nginx:.2f} | {p99 / nginx_p99:.2f} | {per_round} |")
+        bad = sum(x["non2xx"] for runs in results.values() for x in runs)
+        print(f"\nnon-2xx responses in measured runs: {bad}")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for pidfile in pids:
+            stop_nginx(pidfile)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
