@@ -105,7 +105,7 @@ public record ApiDefinition(
 
   /** The path to send upstream: the request path, without the listen path when stripping. */
   public String upstreamPath(String path) {
-    if (!stripListenPath) {
+    if (!stripListenPath || !matches(path)) {
       return path;
     }
     String rest = path.substring(Math.min(listenPath.length(), path.length()));

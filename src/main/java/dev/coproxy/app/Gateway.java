@@ -7,11 +7,17 @@ import dev.coproxy.api.ReloadBus;
 import dev.coproxy.chain.StandardChain;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.coprocess.CoprocessChain;
+import dev.coproxy.coprocess.HookClient;
+import dev.coproxy.coprocess.HookDispatchVerticle;
+import dev.coproxy.coprocess.ObjectCodec;
+import dev.coproxy.events.EventBusSink;
 import dev.coproxy.metrics.GatewayMetrics;
 import dev.coproxy.proxy.ProxyVerticle;
 import dev.coproxy.session.LocalStore;
 import dev.coproxy.session.SessionRepository;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
@@ -46,7 +52,10 @@ public final class Gateway {
     this.meters = meters;
     this.sessions = new SessionRepository(store, config.hashKeys());
     this.metrics = new GatewayMetrics(meters);
-    this.registry = new ApiRegistry(vertx, config.appPath(), new StandardChain(sessions, System::currentTimeMillis), metrics);
+    StandardChain standard = new StandardChain(sessions, System::currentTimeMillis);
+    CoprocessChain chains = new CoprocessChain(standard, sessions, new HookClient(vertx), new EventBusSink(vertx), meters,
+        config.coprocess());
+    this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics);
     this.reloadBus = new ReloadBus(vertx, registry);
   }
 
@@ -64,12 +73,15 @@ public final class Gateway {
   private Future<Void> run() {
     config.unknownKeys().forEach(key -> LOG.log(Level.WARNING, "config key " + key + " is not known to Coproxy and is ignored"));
     sweepTimer = vertx.setPeriodic(30_000, id -> store.sweep());
+    vertx.eventBus().registerDefaultCodec(dev.coproxy.proto.Object.class, new ObjectCodec());
     return vertx.executeBlocking(() -> {
           AppPaths.prepare(config);
           return null;
         })
         .compose(v -> registry.reload())
         .compose(report -> reloadBus.listen())
+        .compose(v -> vertx.deployVerticle(HookDispatchVerticle::new,
+            new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
         .compose(v -> deployProxies().recover(e -> Future.failedFuture(bindFailure("listen_port", config.listenPort(), e))))
         .compose(v -> config.controlOnTrafficPort() ? Future.<Void>succeededFuture()
             : deployAdmin().<Void>mapEmpty().recover(e -> Future.failedFuture(bindFailure("control_api_port", config.controlApiPort(), e))))

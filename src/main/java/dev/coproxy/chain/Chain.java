@@ -18,9 +18,22 @@ public final class Chain {
     return runFrom(chain, 0, ctx);
   }
 
+  /** Runs the response side of the middleware that handle responses, in chain order. */
+  public static Future<Void> respond(List<Middleware> chain, RequestContext ctx) {
+    return runFrom(chain, 0, ctx, true);
+  }
+
   private static Future<Void> runFrom(List<Middleware> chain, int start, RequestContext ctx) {
+    return runFrom(chain, start, ctx, false);
+  }
+
+  private static Future<Void> runFrom(List<Middleware> chain, int start, RequestContext ctx, boolean response) {
     for (int i = start; i < chain.size(); i++) {
-      Future<Void> step = invoke(chain.get(i), ctx);
+      Middleware middleware = chain.get(i);
+      if (response && !middleware.handlesResponse()) {
+        continue;
+      }
+      Future<Void> step = invoke(middleware, ctx, response);
       if (!step.isComplete()) {
         int next = i + 1;
         Promise<Void> promise = Promise.promise();
@@ -28,7 +41,7 @@ public final class Chain {
           if (ar.failed()) {
             promise.fail(ar.cause());
           } else {
-            runFrom(chain, next, ctx).onComplete(promise);
+            runFrom(chain, next, ctx, response).onComplete(promise);
           }
         });
         return promise.future();
@@ -41,9 +54,9 @@ public final class Chain {
   }
 
   // A middleware that throws instead of failing its future must not escape the chain.
-  private static Future<Void> invoke(Middleware middleware, RequestContext ctx) {
+  private static Future<Void> invoke(Middleware middleware, RequestContext ctx, boolean response) {
     try {
-      Future<Void> result = middleware.onRequest(ctx);
+      Future<Void> result = response ? middleware.onResponse(ctx) : middleware.onRequest(ctx);
       return result == null ? Future.failedFuture(new IllegalStateException(middleware.id() + " returned no future")) : result;
     } catch (RuntimeException e) {
       return Future.failedFuture(e);

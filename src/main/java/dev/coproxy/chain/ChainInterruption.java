@@ -25,6 +25,11 @@ public final class ChainInterruption extends RuntimeException {
     return new ChainInterruption(status, message, null, Map.of());
   }
 
+  /** An error answered with Tyk's JSON error body and extra response headers. */
+  public static ChainInterruption error(int status, String message, Map<String, String> headers) {
+    return new ChainInterruption(status, message, null, Map.copyOf(headers));
+  }
+
   /** An answer written exactly as given (body and headers), e.g. from a plugin's override. */
   public static ChainInterruption raw(int status, String body, Map<String, String> headers) {
     return new ChainInterruption(status, body, body, Map.copyOf(headers));

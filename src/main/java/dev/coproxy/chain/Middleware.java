@@ -15,8 +15,21 @@ public interface Middleware {
   /** Runs on the way to the upstream. */
   Future<Void> onRequest(RequestContext ctx);
 
-  /** Runs on the upstream's response, in reverse chain order. */
+  /**
+   * Runs on the upstream's response, held whole in {@link RequestContext#answer()}, in chain order;
+   * only called when {@link #handlesResponse()} says so.
+   */
   default Future<Void> onResponse(RequestContext ctx) {
     return Future.succeededFuture();
+  }
+
+  /** True when this middleware works on the response (the response is then buffered, not streamed). */
+  default boolean handlesResponse() {
+    return false;
+  }
+
+  /** True when this middleware needs the whole request body (it is then read before the chain). */
+  default boolean readsRequestBody() {
+    return false;
   }
 }

@@ -2,11 +2,17 @@ package dev.coproxy.chain;
 
 import dev.coproxy.api.LoadedApi;
 import dev.coproxy.session.Session;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
  * The state of one request while it goes through an API's chain: the request, the API, and what
- * the chain learnt (the token, the key's session). Lives on one event loop; not shared.
+ * the chain learnt (the token, the key's session). When a middleware needs to change the request
+ * (a plugin hook), the request is first "materialised": method, path, query, headers and the whole
+ * body are copied here, changed here, and the upstream request is built from this copy. Lives on
+ * one event loop; not shared.
  */
 public final class RequestContext {
 
@@ -16,6 +22,13 @@ public final class RequestContext {
   private String token;
   private String sessionId;
   private Session session;
+  private boolean materialized;
+  private HttpMethod method;
+  private String path;
+  private String query;
+  private MultiMap headers;
+  private Buffer body;
+  private UpstreamAnswer answer;
 
   public RequestContext(HttpServerRequest request, LoadedApi api, long startNanos) {
     this.request = request;
@@ -54,5 +67,69 @@ public final class RequestContext {
     this.token = token;
     this.sessionId = sessionId;
     this.session = session;
+  }
+
+  /** Copies the request into this context so that middleware can change it; body may be null. */
+  public void materialize(Buffer requestBody) {
+    method = request.method();
+    path = request.path();
+    query = request.query();
+    headers = MultiMap.caseInsensitiveMultiMap().addAll(request.headers());
+    body = requestBody;
+    materialized = true;
+  }
+
+  /** True when the upstream request is built from this context rather than from the request. */
+  public boolean materialized() {
+    return materialized;
+  }
+
+  public HttpMethod method() {
+    return materialized ? method : request.method();
+  }
+
+  public void method(HttpMethod method) {
+    this.method = method;
+  }
+
+  /** The (raw) request path, listen path included. */
+  public String path() {
+    return materialized ? path : request.path();
+  }
+
+  public void path(String path) {
+    this.path = path;
+  }
+
+  /** The raw query, or null. */
+  public String query() {
+    return materialized ? query : request.query();
+  }
+
+  public void query(String query) {
+    this.query = query == null || query.isEmpty() ? null : query;
+  }
+
+  /** The request headers to send upstream (a copy once materialised). */
+  public MultiMap headers() {
+    return materialized ? headers : request.headers();
+  }
+
+  /** The whole request body, or null when it streams from the client. */
+  public Buffer body() {
+    return body;
+  }
+
+  public void body(Buffer body) {
+    this.body = body;
+  }
+
+  /** The buffered upstream answer while response middleware runs, else null. */
+  public UpstreamAnswer answer() {
+    return answer;
+  }
+
+  public void answer(UpstreamAnswer answer) {
+    this.answer = answer;
   }
 }

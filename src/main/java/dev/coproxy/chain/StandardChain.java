@@ -28,11 +28,19 @@ public final class StandardChain implements ChainFactory {
   public List<Middleware> build(ApiDefinition api) {
     List<Middleware> chain = new ArrayList<>();
     if (!api.keyless()) {
-      chain.add(new TokenAuth(sessions, api.auth()));
-      chain.add(new KeyExpiryCheck(clockMillis));
-      chain.add(new AccessRightsCheck());
-      chain.add(new RateLimitAndQuota(sessions.store(), clockMillis));
+      chain.add(tokenAuth(api));
+      chain.addAll(sessionChecks());
     }
     return chain;
+  }
+
+  /** Tyk's standard auth for an API. */
+  public Middleware tokenAuth(ApiDefinition api) {
+    return new TokenAuth(sessions, api.auth());
+  }
+
+  /** The checks that act on an attached session, in Tyk's order. */
+  public List<Middleware> sessionChecks() {
+    return List.of(new KeyExpiryCheck(clockMillis), new AccessRightsCheck(), new RateLimitAndQuota(sessions.store(), clockMillis));
   }
 }

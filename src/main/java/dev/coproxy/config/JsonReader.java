@@ -129,6 +129,18 @@ public final class JsonReader {
     return child;
   }
 
+  /** A list, empty when absent. */
+  public JsonArray array(String key) {
+    Object value = raw(key);
+    if (value == null) {
+      return new JsonArray();
+    }
+    if (value instanceof JsonArray a) {
+      return a;
+    }
+    throw new ConfigException(path(key), "must be a list, got " + describe(value));
+  }
+
   /** A list of strings, empty when absent. */
   public List<String> strings(String key) {
     Object value = raw(key);

@@ -4,10 +4,13 @@ import dev.coproxy.chain.ChainInterruption;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.Json;
 import java.util.Map;
 
-/** Writes error answers in Tyk's shape, {@code {"error": "..."}}, as JSON. */
+/**
+ * Writes error answers in the shape of Tyk's default error template, {@code {"error": "..."}}
+ * (with the space after the colon that clients matching Tyk's output look for), as JSON.
+ */
 public final class HttpErrors {
 
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
@@ -22,21 +25,20 @@ public final class HttpErrors {
     }
     return response.setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-        .end(new JsonObject().put("error", message).encode());
+        .end("{\"error\": " + Json.encode(message) + "}");
   }
 
   /** Sends a chain interruption: the JSON error, or the raw body and headers it carries. */
   public static Future<Void> send(HttpServerResponse response, ChainInterruption stop) {
-    if (stop.rawBody() == null) {
-      return send(response, stop.status(), stop.getMessage());
-    }
     if (response.headWritten() || response.ended() || response.closed()) {
       return Future.succeededFuture();
     }
-    response.setStatusCode(stop.status());
     for (Map.Entry<String, String> header : stop.headers().entrySet()) {
       response.putHeader(header.getKey(), header.getValue());
     }
-    return response.end(stop.rawBody());
+    if (stop.rawBody() == null) {
+      return send(response, stop.status(), stop.getMessage());
+    }
+    return response.setStatusCode(stop.status()).end(stop.rawBody());
   }
 }

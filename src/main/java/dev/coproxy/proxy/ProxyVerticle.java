@@ -10,6 +10,8 @@ import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -31,6 +33,8 @@ import java.util.function.Predicate;
 public final class ProxyVerticle extends VerticleBase {
 
   private static final System.Logger LOG = System.getLogger(ProxyVerticle.class.getName());
+  /** Largest request body read for plugins when max_request_body_size is not set. */
+  private static final long MAX_HOOK_BODY = 64L << 20;
 
   private final GatewayConfig config;
   private final int port;
@@ -116,13 +120,41 @@ public final class ProxyVerticle extends VerticleBase {
       forwarder.forward(ctx);
       return;
     }
-    Chain.run(chain, ctx).onComplete(ar -> {
+    Future<Void> ready = api.readsBody() ? readBody(ctx) : Future.succeededFuture();
+    ready.compose(v -> Chain.run(chain, ctx)).onComplete(ar -> {
       if (ar.succeeded()) {
         forwarder.forward(ctx);
       } else {
         refuse(ctx, ar.cause());
       }
     });
+  }
+
+  // Plugins see the whole body: read it (bounded) and let the chain work on a copy of the request.
+  private Future<Void> readBody(RequestContext ctx) {
+    HttpServerRequest request = ctx.request();
+    if (request.isEnded()) {
+      ctx.materialize(Buffer.buffer());
+      return Future.succeededFuture();
+    }
+    long limit = config.maxRequestBodySize() > 0 ? config.maxRequestBodySize() : MAX_HOOK_BODY;
+    Promise<Void> done = Promise.promise();
+    Buffer body = Buffer.buffer();
+    request.handler(chunk -> {
+      if (body.length() + chunk.length() > limit) {
+        request.handler(null);
+        done.tryFail(ChainInterruption.error(413, UpstreamForwarder.TOO_LARGE));
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    request.exceptionHandler(done::tryFail);
+    request.endHandler(v -> {
+      ctx.materialize(body);
+      done.tryComplete();
+    });
+    request.resume();
+    return done.future();
   }
 
   private boolean tooLarge(HttpServerRequest request) {
@@ -146,7 +178,11 @@ public final class ProxyVerticle extends VerticleBase {
     request.resume();
     if (cause instanceof ChainInterruption stop) {
       ctx.api().meters().request(stop.status());
-      HttpErrors.send(request.response(), stop);
+      HttpErrors.send(request.response(), stop).onComplete(v -> {
+        if (stop.status() == 413) {
+          request.connection().close();
+        }
+      });
       return;
     }
     LOG.log(Level.ERROR, "api " + ctx.api().definition().apiId() + ": request chain failed", cause);

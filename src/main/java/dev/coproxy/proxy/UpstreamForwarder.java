@@ -3,7 +3,10 @@ package dev.coproxy.proxy;
 import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.api.LoadedApi;
 import dev.coproxy.api.UpstreamTarget;
+import dev.coproxy.chain.Chain;
+import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.RequestContext;
+import dev.coproxy.chain.UpstreamAnswer;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -47,21 +50,20 @@ final class UpstreamForwarder {
   }
 
   void forward(RequestContext ctx) {
-    HttpServerRequest request = ctx.request();
     ApiDefinition def = ctx.api().definition();
     UpstreamTarget target = def.target();
     RequestOptions options = new RequestOptions()
-        .setMethod(request.method())
+        .setMethod(ctx.method())
         .setServer(target.address())
         .setHost(target.host())
         .setPort(target.port())
         .setSsl(target.ssl())
-        .setURI(target.join(def.upstreamPath(request.path()), request.query()))
+        .setURI(target.join(def.upstreamPath(ctx.path()), ctx.query()))
         .setConnectTimeout(timeoutMillis)
         .setIdleTimeout(timeoutMillis);
     client.request(options).onComplete(ar -> {
       if (ar.failed()) {
-        request.resume();
+        ctx.request().resume();
         fail(ctx, ar.cause());
       } else {
         send(ctx, ar.result());
@@ -78,7 +80,7 @@ final class UpstreamForwarder {
     }
     response.closeHandler(v -> upstream.reset());
     MultiMap headers = upstream.headers();
-    HopByHop.copy(request.headers(), headers, true);
+    HopByHop.copy(ctx.headers(), headers, true);
     if (ctx.api().definition().preserveHostHeader() && request.authority() != null) {
       upstream.authority(request.authority());
     }
@@ -90,7 +92,10 @@ final class UpstreamForwarder {
     }
     long sentAt = System.nanoTime();
     Future<HttpClientResponse> answer;
-    if (hasBody(request)) {
+    Buffer whole = ctx.body();
+    if (whole != null) {
+      answer = whole.length() > 0 ? upstream.send(whole) : upstream.send();
+    } else if (hasBody(request)) {
       ReadStream<Buffer> body = request;
       if (maxBodySize > 0 && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
         body = new BodyLimit(request, maxBodySize, () -> tooLarge(ctx, upstream));
@@ -107,8 +112,44 @@ final class UpstreamForwarder {
       }
       HttpClientResponse upstreamResponse = ar.result();
       ctx.api().meters().upstreamLatency(System.nanoTime() - sentAt);
-      relay(ctx, upstream, upstreamResponse);
+      if (ctx.api().buffersResponse()) {
+        respond(ctx, upstream, upstreamResponse);
+      } else {
+        relay(ctx, upstream, upstreamResponse);
+      }
     });
+  }
+
+  // Response middleware needs the whole answer: read it, let the chain change it, then send it.
+  private void respond(RequestContext ctx, HttpClientRequest upstream, HttpClientResponse upstreamResponse) {
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    HopByHop.copy(upstreamResponse.headers(), headers, false);
+    upstreamResponse.body()
+        .compose(body -> {
+          ctx.answer(new UpstreamAnswer(upstreamResponse.statusCode(), headers, body));
+          return Chain.respond(ctx.api().chain(), ctx);
+        })
+        .onComplete(ar -> {
+          HttpServerResponse response = ctx.request().response();
+          if (ar.failed()) {
+            ChainInterruption stop = ar.cause() instanceof ChainInterruption c ? c
+                : ChainInterruption.error(500, "Middleware error");
+            if (!(ar.cause() instanceof ChainInterruption)) {
+              logFailure(ctx.api(), ar.cause());
+            }
+            ctx.api().meters().request(stop.status());
+            HttpErrors.send(response, stop);
+            return;
+          }
+          if (response.headWritten() || response.closed()) {
+            return;
+          }
+          UpstreamAnswer answer = ctx.answer();
+          response.setStatusCode(answer.status());
+          response.headers().addAll(answer.headers());
+          ctx.api().meters().request(answer.status());
+          response.end(answer.body());
+        });
   }
 
   private void relay(RequestContext ctx, HttpClientRequest upstream, HttpClientResponse upstreamResponse) {

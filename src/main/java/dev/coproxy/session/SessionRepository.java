@@ -74,8 +74,12 @@ public final class SessionRepository {
   }
 
   public Future<Void> saveByStorageId(String id, Session session) {
-    long ttl = session.sessionLifetime() > 0 ? session.sessionLifetime() * 1000 : 0;
-    return store.put(KEY_PREFIX + id, session.json().encode(), ttl);
+    return saveByStorageId(id, session, session.sessionLifetime());
+  }
+
+  /** Stores a session with an explicit time to live in seconds (0 = none). */
+  public Future<Void> saveByStorageId(String id, Session session, long ttlSeconds) {
+    return store.put(KEY_PREFIX + id, session.json().encode(), ttlSeconds > 0 ? ttlSeconds * 1000 : 0);
   }
 
   public Future<Boolean> deleteByStorageId(String id) {

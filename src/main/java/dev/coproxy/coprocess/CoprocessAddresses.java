@@ -1,0 +1,31 @@
+package dev.coproxy.coprocess;
+
+/** Event-bus addresses and header names of the coprocess module. Per-request hops are local only. */
+public final class CoprocessAddresses {
+
+  /** Where request-path code sends a hook call; {@link HookDispatchVerticle} consumes it. */
+  public static final String DISPATCH = "coproxy.coprocess.dispatch";
+  /** Prefix of a driver's hook address: {@code coproxy.driver.<name>}. */
+  public static final String DRIVER_PREFIX = "coproxy.driver.";
+  /** Suffix of a driver's event address ({@code coproxy.driver.<name>.event}), JSON payload string. */
+  public static final String EVENT_SUFFIX = ".event";
+  /** Suffix of a driver's reload address ({@code coproxy.driver.<name>.reload}). */
+  public static final String RELOAD_SUFFIX = ".reload";
+
+  /** Header: the driver that must run the hook. */
+  public static final String HEADER_DRIVER = "driver";
+  /** Header: the API the hook belongs to. */
+  public static final String HEADER_API_ID = "api_id";
+  /** Header: the hook's deadline as epoch milliseconds; a driver must not work past it. */
+  public static final String HEADER_DEADLINE = "deadline";
+  /** Header: the hook's timeout in milliseconds. */
+  public static final String HEADER_TIMEOUT = "timeout_ms";
+
+  private CoprocessAddresses() {
+  }
+
+  /** The hook address of a driver. */
+  public static String driver(String name) {
+    return DRIVER_PREFIX + name;
+  }
+}

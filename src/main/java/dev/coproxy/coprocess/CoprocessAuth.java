@@ -1,0 +1,108 @@
+package dev.coproxy.coprocess;
+
+import dev.coproxy.chain.ChainInterruption;
+import dev.coproxy.chain.Middleware;
+import dev.coproxy.chain.RequestContext;
+import dev.coproxy.config.ConfigException;
+import dev.coproxy.proto.SessionState;
+import dev.coproxy.session.Session;
+import dev.coproxy.session.SessionMapper;
+import dev.coproxy.session.SessionRepository;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+
+/**
+ * The {@code auth_check} hook as the API's auth (Tyk's section 8): the plugin must return a
+ * session and a token in {@code metadata["token"]}; the session is then adopted (organisation set
+ * to the API's, quota state carried over from the stored session), stored under the token with
+ * {@code session_lifetime} (the session's, else the API's) as its TTL in seconds, and attached to
+ * the request for the session checks that follow.
+ */
+final class CoprocessAuth implements Middleware {
+
+  static final String FORBIDDEN = "Forbidden";
+
+  private final HookRunner runner;
+  private final Map<String, String> spec;
+  private final AuthFailures authFailures;
+  private final SessionRepository sessions;
+
+  CoprocessAuth(HookRunner runner, Map<String, String> spec, AuthFailures authFailures, SessionRepository sessions) {
+    this.runner = runner;
+    this.spec = spec;
+    this.authFailures = authFailures;
+    this.sessions = sessions;
+  }
+
+  @Override
+  public String id() {
+    return "coprocess_auth_check:" + runner.hook().name();
+  }
+
+  @Override
+  public boolean readsRequestBody() {
+    return true;
+  }
+
+  @Override
+  public Future<Void> onRequest(RequestContext ctx) {
+    String query = ctx.query();
+    return runner.call(ObjectBuilder.request(ctx, runner.hook(), spec)).compose(reply -> {
+      if (!reply.hasRequest()) {
+        runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply has no request message"));
+        return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
+      }
+      try {
+        ReplyApplier.apply(ctx, reply.getRequest(), query);
+      } catch (HookFailure failure) {
+        runner.failed(failure);
+        return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
+      }
+      String token = reply.hasSession() ? token(reply) : "";
+      ChainInterruption stop = Overrides.evaluate(reply.getRequest().getReturnOverrides());
+      if (stop != null) {
+        if (Overrides.isAuthFailure(reply.getRequest().getReturnOverrides())) {
+          authFailures.fire(ctx, token);
+        }
+        return Future.failedFuture(stop);
+      }
+      if (!reply.hasSession() || token.isEmpty()) {
+        authFailures.fire(ctx, token);
+        return Future.failedFuture(ChainInterruption.error(403, FORBIDDEN));
+      }
+      return adopt(ctx, reply, token);
+    }, failure -> Future.failedFuture(CoprocessMiddleware.dispatchFailure((HookFailure) failure, 403, Overrides.KEY_NOT_AUTHORISED)));
+  }
+
+  private static String token(dev.coproxy.proto.Object reply) {
+    String fromObject = reply.getMetadataOrDefault("token", "");
+    return fromObject.isEmpty() ? reply.getSession().getMetadataOrDefault("token", "") : fromObject;
+  }
+
+  private Future<Void> adopt(RequestContext ctx, dev.coproxy.proto.Object reply, String token) {
+    SessionState.Builder state = reply.getSession().toBuilder().putAllMetadata(reply.getMetadataMap())
+        .setOrgId(ctx.api().definition().orgId());
+    JsonObject json = SessionMapper.toJson(state.build());
+    Session session;
+    try {
+      session = Session.parse(json);
+    } catch (ConfigException e) {
+      runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the session cannot be used: " + e.getMessage()));
+      return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
+    }
+    String id = sessions.storageId(token);
+    long lifetime = session.sessionLifetime() > 0 ? session.sessionLifetime() : ctx.api().definition().sessionLifetime();
+    return sessions.findByStorageId(id).compose(existing -> {
+      if (existing != null) {
+        // Quotas must not reset on every auth call: keep the stored quota state.
+        json.put("quota_remaining", existing.json().getValue("quota_remaining", json.getValue("quota_remaining")));
+        json.put("quota_renews", existing.json().getValue("quota_renews", json.getValue("quota_renews")));
+      }
+      return sessions.saveByStorageId(id, session, lifetime);
+    }).map(v -> {
+      ctx.attachSession(token, id, session);
+      return null;
+    });
+  }
+}

@@ -1,0 +1,67 @@
+package dev.coproxy.coprocess;
+
+import dev.coproxy.api.ApiDefinition;
+import dev.coproxy.chain.ChainFactory;
+import dev.coproxy.chain.Middleware;
+import dev.coproxy.chain.StandardChain;
+import dev.coproxy.config.GatewayConfig.CoprocessOptions;
+import dev.coproxy.events.EventSink;
+import dev.coproxy.session.SessionRepository;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds an API's chain with its plugin hooks in Tyk's places (section 3.1): {@code pre} hooks;
+ * for protected APIs the auth ({@code auth_check} when custom auth is on, else token auth), the
+ * {@code post_key_auth} hooks and the session checks; the {@code post} hooks (keyless APIs too);
+ * then the {@code response} hooks on the way back. With {@code enable_coprocess: false} every hook
+ * is left out and custom-auth APIs fall back to token auth, as in Tyk.
+ */
+public final class CoprocessChain implements ChainFactory {
+
+  private final StandardChain standard;
+  private final SessionRepository sessions;
+  private final HookClient client;
+  private final EventSink events;
+  private final MeterRegistry registry;
+  private final CoprocessOptions options;
+
+  public CoprocessChain(StandardChain standard, SessionRepository sessions, HookClient client, EventSink events,
+      MeterRegistry registry, CoprocessOptions options) {
+    this.standard = standard;
+    this.sessions = sessions;
+    this.client = client;
+    this.events = events;
+    this.registry = registry;
+    this.options = options;
+  }
+
+  @Override
+  public List<Middleware> build(ApiDefinition api) {
+    if (!options.enableCoprocess()) {
+      return standard.build(api);
+    }
+    CoprocessSpec spec = CoprocessSpec.parse(api, options.hookTimeoutMillis());
+    if (!spec.hasHooks()) {
+      return standard.build(api);
+    }
+    AuthFailures authFailures = new AuthFailures(events, api.auth().headerName());
+    List<Middleware> chain = new ArrayList<>();
+    spec.pre().forEach(hook -> chain.add(new CoprocessMiddleware(runner(api, hook), spec.spec(), authFailures)));
+    if (!api.keyless()) {
+      chain.add(spec.authCheck() != null
+          ? new CoprocessAuth(runner(api, spec.authCheck()), spec.spec(), authFailures, sessions)
+          : standard.tokenAuth(api));
+      spec.postKeyAuth().forEach(hook -> chain.add(new CoprocessMiddleware(runner(api, hook), spec.spec(), authFailures)));
+      chain.addAll(standard.sessionChecks());
+    }
+    spec.post().forEach(hook -> chain.add(new CoprocessMiddleware(runner(api, hook), spec.spec(), authFailures)));
+    spec.response().forEach(hook -> chain.add(new ResponseHook(runner(api, hook), spec.spec())));
+    return chain;
+  }
+
+  private HookRunner runner(ApiDefinition api, HookSpec hook) {
+    return new HookRunner(hook, api.apiId(), client, new HookMeters(registry, api.apiId(), hook));
+  }
+}

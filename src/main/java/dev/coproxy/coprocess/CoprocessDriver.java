@@ -1,0 +1,47 @@
+package dev.coproxy.coprocess;
+
+import io.vertx.core.Future;
+
+/**
+ * What a language driver (gRPC, Python, Lua, or a test driver) implements. {@link DriverVerticle}
+ * puts it on the event bus; the driver never sees HTTP.
+ */
+public interface CoprocessDriver {
+
+  /** The name APIs use in {@code custom_middleware.driver}. */
+  String name();
+
+  /**
+   * Runs one hook. The returned object is the plugin's reply (the same {@code Object} shape); a
+   * failed future carries a {@link HookFailure} (or any exception, counted as an error).
+   *
+   * @param call the hook's object, API and deadline
+   */
+  Future<dev.coproxy.proto.Object> dispatch(HookCall call);
+
+  /** Delivers a gateway event (Tyk's JSON payload) to the plugin; errors are the driver's to log. */
+  Future<Void> dispatchEvent(String payload);
+
+  /** Reloads plugin code. */
+  Future<Void> reload();
+
+  /** Releases processes, connections and threads. */
+  default Future<Void> close() {
+    return Future.succeededFuture();
+  }
+
+  /**
+   * One hook invocation as a driver receives it.
+   *
+   * @param object the request (and response) as the plugin sees it
+   * @param apiId the API
+   * @param deadlineMillis epoch ms after which the answer is no longer wanted
+   */
+  record HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis) {
+
+    /** Milliseconds left before the deadline (at least 1). */
+    public long remainingMillis() {
+      return Math.max(1, deadlineMillis - System.currentTimeMillis());
+    }
+  }
+}

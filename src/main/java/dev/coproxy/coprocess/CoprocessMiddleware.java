@@ -1,0 +1,77 @@
+package dev.coproxy.coprocess;
+
+import dev.coproxy.chain.ChainInterruption;
+import dev.coproxy.chain.Middleware;
+import dev.coproxy.chain.RequestContext;
+import io.vertx.core.Future;
+import java.util.Map;
+
+/**
+ * A {@code pre}, {@code post_key_auth} or {@code post} hook in the request chain: sends the live
+ * request to the plugin, applies what comes back, and honours a ReturnOverrides answer. Session
+ * changes made by these hooks are ignored, as in Tyk.
+ */
+final class CoprocessMiddleware implements Middleware {
+
+  /** Answer to a failed or nonsensical hook call. */
+  static final String MIDDLEWARE_ERROR = "Middleware error";
+  /** Answer when the driver is not there at all. */
+  static final String INTERNAL_ERROR = "Internal Server Error";
+
+  private final HookRunner runner;
+  private final Map<String, String> spec;
+  private final AuthFailures authFailures;
+
+  CoprocessMiddleware(HookRunner runner, Map<String, String> spec, AuthFailures authFailures) {
+    this.runner = runner;
+    this.spec = spec;
+    this.authFailures = authFailures;
+  }
+
+  @Override
+  public String id() {
+    return "coprocess_" + runner.hook().key() + ":" + runner.hook().name();
+  }
+
+  @Override
+  public boolean readsRequestBody() {
+    return true;
+  }
+
+  @Override
+  public Future<Void> onRequest(RequestContext ctx) {
+    String query = ctx.query();
+    return runner.call(ObjectBuilder.request(ctx, runner.hook(), spec)).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(dispatchFailure((HookFailure) ar.cause(), 500, MIDDLEWARE_ERROR));
+      }
+      dev.coproxy.proto.Object reply = ar.result();
+      if (!reply.hasRequest()) {
+        runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply has no request message"));
+        return Future.failedFuture(ChainInterruption.error(500, MIDDLEWARE_ERROR));
+      }
+      try {
+        ReplyApplier.apply(ctx, reply.getRequest(), query);
+      } catch (HookFailure failure) {
+        runner.failed(failure);
+        return Future.failedFuture(ChainInterruption.error(500, MIDDLEWARE_ERROR));
+      }
+      ChainInterruption stop = Overrides.evaluate(reply.getRequest().getReturnOverrides());
+      if (stop == null) {
+        return Future.succeededFuture();
+      }
+      if (Overrides.isAuthFailure(reply.getRequest().getReturnOverrides())) {
+        authFailures.fire(ctx, reply.hasSession() ? reply.getSession().getMetadataOrDefault("token", "") : "");
+      }
+      return Future.failedFuture(stop);
+    });
+  }
+
+  /** The client's answer to a failed call: unavailable drivers get 500 Internal Server Error. */
+  static ChainInterruption dispatchFailure(HookFailure failure, int status, String message) {
+    if (failure.reason() == HookFailure.Reason.UNAVAILABLE) {
+      return ChainInterruption.error(500, INTERNAL_ERROR);
+    }
+    return ChainInterruption.error(status, message);
+  }
+}

@@ -1,0 +1,139 @@
+package dev.coproxy.coprocess;
+
+import com.google.common.base.Utf8;
+import com.google.protobuf.ByteString;
+import dev.coproxy.chain.RequestContext;
+import dev.coproxy.chain.UpstreamAnswer;
+import dev.coproxy.proto.Header;
+import dev.coproxy.proto.MiniRequestObject;
+import dev.coproxy.proto.ResponseObject;
+import dev.coproxy.proto.ReturnOverrides;
+import dev.coproxy.proto.SessionState;
+import dev.coproxy.session.Session;
+import dev.coproxy.session.SessionMapper;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the {@code coprocess.Object} a hook receives from the live request (Tyk's section 4 and
+ * the field matrix of 1.5): headers with their first value and Go-canonical names plus {@code Host},
+ * params, url, request_uri, method, scheme, body rules, the spec map, and session and metadata only
+ * where the hook type gets them.
+ */
+final class ObjectBuilder {
+
+  private static final ReturnOverrides NO_OVERRIDE = ReturnOverrides.newBuilder().setResponseCode(-1).build();
+
+  private ObjectBuilder() {
+  }
+
+  /** The object for a request hook. */
+  static dev.coproxy.proto.Object request(RequestContext ctx, HookSpec hook, Map<String, String> spec) {
+    dev.coproxy.proto.Object.Builder object = dev.coproxy.proto.Object.newBuilder()
+        .setHookType(hook.type())
+        .setHookName(hook.name())
+        .setRequest(miniRequest(ctx, hook))
+        .putAllSpec(spec);
+    Session session = ctx.session();
+    boolean sessionHook = hook.type() == dev.coproxy.proto.HookType.Post || hook.type() == dev.coproxy.proto.HookType.PostKeyAuth;
+    if (sessionHook && session != null) {
+      SessionState state = SessionMapper.toProto(session.json());
+      object.setSession(state).putAllMetadata(state.getMetadataMap());
+    }
+    return object.build();
+  }
+
+  /** The object for a response hook: the request as it was sent, the session, and the response. */
+  static dev.coproxy.proto.Object response(RequestContext ctx, HookSpec hook, Map<String, String> spec, UpstreamAnswer answer) {
+    dev.coproxy.proto.Object.Builder object = dev.coproxy.proto.Object.newBuilder()
+        .setHookType(hook.type())
+        .setHookName(hook.name())
+        .setRequest(miniRequest(ctx, hook))
+        .putAllSpec(spec);
+    Session session = ctx.session();
+    if (session != null) {
+      SessionState state = SessionMapper.toProto(session.json());
+      object.setSession(state).putAllMetadata(state.getMetadataMap());
+    } else {
+      object.setSession(SessionState.getDefaultInstance());
+    }
+    ResponseObject.Builder response = ResponseObject.newBuilder().setStatusCode(answer.status());
+    Map<String, List<String>> grouped = new LinkedHashMap<>();
+    for (Map.Entry<String, String> header : answer.headers()) {
+      grouped.computeIfAbsent(canonical(header.getKey()), k -> new java.util.ArrayList<>()).add(header.getValue());
+    }
+    grouped.forEach((name, values) -> {
+      response.putHeaders(name, values.get(0));
+      response.addMultivalueHeaders(Header.newBuilder().setKey(name).addAllValues(values));
+    });
+    Buffer body = answer.body();
+    byte[] bytes = body == null ? new byte[0] : body.getBytes();
+    response.setRawBody(ByteString.copyFrom(bytes));
+    if (!hook.rawBodyOnly() && Utf8.isWellFormed(bytes)) {
+      response.setBody(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return object.setResponse(response).build();
+  }
+
+  private static MiniRequestObject miniRequest(RequestContext ctx, HookSpec hook) {
+    MiniRequestObject.Builder request = MiniRequestObject.newBuilder();
+    MultiMap headers = ctx.headers();
+    for (String name : headers.names()) {
+      String canonical = canonical(name);
+      if (!request.containsHeaders(canonical)) {
+        request.putHeaders(canonical, headers.get(name));
+      }
+    }
+    String host = headers.get("host");
+    if (host == null && ctx.request().authority() != null) {
+      host = ctx.request().authority().toString();
+    }
+    if (host != null) {
+      request.putHeaders("Host", host);
+    }
+    String query = ctx.query();
+    request.setUrl(query == null ? ctx.path() : ctx.path() + "?" + query);
+    if (query != null) {
+      new QueryStringDecoder(query, false).parameters().forEach((key, values) -> {
+        if (!values.isEmpty()) {
+          request.putParams(key, values.get(0));
+        }
+      });
+    }
+    request.setMethod(ctx.method().name())
+        .setRequestUri(ctx.request().uri())
+        .setScheme(ctx.request().isSSL() ? "https" : "http")
+        .setReturnOverrides(NO_OVERRIDE);
+    Buffer body = ctx.body();
+    if (body != null && body.length() > 0) {
+      byte[] bytes = body.getBytes();
+      request.setRawBody(ByteString.copyFrom(bytes));
+      if (!hook.rawBodyOnly() && Utf8.isWellFormed(bytes)) {
+        request.setBody(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return request.build();
+  }
+
+  /**
+   * Go's canonical header name ({@code x-api-key} becomes {@code X-Api-Key}); names with characters
+   * Go does not canonicalise are kept as they are.
+   */
+  static String canonical(String name) {
+    char[] chars = name.toCharArray();
+    boolean upper = true;
+    for (int i = 0; i < chars.length; i++) {
+      char c = chars[i];
+      if (c == ' ' || c >= 0x7f || c <= ' ' || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+        return name;
+      }
+      chars[i] = upper ? Character.toUpperCase(c) : Character.toLowerCase(c);
+      upper = c == '-';
+    }
+    return new String(chars);
+  }
+}

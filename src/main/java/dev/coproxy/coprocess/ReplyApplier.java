@@ -1,0 +1,132 @@
+package dev.coproxy.coprocess;
+
+import dev.coproxy.chain.RequestContext;
+import dev.coproxy.proto.MiniRequestObject;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Applies a request hook's reply to the request, in Tyk's order (section 5): raw_body becomes the
+ * body, delete_headers then set_headers, the query is the pre-hook query minus delete_params plus
+ * add_params, the url and method are taken from the reply. {@code body}, {@code params},
+ * {@code headers}, {@code request_uri} and {@code scheme} in the reply are ignored, as in Tyk.
+ */
+final class ReplyApplier {
+
+  private ReplyApplier() {
+  }
+
+  /**
+   * @param preHookQuery the request's query before the hook ran, or null
+   * @throws HookFailure with reason bad_reply when the url or method cannot be used
+   */
+  static void apply(RequestContext ctx, MiniRequestObject reply, String preHookQuery) {
+    URI url = parseUrl(reply.getUrl());
+    HttpMethod method = reply.getMethod().isEmpty() ? ctx.method() : parseMethod(reply.getMethod());
+
+    MultiMap headers = ctx.headers();
+    byte[] body = reply.getRawBody().toByteArray();
+    ctx.body(Buffer.buffer(body));
+    headers.remove("transfer-encoding");
+    if (body.length > 0) {
+      headers.set("Content-Length", Integer.toString(body.length));
+    } else {
+      headers.remove("content-length");
+    }
+    for (String name : reply.getDeleteHeadersList()) {
+      headers.remove(name);
+    }
+    reply.getSetHeadersMap().forEach((name, value) -> headers.set(ObjectBuilder.canonical(name), value));
+
+    Map<String, List<String>> query = decode(preHookQuery);
+    for (String name : reply.getDeleteParamsList()) {
+      query.remove(name);
+    }
+    reply.getAddParamsMap().forEach((name, value) -> query.put(name, new ArrayList<>(List.of(value))));
+
+    ctx.path(url.getRawPath());
+    String urlQuery = url.getRawQuery();
+    // Query edits made through url are kept only when they agree with the computed parameters.
+    ctx.query(decode(urlQuery).equals(query) ? urlQuery : encode(query));
+    ctx.method(method);
+  }
+
+  private static URI parseUrl(String text) {
+    if (text.isEmpty()) {
+      throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.url is empty (a hook must return the url it received)");
+    }
+    try {
+      URI uri = new URI(text);
+      if (uri.getScheme() != null && !uri.getScheme().equals("http") && !uri.getScheme().equals("https")) {
+        throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.url has an unsupported scheme: " + text);
+      }
+      String path = uri.getRawPath();
+      if (path == null || !path.startsWith("/")) {
+        throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.url is not an absolute path: " + text);
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.url cannot be parsed: " + e.getMessage());
+    }
+  }
+
+  private static HttpMethod parseMethod(String name) {
+    if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+      throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.method is not a valid method: " + name);
+    }
+    return HttpMethod.valueOf(name);
+  }
+
+  /** Query parameters in order of appearance; empty for a null query. */
+  static Map<String, List<String>> decode(String query) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    if (query != null && !query.isEmpty()) {
+      new QueryStringDecoder(query, StandardCharsets.UTF_8, false).parameters()
+          .forEach((key, values) -> out.put(key, new ArrayList<>(values)));
+    }
+    return out;
+  }
+
+  /** Go's url.Values.Encode: keys sorted, form encoding; null when empty. */
+  static String encode(Map<String, List<String>> query) {
+    if (query.isEmpty()) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder();
+    for (Map.Entry<String, List<String>> entry : new TreeMap<>(query).entrySet()) {
+      for (String value : entry.getValue()) {
+        if (out.length() > 0) {
+          out.append('&');
+        }
+        out.append(escape(entry.getKey())).append('=').append(escape(value));
+      }
+    }
+    return out.toString();
+  }
+
+  private static String escape(String text) {
+    StringBuilder out = new StringBuilder();
+    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (b & 0xff);
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-_.~".indexOf(c) >= 0) {
+        out.append(c);
+      } else if (c == ' ') {
+        out.append('+');
+      } else {
+        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return out.toString();
+  }
+}

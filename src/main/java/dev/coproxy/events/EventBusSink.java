@@ -1,0 +1,28 @@
+package dev.coproxy.events;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+
+/** Fires events by sending them (fire-and-forget, local only) to {@link EventAddresses#FIRE}. */
+public final class EventBusSink implements EventSink {
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final Vertx vertx;
+
+  public EventBusSink(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  @Override
+  public void fire(String type, String apiId, String orgId, JsonObject meta) {
+    JsonObject event = new JsonObject()
+        .put("event", type)
+        .put("api_id", apiId)
+        .put("org_id", orgId)
+        .put("meta", meta)
+        .put("timestamp", System.currentTimeMillis());
+    vertx.eventBus().send(EventAddresses.FIRE, event, LOCAL);
+  }
+}
