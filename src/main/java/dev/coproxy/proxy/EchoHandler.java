@@ -18,6 +18,11 @@ public final class EchoHandler implements Handler<HttpServerRequest> {
   public static final String PATH = "/coproxy/echo";
   private static final long MAX_BODY = 1 << 20;
 
+  /** True for the echo endpoint's own paths: {@value #PATH} and below it, not {@code /coproxy/echoes}. */
+  public static boolean serves(String path) {
+    return path.startsWith(PATH) && (path.length() == PATH.length() || path.charAt(PATH.length()) == '/');
+  }
+
   @Override
   public void handle(HttpServerRequest request) {
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);

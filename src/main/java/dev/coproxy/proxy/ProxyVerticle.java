@@ -92,7 +92,7 @@ public final class ProxyVerticle extends VerticleBase {
       admin.handle(request);
       return;
     }
-    if (path.startsWith(EchoHandler.PATH)) {
+    if (EchoHandler.serves(path)) {
       echo.handle(request);
       return;
     }
