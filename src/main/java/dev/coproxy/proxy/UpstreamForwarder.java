@@ -18,6 +18,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.ReadStream;
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -84,9 +85,10 @@ final class UpstreamForwarder {
     }
     SocketAddress remote = request.remoteAddress();
     if (remote != null) {
-      String forwardedFor = request.getHeader(X_FORWARDED_FOR);
+      // Earlier hops may come in several header lines: all of them are kept, in order.
+      List<String> forwardedFor = request.headers().getAll(X_FORWARDED_FOR);
       String client = remote.hostAddress() != null ? remote.hostAddress() : remote.host();
-      headers.set(X_FORWARDED_FOR, forwardedFor == null ? client : forwardedFor + ", " + client);
+      headers.set(X_FORWARDED_FOR, forwardedFor.isEmpty() ? client : String.join(", ", forwardedFor) + ", " + client);
     }
     long sentAt = System.nanoTime();
     Future<HttpClientResponse> answer;
