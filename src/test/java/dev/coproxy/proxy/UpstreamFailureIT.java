@@ -170,6 +170,20 @@ class UpstreamFailureIT {
   }
 
   @Test
+  void malformedChunkedBodyIsNotPassedOffAsComplete() throws Exception {
+    upstream.handler(UpstreamFailureIT::record);
+    try (RawHttp raw = RawHttp.connect(gw.port())) {
+      raw.head("POST /up/upload HTTP/1.1", "Host: 127.0.0.1", "Transfer-Encoding: chunked");
+      raw.write("3e8\r\n" + "c".repeat(1000) + "\r\n");
+      Poll.until(DEADLINE, () -> events.contains("data"), () -> "upstream got no body: " + events);
+      raw.write("not a chunk size\r\n" + "c".repeat(100) + "\r\n0\r\n\r\n");
+      Poll.until(DEADLINE, () -> events.contains("failed") || events.contains("closed") || events.stream().anyMatch(e -> e.startsWith("ended")),
+          () -> "upstream request still open after a malformed chunk: " + events);
+      assertFalse(events.stream().anyMatch(e -> e.startsWith("ended")), "upstream saw a complete request: " + events);
+    }
+  }
+
+  @Test
   void clientLeavingWhileUpstreamThinksClosesTheUpstreamRequest() throws Exception {
     upstream.handler(req -> {
       events.add("request");
