@@ -127,7 +127,12 @@ final class UpstreamForwarder {
     }
     HopByHop.copy(upstreamResponse.headers(), response.headers(), false);
     ctx.api().meters().request(status);
-    response.send(upstreamResponse).onFailure(e -> {
+    if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+      response.setChunked(true);
+    }
+    // Not response.send(upstreamResponse): its pipe ends the response when the upstream breaks off,
+    // which passes a truncated chunked body off as complete and leaves a Content-Length client waiting.
+    upstreamResponse.pipe().endOnFailure(false).to(response).onFailure(e -> {
       // The body broke off midway (upstream reset, or the client left): both ends are torn down.
       upstream.reset();
       response.reset();
