@@ -97,7 +97,13 @@ final class UpstreamForwarder {
       if (maxBodySize > 0 && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
         body = new BodyLimit(request, maxBodySize, () -> tooLarge(ctx, upstream));
       }
-      answer = upstream.send(body);
+      if (request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+        upstream.setChunked(true);
+      }
+      // Not upstream.send(body): its pipe ends the upstream request when the client's body fails
+      // (a malformed chunk, a client gone), which hands the upstream a truncated body as complete.
+      body.pipe().endOnFailure(false).to(upstream).onFailure(e -> upstream.reset());
+      answer = upstream.response();
     } else {
       request.resume();
       answer = upstream.send();
