@@ -116,15 +116,18 @@ public final class ConfigLoader {
 
   private static Throwable describeLoadFailure(Path overlay, Throwable e) {
     Throwable root = e;
+    boolean notJson = e instanceof DecodeException;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
+      notJson |= root instanceof DecodeException;
     }
-    String where = overlay == null ? "config" : "--conf " + overlay;
+    String key = overlay == null ? "config" : "--conf";
+    String where = overlay == null ? "" : overlay + " ";
     String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    if (root instanceof DecodeException || message.contains("decode")) {
-      return new ConfigException(where, "is not valid JSON: " + firstLine(message));
+    if (notJson || message.contains("decode")) {
+      return new ConfigException(key, where + "is not valid JSON: " + firstLine(message));
     }
-    return new ConfigException(where, firstLine(message));
+    return new ConfigException(key, where + firstLine(message));
   }
 
   private static String firstLine(String text) {

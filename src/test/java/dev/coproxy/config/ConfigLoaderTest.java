@@ -92,7 +92,7 @@ class ConfigLoaderTest {
   void malformedOverlayNamesConf() throws Exception {
     Path file = write("bad.json", "{ \"listen_port\": 9000, ");
     ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of(), file));
-    assertTrue(e.key().startsWith("--conf"), e.getMessage());
+    assertEquals("--conf", e.key(), e.getMessage());
     assertTrue(e.getMessage().contains("bad.json"), e.getMessage());
     assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
@@ -102,7 +102,7 @@ class ConfigLoaderTest {
   void overlayThatIsNotAnObjectNamesConf() throws Exception {
     Path file = write("list.json", "[1, 2]");
     ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of(), file));
-    assertTrue(e.key().startsWith("--conf"), e.getMessage());
+    assertEquals("--conf", e.key(), e.getMessage());
   }
 
   @Test
