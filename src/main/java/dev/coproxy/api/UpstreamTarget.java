@@ -35,6 +35,9 @@ public record UpstreamTarget(String url, boolean ssl, String host, int port, Str
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
       throw new ConfigException("proxy.target_url", "has no host: \"" + url + "\"");
     }
+    if (uri.getPort() > 65535) {
+      throw new ConfigException("proxy.target_url", "has a port above 65535: \"" + url + "\"");
+    }
     boolean ssl = scheme.equals("https");
     int port = uri.getPort() > 0 ? uri.getPort() : (ssl ? 443 : 80);
     String host = uri.getHost();
