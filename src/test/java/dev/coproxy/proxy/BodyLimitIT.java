@@ -3,12 +3,22 @@ package dev.coproxy.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.coproxy.testing.Apis;
+import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.RawHttp;
 import dev.coproxy.testing.TestGateway;
 import dev.coproxy.testing.Upstream;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,6 +102,38 @@ class BodyLimitIT {
   void requestWithoutBodyIsNotLimited() throws Exception {
     TestGateway.Reply reply = gw.call(HttpMethod.GET, "/limited/x", Map.of(), null);
     assertEquals(200, reply.status(), reply.text());
+  }
+
+  @Test
+  void overHttp2ARefusedBodyLeavesTheOtherRequestsOnTheConnectionAlone() throws Exception {
+    AtomicBoolean slowArrived = new AtomicBoolean();
+    upstream.handler(req -> {
+      slowArrived.set(true);
+      gw.vertx.setTimer(500, t -> req.response().end("slow answer"));
+    });
+    HttpClient h2 = gw.vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false).setDefaultHost("127.0.0.1").setDefaultPort(gw.port()));
+    try {
+      Future<String> slow = h2.request(new RequestOptions().setURI("/limited/slow"))
+          .compose(req -> req.send())
+          .compose(resp -> resp.body().map(body -> resp.statusCode() + " " + body));
+      Poll.until(Duration.ofSeconds(10), slowArrived::get, () -> "the slow request never reached the upstream");
+      String refused = h2.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/limited/big"))
+          .compose(req -> {
+            req.setChunked(true);
+            req.write(Buffer.buffer(new byte[600]));
+            req.write(Buffer.buffer(new byte[600]));
+            req.end();
+            return req.response();
+          })
+          .compose(resp -> resp.body().map(body -> resp.version() + " " + resp.statusCode()))
+          .await(10, TimeUnit.SECONDS);
+      assertEquals("HTTP_2 413", refused);
+      assertEquals("200 slow answer", slow.await(10, TimeUnit.SECONDS), "the other request on the connection failed");
+    } finally {
+      upstream.echoRequests();
+      h2.close();
+    }
   }
 
   private static String chunk(int size) {
