@@ -105,7 +105,7 @@ public final class ProxyVerticle extends VerticleBase {
     if (tooLarge(request)) {
       api.meters().request(413);
       HttpErrors.send(request.response(), 413, UpstreamForwarder.TOO_LARGE)
-          .onComplete(v -> request.connection().close());
+          .onComplete(v -> BodyLimit.stopAfterRefusal(request));
       return;
     }
     // Nothing may be read before the upstream request exists: the body is piped to it later.

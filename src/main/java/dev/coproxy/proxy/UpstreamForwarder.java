@@ -148,7 +148,7 @@ final class UpstreamForwarder {
   private void tooLarge(RequestContext ctx, HttpClientRequest upstream) {
     HttpServerResponse response = ctx.request().response();
     ctx.api().meters().request(413);
-    HttpErrors.send(response, 413, TOO_LARGE).onComplete(v -> ctx.request().connection().close());
+    HttpErrors.send(response, 413, TOO_LARGE).onComplete(v -> BodyLimit.stopAfterRefusal(ctx.request()));
     upstream.reset();
   }
 
