@@ -80,9 +80,11 @@ class MainProcessIT {
     Files.writeString(apps.resolve("echo.json"),
         Apis.keyless("echo", "/via/", "http://127.0.0.1:" + port + "/coproxy/echo").encode());
     Path conf = Files.writeString(workDir.resolve("coproxy.json"),
-        new JsonObject().put("listen_port", port).put("app_path", apps.toString()).encode());
+        new JsonObject().put("listen_port", port).put("app_path", apps.toString())
+            .put("coprocess_options", new JsonObject().put("typo", 1)).encode());
     try (GatewayProcess gateway = GatewayProcess.start(workDir, Map.of(), "--conf", conf.toString())) {
       gateway.awaitReady(START);
+      assertTrue(gateway.logged("coprocess_options.typo"), "no warning about the unknown key:\n" + gateway.output());
       HttpResponse<String> reply = get(port, "/via/hello?x=1");
       assertEquals(200, reply.statusCode(), reply.body());
       JsonObject echo = new JsonObject(reply.body());
