@@ -4,6 +4,8 @@ import dev.coproxy.config.ConfigException;
 import io.vertx.core.net.SocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A parsed {@code target_url}: where to connect, what Host to send, and the base path and query
@@ -20,6 +22,8 @@ import java.net.URISyntaxException;
 public record UpstreamTarget(String url, boolean ssl, String host, int port, String basePath, String baseQuery,
     SocketAddress address) {
 
+  private static final Pattern UNDERSCORE_HOST = Pattern.compile("(?:[^@/]*@)?([A-Za-z0-9_.-]+)(?::(\\d{1,5}))?");
+
   /** @throws ConfigException naming {@code proxy.target_url} when the URL cannot be proxied to */
   public static UpstreamTarget parse(String url) {
     URI uri;
@@ -32,12 +36,25 @@ public record UpstreamTarget(String url, boolean ssl, String host, int port, Str
     if (!scheme.equals("http") && !scheme.equals("https")) {
       throw new ConfigException("proxy.target_url", "must be an http or https URL, got \"" + url + "\"");
     }
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+    String host = uri.getHost();
+    int givenPort = uri.getPort();
+    if (host == null && uri.getRawAuthority() != null) {
+      // java.net.URI only takes RFC 2396 host names; Go's url.Parse (so Tyk) also takes names with
+      // underscores, common for Docker Compose services.
+      Matcher authority = UNDERSCORE_HOST.matcher(uri.getRawAuthority());
+      if (authority.matches()) {
+        host = authority.group(1);
+        givenPort = authority.group(2) == null ? -1 : Integer.parseInt(authority.group(2));
+      }
+    }
+    if (host == null || host.isEmpty()) {
       throw new ConfigException("proxy.target_url", "has no host: \"" + url + "\"");
     }
+    if (givenPort > 65535) {
+      throw new ConfigException("proxy.target_url", "has a port above 65535: \"" + url + "\"");
+    }
     boolean ssl = scheme.equals("https");
-    int port = uri.getPort() > 0 ? uri.getPort() : (ssl ? 443 : 80);
-    String host = uri.getHost();
+    int port = givenPort > 0 ? givenPort : (ssl ? 443 : 80);
     String path = uri.getRawPath() == null ? "" : uri.getRawPath();
     String query = uri.getRawQuery() == null ? "" : uri.getRawQuery();
     String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;

@@ -13,8 +13,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -36,7 +35,7 @@ public final class ConfigLoader {
   /**
    * @param vertx the Vert.x instance used by the config retriever
    * @param environment the process environment; only the names starting with {@link #ENV_PREFIX}
-   *     are read (through vertx-config's env store)
+   *     are read
    */
   public ConfigLoader(Vertx vertx, Map<String, String> environment) {
     this.vertx = vertx;
@@ -65,18 +64,11 @@ public final class ConfigLoader {
       options.addStore(new ConfigStoreOptions().setType("file").setFormat("json")
           .setConfig(new JsonObject().put("path", overlay.toAbsolutePath().toString())));
     }
-    List<String> envNames = new ArrayList<>();
-    environment.keySet().stream().filter(n -> n.startsWith(ENV_PREFIX) && n.length() > ENV_PREFIX.length())
-        .sorted().forEach(envNames::add);
-    if (!envNames.isEmpty()) {
-      options.addStore(new ConfigStoreOptions().setType("env")
-          .setConfig(new JsonObject().put("keys", new JsonArray(envNames))));
-    }
     ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
     return retriever.getConfig()
         .recover(e -> Future.failedFuture(describeLoadFailure(overlay, e)))
         .map(merged -> {
-          JsonObject config = renameEnvironmentKeys(merged);
+          JsonObject config = withEnvironment(merged);
           boolean appPathIsDefault = Objects.equals(config.getValue("app_path"), defaults.getValue("app_path"));
           return GatewayConfig.from(config, appPathIsDefault);
         })
@@ -95,33 +87,47 @@ public final class ConfigLoader {
     }
   }
 
-  private static JsonObject renameEnvironmentKeys(JsonObject merged) {
-    JsonObject out = new JsonObject();
-    for (Map.Entry<String, Object> entry : merged) {
-      if (!entry.getKey().startsWith(ENV_PREFIX)) {
-        out.put(entry.getKey(), entry.getValue());
-      }
-    }
-    // Environment values win over both files.
-    for (Map.Entry<String, Object> entry : merged) {
-      if (entry.getKey().startsWith(ENV_PREFIX)) {
-        out.put(entry.getKey().substring(ENV_PREFIX.length()).toLowerCase(java.util.Locale.ROOT), entry.getValue());
-      }
-    }
+  // Environment values win over both files. They come from the map this loader was given (not
+  // from System.getenv behind its back) and stay text, as written: "007" must not become 7. A value
+  // written as a JSON object or list is read as one.
+  private JsonObject withEnvironment(JsonObject merged) {
+    JsonObject out = merged.copy();
+    environment.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(ENV_PREFIX) && e.getKey().length() > ENV_PREFIX.length())
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(e -> out.put(e.getKey().substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT), environmentValue(e.getValue())));
     return out;
+  }
+
+  private static Object environmentValue(String text) {
+    String trimmed = text.trim();
+    try {
+      if (trimmed.startsWith("{")) {
+        return new JsonObject(trimmed);
+      }
+      if (trimmed.startsWith("[")) {
+        return new JsonArray(trimmed);
+      }
+    } catch (DecodeException e) {
+      // Kept as text: validation then names the key and shows the value.
+    }
+    return text;
   }
 
   private static Throwable describeLoadFailure(Path overlay, Throwable e) {
     Throwable root = e;
+    boolean notJson = e instanceof DecodeException;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
+      notJson |= root instanceof DecodeException;
     }
-    String where = overlay == null ? "config" : "--conf " + overlay;
+    String key = overlay == null ? "config" : "--conf";
+    String where = overlay == null ? "" : overlay + " ";
     String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    if (root instanceof DecodeException || message.contains("decode")) {
-      return new ConfigException(where, "is not valid JSON: " + firstLine(message));
+    if (notJson || message.contains("decode")) {
+      return new ConfigException(key, where + "is not valid JSON: " + firstLine(message));
     }
-    return new ConfigException(where, firstLine(message));
+    return new ConfigException(key, where + firstLine(message));
   }
 
   private static String firstLine(String text) {

@@ -118,7 +118,7 @@ public record GatewayConfig(
         hashFunction,
         (int) r.integer("min_token_length", 3, 0, 1024),
         r.integer("max_request_body_size", 0, 0, Long.MAX_VALUE),
-        Math.round(r.decimal("proxy_default_timeout", 30, 0.001, 86400) * 1000),
+        proxyTimeoutMillis(r.decimal("proxy_default_timeout", 0, 0, 86400)),
         Math.round(r.decimal("graceful_shutdown_timeout_duration", 30, 0, 3600) * 1000),
         (int) r.integer("upstream_pool_size", 64, 1, 10000),
         r.object("event_handlers"),
@@ -126,6 +126,11 @@ public record GatewayConfig(
         cluster(r.child("cluster")),
         metrics(r.child("metrics")),
         List.copyOf(r.unreadKeys()));
+  }
+
+  // As in Tyk, 0 (Go's zero value, what an unset key reads as) means the default of 30 seconds.
+  private static long proxyTimeoutMillis(double seconds) {
+    return seconds == 0 ? 30_000 : Math.max(1, Math.round(seconds * 1000));
   }
 
   private static CoprocessOptions coprocess(JsonReader r, int cores) {

@@ -2,6 +2,8 @@ package dev.coproxy.proxy;
 
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.streams.ReadStream;
 
 /**
@@ -16,6 +18,18 @@ final class BodyLimit implements ReadStream<Buffer> {
   private final Runnable onExceeded;
   private long seen;
   private boolean exceeded;
+
+  /**
+   * Stops a refused body after its 413 was sent. HTTP/1.1 can only do that by closing the
+   * connection; HTTP/2 resets just this stream, so the client's other requests on the connection go on.
+   */
+  static void stopAfterRefusal(HttpServerRequest request) {
+    if (request.version() == HttpVersion.HTTP_2) {
+      request.response().reset();
+    } else {
+      request.connection().close();
+    }
+  }
 
   BodyLimit(ReadStream<Buffer> source, long max, Runnable onExceeded) {
     this.source = source;

@@ -96,7 +96,7 @@ public final class ProxyVerticle extends VerticleBase {
       admin.handle(request);
       return;
     }
-    if (path.startsWith(EchoHandler.PATH)) {
+    if (EchoHandler.serves(path)) {
       echo.handle(request);
       return;
     }
@@ -109,7 +109,7 @@ public final class ProxyVerticle extends VerticleBase {
     if (tooLarge(request)) {
       api.meters().request(413);
       HttpErrors.send(request.response(), 413, UpstreamForwarder.TOO_LARGE)
-          .onComplete(v -> request.connection().close());
+          .onComplete(v -> BodyLimit.stopAfterRefusal(request));
       return;
     }
     // Nothing may be read before the upstream request exists: the body is piped to it later.

@@ -21,6 +21,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.ReadStream;
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -86,9 +87,10 @@ final class UpstreamForwarder {
     }
     SocketAddress remote = request.remoteAddress();
     if (remote != null) {
-      String forwardedFor = request.getHeader(X_FORWARDED_FOR);
+      // Earlier hops may come in several header lines: all of them are kept, in order.
+      List<String> forwardedFor = request.headers().getAll(X_FORWARDED_FOR);
       String client = remote.hostAddress() != null ? remote.hostAddress() : remote.host();
-      headers.set(X_FORWARDED_FOR, forwardedFor == null ? client : forwardedFor + ", " + client);
+      headers.set(X_FORWARDED_FOR, forwardedFor.isEmpty() ? client : String.join(", ", forwardedFor) + ", " + client);
     }
     long sentAt = System.nanoTime();
     Future<HttpClientResponse> answer;
@@ -100,7 +102,13 @@ final class UpstreamForwarder {
       if (maxBodySize > 0 && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
         body = new BodyLimit(request, maxBodySize, () -> tooLarge(ctx, upstream));
       }
-      answer = upstream.send(body);
+      if (request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+        upstream.setChunked(true);
+      }
+      // Not upstream.send(body): its pipe ends the upstream request when the client's body fails
+      // (a malformed chunk, a client gone), which hands the upstream a truncated body as complete.
+      body.pipe().endOnFailure(false).to(upstream).onFailure(e -> upstream.reset());
+      answer = upstream.response();
     } else {
       request.resume();
       answer = upstream.send();
@@ -166,7 +174,12 @@ final class UpstreamForwarder {
     }
     HopByHop.copy(upstreamResponse.headers(), response.headers(), false);
     ctx.api().meters().request(status);
-    response.send(upstreamResponse).onFailure(e -> {
+    if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+      response.setChunked(true);
+    }
+    // Not response.send(upstreamResponse): its pipe ends the response when the upstream breaks off,
+    // which passes a truncated chunked body off as complete and leaves a Content-Length client waiting.
+    upstreamResponse.pipe().endOnFailure(false).to(response).onFailure(e -> {
       // The body broke off midway (upstream reset, or the client left): both ends are torn down.
       upstream.reset();
       response.reset();
@@ -176,7 +189,7 @@ final class UpstreamForwarder {
   private void tooLarge(RequestContext ctx, HttpClientRequest upstream) {
     HttpServerResponse response = ctx.request().response();
     ctx.api().meters().request(413);
-    HttpErrors.send(response, 413, TOO_LARGE).onComplete(v -> ctx.request().connection().close());
+    HttpErrors.send(response, 413, TOO_LARGE).onComplete(v -> BodyLimit.stopAfterRefusal(ctx.request()));
     upstream.reset();
   }
 

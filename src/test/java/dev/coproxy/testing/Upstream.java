@@ -46,6 +46,11 @@ public final class Upstream implements AutoCloseable {
     this.handler = handler;
   }
 
+  /** Goes back to answering with the JSON echo (and recording). */
+  public void echoRequests() {
+    this.handler = this::echo;
+  }
+
   private void echo(HttpServerRequest req) {
     req.body().onSuccess(body -> {
       JsonObject headers = new JsonObject();
