@@ -33,6 +33,8 @@ import java.util.function.Predicate;
 public final class Gateway {
 
   private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+  /** The secret of the bundled default config, warned about when still in use. */
+  private static final String DEFAULT_SECRET = "change-me";
 
   private final Vertx vertx;
   private final GatewayConfig config;
@@ -72,6 +74,10 @@ public final class Gateway {
 
   private Future<Void> run() {
     config.unknownKeys().forEach(key -> LOG.log(Level.WARNING, "config key " + key + " is not known to Coproxy and is ignored"));
+    if (DEFAULT_SECRET.equals(config.secret())) {
+      LOG.log(Level.WARNING, "secret is still the bundled \"" + DEFAULT_SECRET + "\": anyone who can reach the Gateway API can "
+          + "manage keys and APIs; set secret (or COPROXY_SECRET)");
+    }
     sweepTimer = vertx.setPeriodic(30_000, id -> store.sweep());
     vertx.eventBus().registerDefaultCodec(dev.coproxy.proto.Object.class, new ObjectCodec());
     return vertx.executeBlocking(() -> {

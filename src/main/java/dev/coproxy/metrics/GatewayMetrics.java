@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 public final class GatewayMetrics {
 
-  /** The api_id label of requests that matched no API. */
-  public static final String NO_API = "none";
+  /** The api_id label of requests that matched no API; api ids cannot contain parentheses. */
+  public static final String NO_API = "(none)";
 
   private final MeterRegistry registry;
   private final ApiMeters unmatched;
