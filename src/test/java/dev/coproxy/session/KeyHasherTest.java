@@ -42,6 +42,20 @@ class KeyHasherTest {
   }
 
   @Test
+  void matchesTheVectorsOfGosMurmur3WhichTykUses() {
+    // Hex of Sum(nil) in Go's murmur3 tests, seed 0.
+    assertEquals("149bbb7f", KeyHasher.hash("hello, world", "murmur32"));
+    assertEquals("342fac623a5ebc8e", KeyHasher.hash("hello, world", "murmur64"));
+    assertEquals("342fac623a5ebc8e4cdcbc079642414d", KeyHasher.hash("hello, world", "murmur128"));
+    String fox = FOX + ".";
+    assertEquals("d5c48bfc", KeyHasher.hash(fox, "murmur32"));
+    assertEquals("cd99481f9ee902c9", KeyHasher.hash(fox, "murmur64"));
+    assertEquals("cd99481f9ee902c9695da1a38987b6e7", KeyHasher.hash(fox, "murmur128"));
+    assertEquals("e31e8a70", KeyHasher.hash("19 Jan 2038 at 3:14:07 AM", "murmur32"));
+    assertEquals("b89e5988b737affc664fc2950231b2cb", KeyHasher.hash("19 Jan 2038 at 3:14:07 AM", "murmur128"));
+  }
+
+  @Test
   void sha256IsLowerCaseHex() {
     assertEquals("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", KeyHasher.hash("hello", "sha256"));
     assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", KeyHasher.hash("", "sha256"));
