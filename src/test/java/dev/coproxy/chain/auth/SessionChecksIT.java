@@ -36,7 +36,10 @@ class SessionChecksIT {
     gw.writeApi("header.json", Apis.protectedApi("header", "/h/", upstream.url("/"))
         .put("auth_configs", new JsonObject().put("authToken", new JsonObject().put("auth_header_name", "X-Api-Key"))));
     gw.writeApi("open.json", Apis.keyless("open", "/k/", upstream.url("/")));
-    assertEquals(4, gw.reload().getInteger("loaded"));
+    gw.writeApi("param.json", Apis.protectedApi("param", "/q/", upstream.url("/"))
+        .put("auth_configs", new JsonObject().put("authToken", new JsonObject()
+            .put("use_param", true).put("param_name", "api_key").put("use_cookie", true).put("cookie_name", "session"))));
+    assertEquals(5, gw.reload().getInteger("loaded"));
   }
 
   @AfterAll
@@ -66,6 +69,35 @@ class SessionChecksIT {
     Reply reply = get("/p/some/path?a=1", Map.of("Authorization", key));
     assertEquals(200, reply.status(), reply.text());
     assertEquals("/some/path?a=1", reply.json().getString("uri"));
+  }
+
+  @Test
+  void requestBodyPassesTheChainIntact() throws Exception {
+    String key = key(new JsonObject());
+    String body = "x".repeat(300_000);
+    Reply reply = gw.call(HttpMethod.POST, "/p/upload", Map.of("Authorization", key), body);
+    assertEquals(200, reply.status(), reply.text());
+    assertEquals(body, reply.json().getString("body"));
+  }
+
+  @Test
+  void refusedRequestWithABodyLeavesTheGatewayServing() throws Exception {
+    String key = key(new JsonObject());
+    for (int i = 0; i < 5; i++) {
+      Reply refused = gw.call(HttpMethod.POST, "/p/upload", Map.of("Authorization", "wrong"), "y".repeat(200_000));
+      assertEquals(403, refused.status());
+      assertEquals(200, get("/p/x", Map.of("Authorization", key)).status());
+    }
+  }
+
+  @Test
+  void keyMayComeFromAQueryParameterOrACookieWhenConfigured() throws Exception {
+    String key = key(new JsonObject());
+    assertEquals(200, get("/q/x?api_key=" + key, Map.of()).status());
+    assertEquals(200, get("/q/x", Map.of("Cookie", "session=" + key)).status());
+    assertEquals(200, get("/q/x", Map.of("Authorization", key)).status(), "the header still works");
+    assertRefused(403, "Access to this API has been disallowed", "/q/x?api_key=wrong", Map.of());
+    assertRefused(401, "Authorization field missing", "/q/x?other=" + key, Map.of());
   }
 
   @Test
