@@ -111,6 +111,10 @@ final class ApisApi {
       return;
     }
     Path file = fileOf(id);
+    if (file == null) {
+      AdminReply.error(rc, 404, "API not found");
+      return;
+    }
     vertx.fileSystem().exists(file.toString())
         .compose(exists -> exists || registry.current().byId(id) != null
             ? write(file, body).map(true) : Future.succeededFuture(false))
@@ -128,6 +132,10 @@ final class ApisApi {
   private void delete(RoutingContext rc) {
     String id = rc.pathParam("id");
     Path file = fileOf(id);
+    if (file == null) {
+      AdminReply.error(rc, 404, "API not found");
+      return;
+    }
     vertx.fileSystem().exists(file.toString())
         .compose(exists -> exists ? vertx.fileSystem().delete(file.toString()).map(true) : Future.succeededFuture(false))
         .onComplete(ar -> {
@@ -152,10 +160,18 @@ final class ApisApi {
     });
   }
 
-  /** The file an API lives in: where it was loaded from, else {@code <api_id>.json}. */
+  /**
+   * The file an API lives in: where it was loaded from, else {@code <api_id>.json}; null when the
+   * id would name a file outside app_path (an id from the URL may hold "../" once decoded).
+   */
   private Path fileOf(String id) {
     LoadedApi loaded = registry.current().byId(id);
-    return loaded != null ? loaded.source() : registry.appPath().resolve(id + ".json");
+    if (loaded != null) {
+      return loaded.source();
+    }
+    Path dir = registry.appPath().toAbsolutePath().normalize();
+    Path file = dir.resolve(id + ".json").normalize();
+    return dir.equals(file.getParent()) ? file : null;
   }
 
   private Future<Void> write(Path file, JsonObject body) {

@@ -60,16 +60,24 @@ public final class GatewayMetrics {
 
     /** Counts one answered request. */
     public void request(int status) {
-      int index = status >= 100 && status < 600 ? status : 0;
-      Counter counter = byStatus.get(index);
+      if (status < 100 || status >= 600) {
+        // Outside the cached range: looked up each time, so each code keeps its own counter.
+        counter(status).increment();
+        return;
+      }
+      Counter counter = byStatus.get(status);
       if (counter == null) {
-        counter = Counter.builder("coproxy.requests")
-            .description("Requests answered, by API and status code")
-            .tags("api_id", apiId, "code", Integer.toString(status))
-            .register(registry);
-        byStatus.set(index, counter);
+        counter = counter(status);
+        byStatus.set(status, counter);
       }
       counter.increment();
+    }
+
+    private Counter counter(int status) {
+      return Counter.builder("coproxy.requests")
+          .description("Requests answered, by API and status code")
+          .tags("api_id", apiId, "code", Integer.toString(status))
+          .register(registry);
     }
 
     public void upstreamLatency(long nanos) {

@@ -47,6 +47,8 @@ public record Session(
     }
     r.object("meta_data");
     r.strings("tags");
+    // Plugins get the proto form: a session that could not convert is refused here, not on a request.
+    SessionMapper.toProto(json);
     return new Session(
         json,
         r.decimal("rate", 0, -1, Double.MAX_VALUE),

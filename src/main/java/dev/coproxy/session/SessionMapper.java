@@ -1,5 +1,7 @@
 package dev.coproxy.session;
 
+import dev.coproxy.config.ConfigException;
+import dev.coproxy.config.JsonReader;
 import dev.coproxy.proto.AccessDefinition;
 import dev.coproxy.proto.AccessSpec;
 import dev.coproxy.proto.BasicAuthData;
@@ -20,53 +22,63 @@ public final class SessionMapper {
   private SessionMapper() {
   }
 
-  /** The proto form of a stored session. */
+  /**
+   * The proto form of a stored session. Values are read as {@link Session#parse} reads them
+   * (numbers may be written as strings), so every session the Gateway API accepted converts.
+   *
+   * @throws ConfigException naming the first field of a type that cannot convert
+   */
   public static SessionState toProto(JsonObject json) {
+    JsonReader r = new JsonReader(json);
     SessionState.Builder b = SessionState.newBuilder()
-        .setLastCheck(json.getLong("last_check", 0L))
-        .setAllowance(json.getDouble("allowance", 0d))
-        .setRate(json.getDouble("rate", 0d))
-        .setPer(json.getDouble("per", 0d))
-        .setExpires(json.getLong("expires", 0L))
-        .setQuotaMax(json.getLong("quota_max", 0L))
-        .setQuotaRenews(json.getLong("quota_renews", 0L))
-        .setQuotaRemaining(json.getLong("quota_remaining", 0L))
-        .setQuotaRenewalRate(json.getLong("quota_renewal_rate", 0L))
-        .setOrgId(json.getString("org_id", ""))
-        .setOauthClientId(json.getString("oauth_client_id", ""))
-        .setHmacEnabled(json.getBoolean("hmac_enabled", false))
-        .setHmacSecret(json.getString("hmac_string", ""))
-        .setIsInactive(json.getBoolean("is_inactive", false))
-        .setApplyPolicyId(json.getString("apply_policy_id", ""))
-        .setDataExpires(json.getLong("data_expires", 0L))
-        .setEnableDetailedRecording(json.getBoolean("enable_detailed_recording", false)
-            || json.getBoolean("enable_detail_recording", false))
-        .setAlias(json.getString("alias", ""))
-        .setLastUpdated(json.getString("last_updated", ""))
-        .setIdExtractorDeadline(json.getLong("id_extractor_deadline", 0L))
-        .setSessionLifetime(json.getLong("session_lifetime", 0L))
-        .setCertificate(json.getString("certificate", ""))
-        .setMaxQueryDepth(json.getLong("max_query_depth", 0L))
-        .setKeyId(json.getString("key_id", ""))
-        .setPostExpiryAction(json.getString("post_expiry_action", ""))
-        .setPostExpiryGracePeriod(json.getLong("post_expiry_grace_period", 0L));
-    JsonObject basic = json.getJsonObject("basic_auth_data", new JsonObject());
+        .setLastCheck(whole(r, "last_check"))
+        .setAllowance(number(r, "allowance"))
+        .setRate(number(r, "rate"))
+        .setPer(number(r, "per"))
+        .setExpires(whole(r, "expires"))
+        .setQuotaMax(whole(r, "quota_max"))
+        .setQuotaRenews(whole(r, "quota_renews"))
+        .setQuotaRemaining(whole(r, "quota_remaining"))
+        .setQuotaRenewalRate(whole(r, "quota_renewal_rate"))
+        .setOrgId(r.string("org_id", ""))
+        .setOauthClientId(r.string("oauth_client_id", ""))
+        .setHmacEnabled(r.bool("hmac_enabled", false))
+        .setHmacSecret(r.string("hmac_string", ""))
+        .setIsInactive(r.bool("is_inactive", false))
+        .setApplyPolicyId(r.string("apply_policy_id", ""))
+        .setDataExpires(whole(r, "data_expires"))
+        .setEnableDetailedRecording(r.bool("enable_detailed_recording", false)
+            || r.bool("enable_detail_recording", false))
+        .setAlias(r.string("alias", ""))
+        .setLastUpdated(r.string("last_updated", ""))
+        .setIdExtractorDeadline(whole(r, "id_extractor_deadline"))
+        .setSessionLifetime(whole(r, "session_lifetime"))
+        .setCertificate(r.string("certificate", ""))
+        .setMaxQueryDepth(whole(r, "max_query_depth"))
+        .setKeyId(r.string("key_id", ""))
+        .setPostExpiryAction(r.string("post_expiry_action", ""))
+        .setPostExpiryGracePeriod(whole(r, "post_expiry_grace_period"));
+    JsonReader basic = r.child("basic_auth_data");
     b.setBasicAuthData(BasicAuthData.newBuilder()
-        .setPassword(basic.getString("password", "")).setHash(basic.getString("hash_type", basic.getString("hash", ""))));
-    b.setJwtData(JWTData.newBuilder().setSecret(json.getJsonObject("jwt_data", new JsonObject()).getString("secret", "")));
+        .setPassword(basic.string("password", "")).setHash(basic.string("hash_type", basic.string("hash", ""))));
+    b.setJwtData(JWTData.newBuilder().setSecret(r.child("jwt_data").string("secret", "")));
     Monitor.Builder monitor = Monitor.newBuilder();
-    for (Object limit : json.getJsonObject("monitor", new JsonObject()).getJsonArray("trigger_limits", new JsonArray())) {
-      monitor.addTriggerLimits(((Number) limit).doubleValue());
+    for (Object limit : list(r.object("monitor"), "trigger_limits", "monitor.trigger_limits")) {
+      if (!(limit instanceof Number n)) {
+        throw new ConfigException("monitor.trigger_limits", "must be a list of numbers");
+      }
+      monitor.addTriggerLimits(n.doubleValue());
     }
     b.setMonitor(monitor);
-    JsonObject rights = json.getJsonObject("access_rights", new JsonObject());
-    for (String apiId : rights.fieldNames()) {
-      b.putAccessRights(apiId, accessDefinition(rights.getJsonObject(apiId)));
+    JsonReader rights = r.child("access_rights");
+    for (String apiId : r.object("access_rights").fieldNames()) {
+      b.putAccessRights(apiId, accessDefinition(rights, apiId));
     }
-    json.getJsonObject("oauth_keys", new JsonObject()).forEach(e -> b.putOauthKeys(e.getKey(), String.valueOf(e.getValue())));
-    json.getJsonObject("meta_data", new JsonObject()).forEach(e -> b.putMetadata(e.getKey(), metadataValue(e.getValue())));
-    json.getJsonArray("tags", new JsonArray()).forEach(t -> b.addTags(String.valueOf(t)));
-    json.getJsonArray("apply_policies", new JsonArray()).forEach(p -> b.addApplyPolicies(String.valueOf(p)));
+    JsonReader oauthKeys = r.child("oauth_keys");
+    r.object("oauth_keys").fieldNames().forEach(k -> b.putOauthKeys(k, oauthKeys.string(k, "")));
+    r.object("meta_data").forEach(e -> b.putMetadata(e.getKey(), metadataValue(e.getValue())));
+    b.addAllTags(r.strings("tags"));
+    b.addAllApplyPolicies(r.strings("apply_policies"));
     return b.build();
   }
 
@@ -120,19 +132,41 @@ public final class SessionMapper {
         .put("post_expiry_grace_period", s.getPostExpiryGracePeriod());
   }
 
-  private static AccessDefinition accessDefinition(JsonObject json) {
+  private static AccessDefinition accessDefinition(JsonReader rights, String apiId) {
+    JsonObject json = rights.object(apiId);
+    JsonReader r = new JsonReader(json, rights.path(apiId));
     AccessDefinition.Builder d = AccessDefinition.newBuilder()
-        .setApiName(json.getString("api_name", ""))
-        .setApiId(json.getString("api_id", ""));
-    json.getJsonArray("versions", new JsonArray()).forEach(v -> d.addVersions(String.valueOf(v)));
-    for (Object url : json.getJsonArray("allowed_urls", new JsonArray())) {
-      if (url instanceof JsonObject u) {
-        AccessSpec.Builder spec = AccessSpec.newBuilder().setUrl(u.getString("url", ""));
-        u.getJsonArray("methods", new JsonArray()).forEach(m -> spec.addMethods(String.valueOf(m)));
-        d.addAllowedUrls(spec);
+        .setApiName(r.string("api_name", ""))
+        .setApiId(r.string("api_id", ""))
+        .addAllVersions(r.strings("versions"));
+    for (Object url : list(json, "allowed_urls", r.path("allowed_urls"))) {
+      if (!(url instanceof JsonObject u)) {
+        throw new ConfigException(r.path("allowed_urls"), "must be a list of objects");
       }
+      JsonReader spec = new JsonReader(u, r.path("allowed_urls"));
+      d.addAllowedUrls(AccessSpec.newBuilder().setUrl(spec.string("url", "")).addAllMethods(spec.strings("methods")));
     }
     return d.build();
+  }
+
+  private static long whole(JsonReader r, String key) {
+    return r.integer(key, 0, Long.MIN_VALUE, Long.MAX_VALUE);
+  }
+
+  private static double number(JsonReader r, String key) {
+    return r.decimal(key, 0, -Double.MAX_VALUE, Double.MAX_VALUE);
+  }
+
+  /** The list under {@code key} (whose dotted path is {@code path}), empty when absent. */
+  private static JsonArray list(JsonObject json, String key, String path) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return new JsonArray();
+    }
+    if (!(value instanceof JsonArray a)) {
+      throw new ConfigException(path, "must be a list");
+    }
+    return a;
   }
 
   private static String metadataValue(Object value) {

@@ -1,0 +1,178 @@
+package dev.coproxy.chain.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coproxy.chain.ChainInterruption;
+import dev.coproxy.chain.RequestContext;
+import dev.coproxy.session.LocalStore;
+import dev.coproxy.session.Session;
+import dev.coproxy.session.SessionRepository;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rate limit (sliding window: the current window's count plus the overlapping part of the
+ * previous window's) and quota, driven by a fake clock. Windows are aligned to multiples of
+ * {@code per}; the clock starts at the beginning of a window.
+ */
+class RateLimitAndQuotaTest {
+
+  private static final long T0 = 1_000_000_000L; // a multiple of every window used here
+
+  private final AtomicLong now = new AtomicLong(T0);
+  private final LocalStore store = new LocalStore(now::get);
+  private final RateLimitAndQuota check = new RateLimitAndQuota(store, now::get);
+
+  @Test
+  void allowsRateCallsPerWindowThenAnswers429() {
+    Session s = session("{\"rate\": 3, \"per\": 1}");
+    for (int i = 0; i < 3; i++) {
+      assertEquals(200, call("k", s), "call " + (i + 1));
+    }
+    assertRefused(429, "Rate limit exceeded", "k", s);
+  }
+
+  @Test
+  void previousWindowStillCountsForTheFractionThatOverlaps() {
+    Session s = session("{\"rate\": 3, \"per\": 1}");
+    now.set(T0 + 900);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(200, call("k", s));
+    }
+    // 200 ms later a fixed window would start afresh; the last second still holds 3 calls.
+    now.set(T0 + 1100);
+    assertEquals(429, call("k", s));
+    // 0.3 of the previous window overlaps: 3 * 0.3 + (1 refused + 1) <= 3.
+    now.set(T0 + 1700);
+    assertEquals(200, call("k", s));
+  }
+
+  @Test
+  void exactlyAtTheWindowBoundaryThePreviousWindowCountsWhole() {
+    Session s = session("{\"rate\": 2, \"per\": 1}");
+    assertEquals(200, call("k", s));
+    assertEquals(200, call("k", s));
+    now.set(T0 + 1000);
+    assertEquals(429, call("k", s));
+  }
+
+  @Test
+  void aQuietWindowLetsTheFullRateThroughAgain() {
+    Session s = session("{\"rate\": 2, \"per\": 1}");
+    assertEquals(200, call("k", s));
+    assertEquals(200, call("k", s));
+    assertEquals(429, call("k", s));
+    now.set(T0 + 2000);
+    assertEquals(200, call("k", s));
+    assertEquals(200, call("k", s));
+    assertEquals(429, call("k", s));
+  }
+
+  @Test
+  void keysAreLimitedSeparately() {
+    Session s = session("{\"rate\": 1, \"per\": 60}");
+    assertEquals(200, call("a", s));
+    assertEquals(429, call("a", s));
+    assertEquals(200, call("b", s));
+  }
+
+  @Test
+  void noRateOrNoPerMeansNoRateLimit() {
+    for (String json : new String[] {"{}", "{\"rate\": 0, \"per\": 1}", "{\"rate\": 1, \"per\": 0}", "{\"rate\": -1, \"per\": -1}"}) {
+      Session s = session(json);
+      for (int i = 0; i < 50; i++) {
+        assertEquals(200, call("k" + json, s), json);
+      }
+    }
+  }
+
+  @Test
+  void quotaAllowsQuotaMaxCallsThenAnswers403() {
+    Session s = session("{\"quota_max\": 2, \"quota_renewal_rate\": 3600}");
+    assertEquals(200, call("k", s));
+    assertEquals(200, call("k", s));
+    assertRefused(403, "Quota exceeded", "k", s);
+    assertEquals(403, call("k", s));
+  }
+
+  @Test
+  void quotaRenewsAfterTheRenewalRate() {
+    Session s = session("{\"quota_max\": 1, \"quota_renewal_rate\": 2}");
+    now.set(T0 + 300);
+    assertEquals(200, call("k", s));
+    now.set(T0 + 2299);
+    assertEquals(403, call("k", s));
+    now.set(T0 + 2300);
+    assertEquals(200, call("k", s));
+    assertEquals(403, call("k", s));
+  }
+
+  @Test
+  void quotaWithoutRenewalRateNeverRenews() {
+    Session s = session("{\"quota_max\": 1}");
+    assertEquals(200, call("k", s));
+    now.addAndGet(365L * 24 * 3600 * 1000);
+    assertEquals(403, call("k", s));
+  }
+
+  @Test
+  void unlimitedQuota() {
+    for (String json : new String[] {"{\"quota_max\": -1}", "{\"quota_max\": 0}"}) {
+      Session s = session(json);
+      for (int i = 0; i < 20; i++) {
+        assertEquals(200, call("k" + json, s), json);
+      }
+    }
+  }
+
+  @Test
+  void aRateLimitedCallDoesNotUseQuota() {
+    Session s = session("{\"rate\": 1, \"per\": 60, \"quota_max\": 5, \"quota_renewal_rate\": 3600}");
+    assertEquals(200, call("k", s));
+    for (int i = 0; i < 4; i++) {
+      assertEquals(429, call("k", s));
+    }
+    assertEquals(1, store.counter(SessionRepository.quotaCounter("k")).result().value());
+  }
+
+  @Test
+  void rateLimitIsCheckedBeforeQuota() {
+    Session s = session("{\"rate\": 1, \"per\": 60, \"quota_max\": 1, \"quota_renewal_rate\": 3600}");
+    assertEquals(200, call("k", s));
+    // Both are used up: the rate limit answers.
+    assertEquals(429, call("k", s));
+  }
+
+  @Test
+  void noSessionPassesThrough() {
+    RequestContext ctx = new RequestContext(null, null, 0);
+    assertTrue(check.onRequest(ctx).succeeded());
+  }
+
+  private int call(String key, Session session) {
+    RequestContext ctx = new RequestContext(null, null, 0);
+    ctx.attachSession(key, key, session);
+    Future<Void> result = check.onRequest(ctx);
+    assertTrue(result.isComplete(), "the local store answers at once");
+    if (result.succeeded()) {
+      return 200;
+    }
+    return assertInstanceOf(ChainInterruption.class, result.cause()).status();
+  }
+
+  private void assertRefused(int status, String message, String key, Session session) {
+    RequestContext ctx = new RequestContext(null, null, 0);
+    ctx.attachSession(key, key, session);
+    ChainInterruption stop = assertInstanceOf(ChainInterruption.class, check.onRequest(ctx).cause());
+    assertEquals(status, stop.status());
+    assertEquals(message, stop.getMessage());
+  }
+
+  private static Session session(String json) {
+    return Session.parse(new JsonObject(json));
+  }
+}
