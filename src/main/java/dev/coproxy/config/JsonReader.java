@@ -72,7 +72,10 @@ public final class JsonReader {
       return fallback;
     }
     long result;
-    if (value instanceof Integer || value instanceof Long) {
+    if (value instanceof java.math.BigInteger big && big.bitLength() > 63) {
+      throw new ConfigException(path(key), "must be between " + min + " and " + max + ", got " + big);
+    }
+    if (value instanceof Integer || value instanceof Long || value instanceof java.math.BigInteger) {
       result = ((Number) value).longValue();
     } else if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
       result = n.longValue();

@@ -14,9 +14,10 @@ import java.util.function.LongSupplier;
  * {@code quota_max} requests per {@code quota_renewal_rate} seconds (403 {@code Quota exceeded}).
  *
  * <p>The rate limit is a sliding-window counter: the current fixed window's count plus the
- * previous window's count weighted by how much of it still overlaps. It needs only atomic
- * increments from the store, so it holds across nodes when the store is cluster-wide. A request
- * refused by the rate limit does not use quota.
+ * previous window's count weighted by how much of it still overlaps; a call is allowed while that
+ * estimate is under {@code rate}. It needs only counters with atomic increments from the store, so
+ * it holds across nodes when the store is cluster-wide. A request refused by the rate limit does
+ * not use quota, nor rate.
  */
 public final class RateLimitAndQuota implements Middleware {
 
@@ -47,19 +48,22 @@ public final class RateLimitAndQuota implements Middleware {
         : Future.failedFuture(ChainInterruption.error(429, "Rate limit exceeded")));
   }
 
+  // Refused calls are not counted: a client sending faster than its rate still gets its rate
+  // through, as with Tyk's token bucket. Two concurrent calls may both pass the last free slot;
+  // that over-admission (at most one call per concurrent request) is the documented tolerance.
   private Future<Boolean> rate(String id, Session session) {
     long windowMillis = Math.max(1, Math.round(session.per() * 1000));
     long now = clockMillis.getAsLong();
     long window = now / windowMillis;
-    String prefix = "rate-" + id + "-";
+    String current = "rate-" + id + "-" + window;
     double overlap = 1.0 - (now - window * windowMillis) / (double) windowMillis;
-    return store.increment(prefix + window, 2 * windowMillis).compose(current -> {
-      if (current.value() > session.rate()) {
+    return store.counter(current).compose(count -> store.counter("rate-" + id + "-" + (window - 1)).compose(previous -> {
+      // Allowed while the estimate is under the rate: a saturating client gets exactly its rate.
+      if (previous.value() * overlap + count.value() >= session.rate()) {
         return Future.succeededFuture(false);
       }
-      return store.counter(prefix + (window - 1))
-          .map(previous -> previous.value() * overlap + current.value() <= session.rate());
-    });
+      return store.increment(current, 2 * windowMillis).map(true);
+    }));
   }
 
   private Future<Void> quota(String id, Session session) {

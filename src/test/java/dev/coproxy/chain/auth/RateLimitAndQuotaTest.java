@@ -43,11 +43,37 @@ class RateLimitAndQuotaTest {
     for (int i = 0; i < 3; i++) {
       assertEquals(200, call("k", s));
     }
-    // 200 ms later a fixed window would start afresh; the last second still holds 3 calls.
+    // 200 ms later a fixed window would start afresh; here 0.9 of the previous window still counts:
+    // 2.7 is under 3, so one more call passes, and the next (3.7) is refused.
     now.set(T0 + 1100);
+    assertEquals(200, call("k", s));
     assertEquals(429, call("k", s));
-    // 0.3 of the previous window overlaps: 3 * 0.3 + (1 refused + 1) <= 3.
+    // 0.3 of the previous window overlaps: 3 * 0.3 + 1 < 3 (the refused call was not counted).
     now.set(T0 + 1700);
+    assertEquals(200, call("k", s));
+  }
+
+  @Test
+  void refusedCallsAreNotCountedSoAFastClientStillGetsItsRate() {
+    Session s = session("{\"rate\": 2, \"per\": 1}");
+    int allowed = 0;
+    for (long t = 0; t < 10_000; t += 50) { // 20 calls a second against a rate of 2 a second
+      now.set(T0 + t);
+      if (call("k", s) == 200) {
+        allowed++;
+      }
+    }
+    assertTrue(allowed >= 18 && allowed <= 22, "allowed " + allowed + " calls in 10 s at rate 2/s");
+  }
+
+  @Test
+  void aRateBelowOnePerWindowIsNotAlwaysRefused() {
+    Session s = session("{\"rate\": 0.5, \"per\": 1}");
+    assertEquals(200, call("k", s));
+    assertEquals(429, call("k", s));
+    now.set(T0 + 1400); // 0.6 of the first window still counts: 0.6 >= 0.5
+    assertEquals(429, call("k", s));
+    now.set(T0 + 1600); // 0.4 < 0.5
     assertEquals(200, call("k", s));
   }
 
