@@ -74,10 +74,6 @@ public final class Gateway {
 
   private Future<Void> run() {
     config.unknownKeys().forEach(key -> LOG.log(Level.WARNING, "config key " + key + " is not known to Coproxy and is ignored"));
-    if (DEFAULT_SECRET.equals(config.secret())) {
-      LOG.log(Level.WARNING, "secret is still the bundled \"" + DEFAULT_SECRET + "\": anyone who can reach the Gateway API can "
-          + "manage keys and APIs; set secret (or COPROXY_SECRET)");
-    }
     sweepTimer = vertx.setPeriodic(30_000, id -> store.sweep());
     vertx.eventBus().registerDefaultCodec(dev.coproxy.proto.Object.class, new ObjectCodec());
     return vertx.executeBlocking(() -> {
@@ -91,9 +87,15 @@ public final class Gateway {
         .compose(v -> deployProxies().recover(e -> Future.failedFuture(bindFailure("listen_port", config.listenPort(), e))))
         .compose(v -> config.controlOnTrafficPort() ? Future.<Void>succeededFuture()
             : deployAdmin().<Void>mapEmpty().recover(e -> Future.failedFuture(bindFailure("control_api_port", config.controlApiPort(), e))))
-        .onSuccess(v -> LOG.log(Level.INFO, "Coproxy listening on port " + port()
-            + (config.controlOnTrafficPort() ? "" : ", Gateway API on port " + controlPort())
-            + " with " + registry.current().size() + " APIs"));
+        .onSuccess(v -> {
+          LOG.log(Level.INFO, "Coproxy listening on port " + port()
+              + (config.controlOnTrafficPort() ? "" : ", Gateway API on port " + controlPort())
+              + " with " + registry.current().size() + " APIs");
+          if (DEFAULT_SECRET.equals(config.secret())) {
+            LOG.log(Level.WARNING, "secret is still the bundled \"" + DEFAULT_SECRET + "\": anyone who can reach the Gateway API"
+                + " can manage keys and APIs; set secret (or COPROXY_SECRET)");
+          }
+        });
   }
 
   // One proxy verticle per event loop, all on one port. Port 0 becomes -1: Vert.x then shares one

@@ -61,7 +61,7 @@ class MetricsIT {
       assertEquals(1.0, value(text, "coproxy_requests_total", "api_id=\"metrics-closed\"", "code=\"200\""));
       assertEquals(2.0, value(text, "coproxy_requests_total", "api_id=\"metrics-closed\"", "code=\"403\""));
       assertEquals(1.0, value(text, "coproxy_requests_total", "api_id=\"metrics-closed\"", "code=\"401\""));
-      assertEquals(1.0, value(text, "coproxy_requests_total", "api_id=\"none\"", "code=\"404\""));
+      assertEquals(1.0, value(text, "coproxy_requests_total", "api_id=\"(none)\"", "code=\"404\""));
 
       assertEquals(3.0, value(text, "coproxy_upstream_latency_seconds_count", "api_id=\"metrics-open\""));
       assertEquals(3.0, value(text, "coproxy_upstream_latency_seconds_bucket", "api_id=\"metrics-open\"", "le=\"+Inf\""));
