@@ -6,8 +6,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,7 +29,7 @@ final class ReplyApplier {
    * @throws HookFailure with reason bad_reply when the url or method cannot be used
    */
   static void apply(RequestContext ctx, MiniRequestObject reply, String preHookQuery) {
-    URI url = parseUrl(reply.getUrl());
+    Target url = parseUrl(reply.getUrl());
     HttpMethod method = reply.getMethod().isEmpty() ? ctx.method() : parseMethod(reply.getMethod());
 
     MultiMap headers = ctx.headers();
@@ -54,30 +52,60 @@ final class ReplyApplier {
     }
     reply.getAddParamsMap().forEach((name, value) -> query.put(name, new ArrayList<>(List.of(value))));
 
-    ctx.path(url.getRawPath());
-    String urlQuery = url.getRawQuery();
+    ctx.path(url.rawPath());
+    String urlQuery = url.rawQuery();
     // Query edits made through url are kept only when they agree with the computed parameters.
     ctx.query(decode(urlQuery).equals(query) ? urlQuery : encode(query));
     ctx.method(method);
   }
 
-  private static URI parseUrl(String text) {
+  /** A request target as Go's {@code url.ParseRequestURI} reads it: the raw path and raw query (null when none). */
+  record Target(String rawPath, String rawQuery) {
+  }
+
+  /**
+   * Reads the reply's url as leniently as Go does: an absolute path or an http(s) URL; the query is
+   * taken as is and only the path's percent escapes are checked, so targets with characters such as
+   * {@code {}|[]} or a bare {@code %} in the query (which clients send and Go accepts) survive a hook
+   * that echoes them.
+   */
+  static Target parseUrl(String text) {
     if (text.isEmpty()) {
       throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.url is empty (a hook must return the url it received)");
     }
-    try {
-      URI uri = new URI(text);
-      if (uri.getScheme() != null && !uri.getScheme().equals("http") && !uri.getScheme().equals("https")) {
-        throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.url has an unsupported scheme: " + text);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.url holds a control character");
       }
-      String path = uri.getRawPath();
-      if (path == null || !path.startsWith("/")) {
-        throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.url is not an absolute path: " + text);
-      }
-      return uri;
-    } catch (URISyntaxException e) {
-      throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.url cannot be parsed: " + e.getMessage());
     }
+    String rest = text;
+    if (!rest.startsWith("/")) {
+      int separator = rest.indexOf("://");
+      String scheme = separator < 0 ? "" : rest.substring(0, separator).toLowerCase(java.util.Locale.ROOT);
+      if (!scheme.equals("http") && !scheme.equals("https")) {
+        throw new HookFailure(HookFailure.Reason.BAD_REPLY, separator < 0
+            ? "the reply's request.url is not an absolute path: " + text
+            : "the reply's request.url has an unsupported scheme: " + text);
+      }
+      rest = rest.substring(separator + 3);
+      int pathStart = 0;
+      while (pathStart < rest.length() && rest.charAt(pathStart) != '/' && rest.charAt(pathStart) != '?') {
+        pathStart++;
+      }
+      rest = rest.substring(pathStart);
+      if (!rest.startsWith("/")) {
+        rest = "/" + rest;
+      }
+    }
+    int question = rest.indexOf('?');
+    String path = question < 0 ? rest : rest.substring(0, question);
+    for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+      if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0 || Character.digit(path.charAt(i + 2), 16) < 0) {
+        throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.url has an invalid escape in its path: " + text);
+      }
+    }
+    return new Target(path, question < 0 ? null : rest.substring(question + 1));
   }
 
   private static HttpMethod parseMethod(String name) {
