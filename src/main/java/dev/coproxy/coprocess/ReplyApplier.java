@@ -2,7 +2,6 @@ package dev.coproxy.coprocess;
 
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.proto.MiniRequestObject;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -115,14 +114,58 @@ final class ReplyApplier {
     return HttpMethod.valueOf(name);
   }
 
-  /** Query parameters in order of appearance; empty for a null query. */
+  /**
+   * Go's {@code url.ParseQuery} as {@code URL.Query()} uses it: parameters in order of appearance,
+   * {@code +} as a space; a pair with a semicolon or an invalid escape is left out rather than
+   * failing. Empty for a null query.
+   */
   static Map<String, List<String>> decode(String query) {
     Map<String, List<String>> out = new LinkedHashMap<>();
-    if (query != null && !query.isEmpty()) {
-      new QueryStringDecoder(query, StandardCharsets.UTF_8, false).parameters()
-          .forEach((key, values) -> out.put(key, new ArrayList<>(values)));
+    if (query == null || query.isEmpty()) {
+      return out;
+    }
+    for (String pair : query.split("&", -1)) {
+      if (pair.isEmpty() || pair.indexOf(';') >= 0) {
+        continue;
+      }
+      int equals = pair.indexOf('=');
+      String key = unescape(equals < 0 ? pair : pair.substring(0, equals));
+      String value = unescape(equals < 0 ? "" : pair.substring(equals + 1));
+      if (key != null && value != null) {
+        out.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+      }
     }
     return out;
+  }
+
+  /** Go's {@code url.QueryUnescape}; null when an escape is invalid. */
+  private static String unescape(String text) {
+    if (text.indexOf('%') < 0 && text.indexOf('+') < 0) {
+      return text;
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '%') {
+        int high = i + 2 < text.length() ? Character.digit(text.charAt(i + 1), 16) : -1;
+        int low = high < 0 ? -1 : Character.digit(text.charAt(i + 2), 16);
+        if (low < 0) {
+          return null;
+        }
+        bytes.write(high << 4 | low);
+        i += 2;
+      } else if (c == '+') {
+        bytes.write(' ');
+      } else {
+        int end = i;
+        while (end < text.length() && text.charAt(end) != '%' && text.charAt(end) != '+') {
+          end++;
+        }
+        bytes.writeBytes(text.substring(i, end).getBytes(StandardCharsets.UTF_8));
+        i = end - 1;
+      }
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
   }
 
   /** Go's url.Values.Encode: keys sorted, form encoding; null when empty. */
