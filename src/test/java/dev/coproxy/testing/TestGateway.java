@@ -6,6 +6,7 @@ import dev.coproxy.config.ConfigLoader;
 import dev.coproxy.config.GatewayConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -83,10 +84,14 @@ public final class TestGateway implements AutoCloseable {
   public Reply call(int port, HttpMethod method, String uri, Map<String, String> headers, String body) throws Exception {
     RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(uri);
     headers.forEach(options::putHeader);
-    return client.request(options)
+    // The exchange runs on an event loop: composed from this thread, a response that arrives before
+    // body() is called can be consumed with nobody listening, and the call then never completes.
+    Promise<Reply> reply = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> client.request(options)
         .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body)))
         .compose(resp -> resp.body().map(b -> new Reply(resp, b)))
-        .await(20, TimeUnit.SECONDS);
+        .onComplete(reply));
+    return reply.future().await(20, TimeUnit.SECONDS);
   }
 
   /** Writes (or replaces) an API definition file in app_path. */
