@@ -10,6 +10,7 @@ import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.ScriptedDriver;
 import dev.coproxy.testing.TestGateway;
 import dev.coproxy.testing.Upstream;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -125,10 +126,13 @@ final class CoprocessFixture implements AutoCloseable {
   TestGateway.Reply send(HttpMethod method, String uri, List<Map.Entry<String, String>> headers, Buffer body) throws Exception {
     RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(gw.port()).setURI(uri);
     headers.forEach(h -> options.addHeader(h.getKey(), h.getValue()));
-    return gw.client.request(options)
+    // On an event loop, as TestGateway.call does, so that the answer cannot be missed.
+    Promise<TestGateway.Reply> reply = Promise.promise();
+    gw.vertx.getOrCreateContext().runOnContext(v -> gw.client.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
         .compose(resp -> resp.body().map(b -> new TestGateway.Reply(resp.statusCode(), resp.headers(), b)))
-        .await(20, TimeUnit.SECONDS);
+        .onComplete(reply));
+    return reply.future().await(20, TimeUnit.SECONDS);
   }
 
   /** The last request the upstream received. */
