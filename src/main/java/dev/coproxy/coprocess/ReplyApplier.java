@@ -25,11 +25,17 @@ final class ReplyApplier {
 
   /**
    * @param preHookQuery the request's query before the hook ran, or null
-   * @throws HookFailure with reason bad_reply when the url or method cannot be used
+   * @throws HookFailure with reason bad_reply when the url, the method or the override status cannot
+   *     be used (nothing is changed then)
    */
   static void apply(RequestContext ctx, MiniRequestObject reply, String preHookQuery) {
     Target url = parseUrl(reply.getUrl());
     HttpMethod method = reply.getMethod().isEmpty() ? ctx.method() : parseMethod(reply.getMethod());
+    int code = reply.getReturnOverrides().getResponseCode();
+    if (code > 0 && (code < 100 || code > 999)) {
+      // Go refuses to write such a status (Tyk's handler panics); it must not reach the client.
+      throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's return_overrides.response_code " + code + " is not an HTTP status");
+    }
 
     MultiMap headers = ctx.headers();
     byte[] body = reply.getRawBody().toByteArray();
