@@ -86,7 +86,8 @@ final class UpstreamForwarder {
     }
     SocketAddress remote = request.remoteAddress();
     if (remote != null) {
-      String forwardedFor = request.getHeader(X_FORWARDED_FOR);
+      // The request as the chain left it: a plugin may have set or removed the header.
+      String forwardedFor = ctx.headers().get(X_FORWARDED_FOR);
       String client = remote.hostAddress() != null ? remote.hostAddress() : remote.host();
       headers.set(X_FORWARDED_FOR, forwardedFor == null ? client : forwardedFor + ", " + client);
     }
