@@ -201,6 +201,26 @@ class ReplyApplyIT {
   }
 
   @Test
+  void overrideWithAStatusOutsideHttpIsABadReply() throws Exception {
+    for (int code : new int[] {42, 1000, 123456}) {
+      String id = "rp-ovcode" + code;
+      preApi(id, request(r -> r.setReturnOverrides(ReturnOverrides.newBuilder().setResponseCode(code).setResponseBody("x"))));
+      TestGateway.Reply reply = fx.call(HttpMethod.GET, "/" + id + "/x");
+      assertEquals(500, reply.status(), code + ": " + reply.text());
+      assertEquals("Middleware error", reply.json().getString("error"));
+    }
+  }
+
+  @Test
+  void forwardedForChangedByAHookIsExtended() throws Exception {
+    preApi("rp-xff", request(r -> r.putSetHeaders("X-Forwarded-For", "10.0.0.1")));
+    preApi("rp-xff-del", request(r -> r.addDeleteHeaders("X-Forwarded-For")));
+    assertEquals("10.0.0.1, 127.0.0.1", fx.call(HttpMethod.GET, "/rp-xff/x").json().getJsonObject("headers").getString("x-forwarded-for"));
+    assertEquals("127.0.0.1", fx.call(HttpMethod.GET, "/rp-xff-del/x", Map.of("X-Forwarded-For", "6.6.6.6"), null)
+        .json().getJsonObject("headers").getString("x-forwarded-for"));
+  }
+
+  @Test
   void overrideFromPostHookUsesTheTokenOfTheReplySession() throws Exception {
     fx.driver.on("rpOvTok", o -> o.toBuilder()
         .setRequest(o.getRequest().toBuilder().setReturnOverrides(ReturnOverrides.newBuilder().setResponseCode(403)))

@@ -119,6 +119,23 @@ class ResponseHookIT {
   }
 
   @Test
+  void bodilessStatusesPassThroughAResponseHook() throws Exception {
+    try (Upstream bodiless = Upstream.start(fx.gw.vertx)) {
+      bodiless.handler(req -> req.response().setStatusCode(Integer.parseInt(req.path().substring(1))).putHeader("X-Status", "kept").end());
+      fx.deploy(Apis.keyless("rh-bodiless", "/rh-bodiless/", bodiless.url("/")).put("custom_middleware", middleware()
+          .put("response", hooks("rhBodiless"))));
+      for (int status : new int[] {204, 304}) {
+        TestGateway.Reply reply = fx.call(HttpMethod.GET, "/rh-bodiless/" + status);
+        assertEquals(status, reply.status());
+        assertEquals("", reply.text());
+        assertEquals("kept", reply.headers().get("X-Status"));
+      }
+      assertEquals(204, fx.driver.callsTo("rhBodiless").get(0).getResponse().getStatusCode());
+      assertNull(fx.call(HttpMethod.GET, "/rh-bodiless/204").headers().get("Content-Length"), "no Content-Length on a 204");
+    }
+  }
+
+  @Test
   void responseHooksRunOnProtectedApisWithTheSession() throws Exception {
     fx.createKey("rh-protected-key", new io.vertx.core.json.JsonObject().put("org_id", "test-org")
         .put("meta_data", new io.vertx.core.json.JsonObject().put("user", "ann")));
