@@ -25,8 +25,8 @@ final class ReplyApplier {
 
   /**
    * @param preHookQuery the request's query before the hook ran, or null
-   * @throws HookFailure with reason bad_reply when the url, the method or the override status cannot
-   *     be used (nothing is changed then)
+   * @throws HookFailure with reason bad_reply when the url, the method, a header or the override
+   *     status cannot be used (nothing is changed then)
    */
   static void apply(RequestContext ctx, MiniRequestObject reply, String preHookQuery) {
     Target url = parseUrl(reply.getUrl());
@@ -36,6 +36,8 @@ final class ReplyApplier {
       // Go refuses to write such a status (Tyk's handler panics); it must not reach the client.
       throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's return_overrides.response_code " + code + " is not an HTTP status");
     }
+    reply.getSetHeadersMap().forEach((name, value) -> HeaderRules.check("request.set_headers", name, value));
+    reply.getReturnOverrides().getHeadersMap().forEach((name, value) -> HeaderRules.check("return_overrides.headers", name, value));
 
     MultiMap headers = ctx.headers();
     byte[] body = reply.getRawBody().toByteArray();

@@ -61,7 +61,12 @@ final class ResponseHook implements Middleware {
             ? "the reply's response.status_code " + status + " is not an HTTP status" : "the reply has no response message"));
         return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
       }
-      apply(answer, sent.getResponse(), reply.getResponse());
+      try {
+        apply(answer, sent.getResponse(), reply.getResponse());
+      } catch (HookFailure failure) {
+        runner.failed(failure);
+        return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
+      }
       return Future.succeededFuture();
     });
   }
@@ -72,6 +77,7 @@ final class ResponseHook implements Middleware {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     for (Header header : multivalue) {
       for (String value : header.getValuesList()) {
+        HeaderRules.check("response headers", header.getKey(), value);
         headers.add(header.getKey(), value);
       }
     }
