@@ -212,6 +212,21 @@ class ReplyApplyIT {
   }
 
   @Test
+  void invalidHeadersFromAHookAreABadReply() throws Exception {
+    preApi("rp-badvalue", request(r -> r.putSetHeaders("X-Bad", "a\r\nInjected: 1")));
+    preApi("rp-badname", request(r -> r.putSetHeaders("Bad Name", "v")));
+    preApi("rp-badoverride", request(r -> r.setReturnOverrides(ReturnOverrides.newBuilder().setResponseCode(200)
+        .setResponseBody("x").putHeaders("X-Bad", "a\nb"))));
+    for (String id : List.of("rp-badvalue", "rp-badname", "rp-badoverride")) {
+      int upstreamCalls = fx.upstream.received.size();
+      TestGateway.Reply reply = fx.call(HttpMethod.GET, "/" + id + "/x");
+      assertEquals(500, reply.status(), id + ": " + reply.text());
+      assertEquals("Middleware error", reply.json().getString("error"));
+      assertEquals(upstreamCalls, fx.upstream.received.size(), "nothing is sent upstream");
+    }
+  }
+
+  @Test
   void forwardedForChangedByAHookIsExtended() throws Exception {
     preApi("rp-xff", request(r -> r.putSetHeaders("X-Forwarded-For", "10.0.0.1")));
     preApi("rp-xff-del", request(r -> r.addDeleteHeaders("X-Forwarded-For")));

@@ -119,6 +119,18 @@ class ResponseHookIT {
   }
 
   @Test
+  void invalidHeadersFromAResponseHookAreABadReply() throws Exception {
+    fx.driver.on("rhBadMap", response(r -> r.putHeaders("X-Bad", "a\r\nInjected: 1")));
+    fx.driver.on("rhBadMulti", response(r -> r.addMultivalueHeaders(Header.newBuilder().setKey("Bad Name").addValues("v"))));
+    for (String name : List.of("rhBadMap", "rhBadMulti")) {
+      TestGateway.Reply reply = callThrough("rh-" + name.toLowerCase(), name);
+      assertEquals(500, reply.status(), name + ": " + reply.text());
+      assertEquals("Middleware error", reply.json().getString("error"));
+      assertEquals(1, fx.metric("coproxy_hook_failures_total", Map.of("hook_name", name, "reason", "bad_reply")), name);
+    }
+  }
+
+  @Test
   void bodilessStatusesPassThroughAResponseHook() throws Exception {
     try (Upstream bodiless = Upstream.start(fx.gw.vertx)) {
       bodiless.handler(req -> req.response().setStatusCode(Integer.parseInt(req.path().substring(1))).putHeader("X-Status", "kept").end());
