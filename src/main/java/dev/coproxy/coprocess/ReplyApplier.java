@@ -112,7 +112,33 @@ final class ReplyApplier {
         throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.url has an invalid escape in its path: " + text);
       }
     }
-    return new Target(path, question < 0 ? null : rest.substring(question + 1));
+    return new Target(wireSafe(path), question < 0 ? null : wireSafe(rest.substring(question + 1)));
+  }
+
+  /**
+   * Percent-encodes what cannot appear in a request line (space, {@code #} and non-ASCII
+   * characters, as UTF-8); Go escapes them in the path too. Sent as they are, the upstream request
+   * cannot be written.
+   */
+  private static String wireSafe(String text) {
+    int i = 0;
+    while (i < text.length() && text.charAt(i) > ' ' && text.charAt(i) < 0x7f && text.charAt(i) != '#') {
+      i++;
+    }
+    if (i == text.length()) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, i);
+    for (byte b : text.substring(i).getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c > ' ' && c < 0x7f && c != '#') {
+        out.append((char) c);
+      } else {
+        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return out.toString();
   }
 
   private static HttpMethod parseMethod(String name) {
