@@ -70,6 +70,11 @@ class ReplyApplierTest {
   }
 
   @Test
+  void parseUrlEscapesWhatCannotGoInARequestLine() {
+    assertEquals(new ReplyApplier.Target("/a%20b/%C3%A9%23f", "q=x%20y%23z&r=%E2%82%AC"), ReplyApplier.parseUrl("/a b/\u00e9#f?q=x y#z&r=\u20ac"));
+  }
+
+  @Test
   void parseUrlAcceptsAbsoluteHttpUrls() {
     assertEquals(new ReplyApplier.Target("/p/q", "z=1"), ReplyApplier.parseUrl("http://host:8080/p/q?z=1"));
     assertEquals(new ReplyApplier.Target("/", null), ReplyApplier.parseUrl("HTTPS://host"));

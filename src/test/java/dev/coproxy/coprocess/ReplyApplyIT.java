@@ -144,6 +144,14 @@ class ReplyApplyIT {
   }
 
   @Test
+  void urlWithCharactersThatCannotGoOnTheWireIsEscaped() throws Exception {
+    preApi("rp-space", request(r -> r.setUrl("/rp-space/hello world/\u00e9#x")));
+    TestGateway.Reply reply = fx.call(HttpMethod.GET, "/rp-space/x");
+    assertEquals(200, reply.status(), reply.text());
+    assertEquals("/hello%20world/%C3%A9%23x", reply.json().getString("path"));
+  }
+
+  @Test
   void methodChangeReachesTheUpstream() throws Exception {
     preApi("rp-method", request(r -> r.setMethod("PATCH")));
     JsonObject seen = fx.call(HttpMethod.GET, "/rp-method/x").json();
