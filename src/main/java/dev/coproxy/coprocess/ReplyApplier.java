@@ -32,9 +32,10 @@ final class ReplyApplier {
     Target url = parseUrl(reply.getUrl());
     HttpMethod method = reply.getMethod().isEmpty() ? ctx.method() : parseMethod(reply.getMethod());
     int code = reply.getReturnOverrides().getResponseCode();
-    if (code > 0 && (code < 100 || code > 999)) {
-      // Go refuses to write such a status (Tyk's handler panics); it must not reach the client.
-      throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's return_overrides.response_code " + code + " is not an HTTP status");
+    if (code > 0 && (code < 200 || code > 999)) {
+      // Not a final status: written as is, the client would wait for the real answer forever.
+      throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's return_overrides.response_code " + code
+          + " is not the status of a final answer");
     }
     reply.getSetHeadersMap().forEach((name, value) -> HeaderRules.check("request.set_headers", name, value));
     reply.getReturnOverrides().getHeadersMap().forEach((name, value) -> HeaderRules.check("return_overrides.headers", name, value));
