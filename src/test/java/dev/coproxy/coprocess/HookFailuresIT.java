@@ -128,6 +128,7 @@ class HookFailuresIT {
     fx.driver.on("hfRelativeUrl", request(r -> r.setUrl("no-slash")));
     fx.driver.on("hfNoResponse", o -> o.toBuilder().clearResponse().build());
     fx.driver.on("hfZeroStatus", response(r -> r.setStatusCode(0)));
+    fx.driver.on("hfInfoStatus", response(r -> r.setStatusCode(100)));
     fx.driver.on("hfAuthNoRequest", o -> dev.coproxy.proto.Object.newBuilder()
         .setSession(dev.coproxy.proto.SessionState.newBuilder().putMetadata("token", "t")).build());
     fx.deploy(fx.keyless("hf-bad-req", middleware().put("pre", hooks("hfNoRequest"))));
@@ -135,6 +136,7 @@ class HookFailuresIT {
     fx.deploy(fx.keyless("hf-bad-rel", middleware().put("post", hooks("hfRelativeUrl"))));
     fx.deploy(fx.keyless("hf-bad-resp", middleware().put("response", hooks("hfNoResponse"))));
     fx.deploy(fx.keyless("hf-bad-status", middleware().put("response", hooks("hfZeroStatus"))));
+    fx.deploy(fx.keyless("hf-info-status", middleware().put("response", hooks("hfInfoStatus"))));
     fx.deploy(fx.protectedApi("hf-bad-auth", middleware().put("auth_check", hook("hfAuthNoRequest"))).put("custom_plugin_auth_enabled", true));
 
     assertError(fx.call(HttpMethod.GET, "/hf-bad-req/x"), 500, "Middleware error");
@@ -142,8 +144,9 @@ class HookFailuresIT {
     assertError(fx.call(HttpMethod.GET, "/hf-bad-rel/x"), 500, "Middleware error");
     assertError(fx.call(HttpMethod.GET, "/hf-bad-resp/x"), 500, "Middleware error");
     assertError(fx.call(HttpMethod.GET, "/hf-bad-status/x"), 500, "Middleware error");
+    assertError(fx.call(HttpMethod.GET, "/hf-info-status/x"), 500, "Middleware error");
     assertError(fx.call(HttpMethod.GET, "/hf-bad-auth/x", Map.of("Authorization", "t"), null), 500, "Middleware error");
-    for (String name : new String[] {"hfNoRequest", "hfEmptyUrl", "hfRelativeUrl", "hfNoResponse", "hfZeroStatus", "hfAuthNoRequest"}) {
+    for (String name : new String[] {"hfNoRequest", "hfEmptyUrl", "hfRelativeUrl", "hfNoResponse", "hfZeroStatus", "hfInfoStatus", "hfAuthNoRequest"}) {
       assertEquals(1, failures(name, "bad_reply"), name);
     }
   }

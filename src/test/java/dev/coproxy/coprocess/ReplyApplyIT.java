@@ -209,8 +209,8 @@ class ReplyApplyIT {
   }
 
   @Test
-  void overrideWithAStatusOutsideHttpIsABadReply() throws Exception {
-    for (int code : new int[] {42, 1000, 123456}) {
+  void overrideWithAStatusThatCannotBeAFinalAnswerIsABadReply() throws Exception {
+    for (int code : new int[] {42, 100, 101, 199, 1000, 123456}) {
       String id = "rp-ovcode" + code;
       preApi(id, request(r -> r.setReturnOverrides(ReturnOverrides.newBuilder().setResponseCode(code).setResponseBody("x"))));
       TestGateway.Reply reply = fx.call(HttpMethod.GET, "/" + id + "/x");
