@@ -43,16 +43,18 @@ final class ReplyApplier {
     MultiMap headers = ctx.headers();
     byte[] body = reply.getRawBody().toByteArray();
     ctx.body(Buffer.buffer(body));
+    for (String name : reply.getDeleteHeadersList()) {
+      headers.remove(name);
+    }
+    reply.getSetHeadersMap().forEach((name, value) -> headers.set(ObjectBuilder.canonical(name), value));
+    // The body decides its framing, whatever the plugin did to these headers (as Go's ContentLength
+    // field does): a stale Content-Length would cut the body and desynchronise the upstream connection.
     headers.remove("transfer-encoding");
     if (body.length > 0) {
       headers.set("Content-Length", Integer.toString(body.length));
     } else {
       headers.remove("content-length");
     }
-    for (String name : reply.getDeleteHeadersList()) {
-      headers.remove(name);
-    }
-    reply.getSetHeadersMap().forEach((name, value) -> headers.set(ObjectBuilder.canonical(name), value));
 
     Map<String, List<String>> query = decode(preHookQuery);
     for (String name : reply.getDeleteParamsList()) {
