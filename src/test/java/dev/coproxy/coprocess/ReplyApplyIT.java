@@ -59,6 +59,18 @@ class ReplyApplyIT {
   }
 
   @Test
+  void contentLengthFollowsTheBodyWhateverTheHeadersSay() throws Exception {
+    preApi("rp-cl-set", request(r -> r.setRawBody(ByteString.copyFromUtf8("hello")).putSetHeaders("Content-Length", "3")));
+    preApi("rp-cl-del", request(r -> r.setRawBody(ByteString.copyFromUtf8("hello")).addDeleteHeaders("Content-Length")));
+    for (String id : List.of("rp-cl-set", "rp-cl-del")) {
+      TestGateway.Reply reply = fx.call(HttpMethod.POST, "/" + id + "/x", Map.of(), "original");
+      assertEquals(200, reply.status(), id + ": " + reply.text());
+      assertEquals("hello", reply.json().getString("body"), id);
+      assertEquals("5", reply.json().getJsonObject("headers").getString("content-length"), id);
+    }
+  }
+
+  @Test
   void bodyStringAloneIsIgnored() throws Exception {
     preApi("rp-bodystr", request(r -> r.setBody("changed only in body")));
     JsonObject seen = fx.call(HttpMethod.POST, "/rp-bodystr/x", Map.of(), "original").json();
@@ -232,6 +244,23 @@ class ReplyApplyIT {
       assertEquals("Middleware error", reply.json().getString("error"));
       assertEquals(upstreamCalls, fx.upstream.received.size(), "nothing is sent upstream");
     }
+  }
+
+  @Test
+  void bodilessOverrideStatusesAreAnswered() throws Exception {
+    for (int code : new int[] {204, 304}) {
+      String id = "rp-ovbodiless" + code;
+      preApi(id, request(r -> r.setReturnOverrides(ReturnOverrides.newBuilder().setResponseCode(code).setResponseBody("ignored")
+          .putHeaders("X-Foo", "Bar"))));
+      TestGateway.Reply reply = fx.call(HttpMethod.GET, "/" + id + "/x");
+      assertEquals(code, reply.status());
+      assertEquals("", reply.text());
+      assertEquals("Bar", reply.headers().get("X-Foo"));
+    }
+    preApi("rp-ovhead", request(r -> r.setReturnOverrides(ReturnOverrides.newBuilder().setResponseCode(200).setResponseBody("body"))));
+    TestGateway.Reply head = fx.call(HttpMethod.HEAD, "/rp-ovhead/x");
+    assertEquals(200, head.status());
+    assertEquals("", head.text());
   }
 
   @Test
