@@ -64,6 +64,13 @@ class OverridesTest {
     assertFalse(Overrides.isAuthFailure(overrides(code, "", "", true)));
   }
 
+  @org.junit.jupiter.api.Test
+  void framingHeadersAreLeftToTheGateway() {
+    ReturnOverrides ro = ReturnOverrides.newBuilder().setResponseCode(200).setResponseBody("hello")
+        .putHeaders("content-length", "2").putHeaders("Transfer-Encoding", "chunked").putHeaders("X-Foo", "Bar").build();
+    assertEquals(Map.of("X-Foo", "Bar"), Overrides.evaluate(ro).headers());
+  }
+
   private static String expand(String value) {
     return "json".equals(value) ? JSON : value;
   }

@@ -264,6 +264,22 @@ class ReplyApplyIT {
   }
 
   @Test
+  void overrideHeadersCannotBreakTheFraming() throws Exception {
+    preApi("rp-ovframe", request(r -> r.setReturnOverrides(ReturnOverrides.newBuilder().setResponseCode(200).setResponseBody("hello")
+        .putHeaders("Content-Length", "2").putHeaders("Transfer-Encoding", "chunked"))));
+    preApi("rp-overrframe", request(r -> r.setReturnOverrides(ReturnOverrides.newBuilder().setResponseCode(403)
+        .putHeaders("Content-Length", "2"))));
+    for (int i = 0; i < 3; i++) {
+      TestGateway.Reply reply = fx.call(HttpMethod.GET, "/rp-ovframe/x");
+      assertEquals(200, reply.status());
+      assertEquals("hello", reply.text());
+      TestGateway.Reply error = fx.call(HttpMethod.GET, "/rp-overrframe/x");
+      assertEquals(403, error.status());
+      assertEquals("Key not authorised", error.json().getString("error"));
+    }
+  }
+
+  @Test
   void forwardedForChangedByAHookIsExtended() throws Exception {
     preApi("rp-xff", request(r -> r.putSetHeaders("X-Forwarded-For", "10.0.0.1")));
     preApi("rp-xff-del", request(r -> r.addDeleteHeaders("X-Forwarded-For")));
