@@ -14,6 +14,7 @@ import dev.coproxy.proto.MiniRequestObject;
 import dev.coproxy.proto.ReturnOverrides;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.TestGateway;
+import io.vertx.core.Promise;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -276,6 +277,36 @@ class ReplyApplyIT {
       TestGateway.Reply error = fx.call(HttpMethod.GET, "/rp-overrframe/x");
       assertEquals(403, error.status());
       assertEquals("Key not authorised", error.json().getString("error"));
+    }
+  }
+
+  @Test
+  void concurrentRequestsKeepTheirOwnChanges() throws Exception {
+    fx.driver.onAsync("rp-concurrent", o -> {
+      Promise<dev.coproxy.proto.Object> later = Promise.promise();
+      String id = o.getRequest().getParamsOrDefault("id", "?");
+      // Answer out of order, on a timer, so that calls overlap.
+      fx.gw.vertx.setTimer(1 + (Integer.parseInt(id) * 7) % 30, t -> later.complete(request(r -> r.putSetHeaders("X-Id", id)
+          .setRawBody(ByteString.copyFromUtf8("body-" + id))).apply(o)));
+      return later.future();
+    });
+    fx.deploy(fx.keyless("rp-concurrent", middleware().put("pre", hooks("rp-concurrent"))));
+    Promise<List<JsonObject>> all = Promise.promise();
+    fx.gw.vertx.getOrCreateContext().runOnContext(v -> {
+      List<io.vertx.core.Future<JsonObject>> calls = new java.util.ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        calls.add(fx.gw.client.request(HttpMethod.POST, fx.gw.port(), "127.0.0.1", "/rp-concurrent/x?id=" + i)
+            .compose(req -> req.send("original"))
+            .compose(resp -> resp.body().map(b -> new JsonObject(b))));
+      }
+      io.vertx.core.Future.all(calls).map(f -> f.<JsonObject>list()).onComplete(all);
+    });
+    List<JsonObject> seen = all.future().await(20, java.util.concurrent.TimeUnit.SECONDS);
+    for (int i = 0; i < 40; i++) {
+      JsonObject one = seen.get(i);
+      assertEquals("id=" + i, one.getString("query"));
+      assertEquals(String.valueOf(i), one.getJsonObject("headers").getString("x-id"));
+      assertEquals("body-" + i, one.getString("body"));
     }
   }
 
