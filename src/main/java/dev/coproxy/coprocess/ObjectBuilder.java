@@ -11,7 +11,6 @@ import dev.coproxy.proto.ReturnOverrides;
 import dev.coproxy.proto.SessionState;
 import dev.coproxy.session.Session;
 import dev.coproxy.session.SessionMapper;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.LinkedHashMap;
@@ -97,13 +96,7 @@ final class ObjectBuilder {
     }
     String query = ctx.query();
     request.setUrl(query == null ? ctx.path() : ctx.path() + "?" + query);
-    if (query != null) {
-      new QueryStringDecoder(query, false).parameters().forEach((key, values) -> {
-        if (!values.isEmpty()) {
-          request.putParams(key, values.get(0));
-        }
-      });
-    }
+    ReplyApplier.decode(query).forEach((key, values) -> request.putParams(key, values.get(0)));
     request.setMethod(ctx.method().name())
         .setRequestUri(ctx.request().uri())
         .setScheme(ctx.request().isSSL() ? "https" : "http")

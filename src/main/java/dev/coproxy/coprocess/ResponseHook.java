@@ -56,12 +56,18 @@ final class ResponseHook implements Middleware {
       }
       dev.coproxy.proto.Object reply = ar.result();
       int status = reply.getResponse().getStatusCode();
-      if (!reply.hasResponse() || status < 100 || status > 999) {
+      // A 1xx is not a final answer: the client would wait for another one forever.
+      if (!reply.hasResponse() || status < 200 || status > 999) {
         runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, reply.hasResponse()
-            ? "the reply's response.status_code " + status + " is not an HTTP status" : "the reply has no response message"));
+            ? "the reply's response.status_code " + status + " is not the status of a final answer" : "the reply has no response message"));
         return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
       }
-      apply(answer, sent.getResponse(), reply.getResponse());
+      try {
+        apply(answer, sent.getResponse(), reply.getResponse());
+      } catch (HookFailure failure) {
+        runner.failed(failure);
+        return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
+      }
       return Future.succeededFuture();
     });
   }
@@ -72,6 +78,7 @@ final class ResponseHook implements Middleware {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     for (Header header : multivalue) {
       for (String value : header.getValuesList()) {
+        HeaderRules.check("response headers", header.getKey(), value);
         headers.add(header.getKey(), value);
       }
     }

@@ -91,6 +91,15 @@ public final class ProxyVerticle extends VerticleBase {
   }
 
   private void handle(HttpServerRequest request) {
+    try {
+      route(request);
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "request " + request.method() + " " + request.path() + " failed unexpectedly", e);
+      HttpErrors.send(request.response(), 500, "Internal Server Error");
+    }
+  }
+
+  private void route(HttpServerRequest request) {
     String path = request.path();
     if (adminPaths.test(path)) {
       admin.handle(request);
@@ -122,10 +131,15 @@ public final class ProxyVerticle extends VerticleBase {
     }
     Future<Void> ready = api.readsBody() ? readBody(ctx) : Future.succeededFuture();
     ready.compose(v -> Chain.run(chain, ctx)).onComplete(ar -> {
-      if (ar.succeeded()) {
-        forwarder.forward(ctx);
-      } else {
-        refuse(ctx, ar.cause());
+      try {
+        if (ar.succeeded()) {
+          forwarder.forward(ctx);
+        } else {
+          refuse(ctx, ar.cause());
+        }
+      } catch (RuntimeException e) {
+        LOG.log(Level.ERROR, "api " + api.definition().apiId() + ": request failed unexpectedly", e);
+        HttpErrors.send(request.response(), 500, "Internal Server Error");
       }
     });
   }
@@ -134,6 +148,7 @@ public final class ProxyVerticle extends VerticleBase {
   private Future<Void> readBody(RequestContext ctx) {
     HttpServerRequest request = ctx.request();
     if (request.isEnded()) {
+      request.resume();
       ctx.materialize(Buffer.buffer());
       return Future.succeededFuture();
     }

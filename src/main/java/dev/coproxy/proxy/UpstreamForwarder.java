@@ -62,14 +62,30 @@ final class UpstreamForwarder {
         .setURI(target.join(def.upstreamPath(ctx.path()), ctx.query()))
         .setConnectTimeout(timeoutMillis)
         .setIdleTimeout(timeoutMillis);
-    client.request(options).onComplete(ar -> {
+    client.request(options).onComplete(ar -> guarded(ctx, () -> {
       if (ar.failed()) {
         ctx.request().resume();
         fail(ctx, ar.cause());
       } else {
         send(ctx, ar.result());
       }
-    });
+    }));
+  }
+
+  // A bug in a callback must still answer the client (or reset its stream), never leave it waiting.
+  private void guarded(RequestContext ctx, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "api " + ctx.api().definition().apiId() + ": proxying failed unexpectedly", e);
+      HttpServerResponse response = ctx.request().response();
+      if (response.headWritten()) {
+        response.reset();
+      } else if (!response.closed()) {
+        ctx.api().meters().request(502);
+        HttpErrors.send(response, 502, PROXY_ERROR);
+      }
+    }
   }
 
   private void send(RequestContext ctx, HttpClientRequest upstream) {
@@ -87,8 +103,9 @@ final class UpstreamForwarder {
     }
     SocketAddress remote = request.remoteAddress();
     if (remote != null) {
-      // Earlier hops may come in several header lines: all of them are kept, in order.
-      List<String> forwardedFor = request.headers().getAll(X_FORWARDED_FOR);
+      // The request as the chain left it (a plugin may have set or removed the header); earlier
+      // hops may come in several header lines: all of them are kept, in order.
+      List<String> forwardedFor = ctx.headers().getAll(X_FORWARDED_FOR);
       String client = remote.hostAddress() != null ? remote.hostAddress() : remote.host();
       headers.set(X_FORWARDED_FOR, forwardedFor.isEmpty() ? client : String.join(", ", forwardedFor) + ", " + client);
     }
@@ -113,7 +130,7 @@ final class UpstreamForwarder {
       request.resume();
       answer = upstream.send();
     }
-    answer.onComplete(ar -> {
+    answer.onComplete(ar -> guarded(ctx, () -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
         return;
@@ -125,7 +142,7 @@ final class UpstreamForwarder {
       } else {
         relay(ctx, upstream, upstreamResponse);
       }
-    });
+    }));
   }
 
   // Response middleware needs the whole answer: read it, let the chain change it, then send it.

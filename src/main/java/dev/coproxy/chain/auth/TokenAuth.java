@@ -34,7 +34,7 @@ public final class TokenAuth implements Middleware {
 
   @Override
   public Future<Void> onRequest(RequestContext ctx) {
-    String token = token(ctx.request());
+    String token = token(ctx);
     if (token == null || token.isEmpty()) {
       return Future.failedFuture(ChainInterruption.error(401, MISSING));
     }
@@ -48,10 +48,13 @@ public final class TokenAuth implements Middleware {
     });
   }
 
-  private String token(HttpServerRequest request) {
-    String value = request.getHeader(source.headerName());
+  // Read from the request as the chain left it: a pre hook may have set the key.
+  private String token(RequestContext ctx) {
+    HttpServerRequest request = ctx.request();
+    String value = ctx.headers().get(source.headerName());
     if ((value == null || value.isEmpty()) && source.useParam()) {
-      value = request.getParam(source.paramName().isEmpty() ? source.headerName() : source.paramName());
+      String param = source.paramName().isEmpty() ? source.headerName() : source.paramName();
+      value = ctx.materialized() ? firstParam(ctx.query(), param) : request.getParam(param);
     }
     if ((value == null || value.isEmpty()) && source.useCookie()) {
       Cookie cookie = request.getCookie(source.cookieName().isEmpty() ? source.headerName() : source.cookieName());
@@ -65,5 +68,13 @@ public final class TokenAuth implements Middleware {
       value = value.substring(BEARER.length()).trim();
     }
     return value;
+  }
+
+  private static String firstParam(String query, String name) {
+    if (query == null) {
+      return null;
+    }
+    java.util.List<String> values = dev.coproxy.chain.QueryStrings.decode(query).get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
   }
 }
