@@ -26,12 +26,12 @@ public final class DriverVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     String address = CoprocessAddresses.driver(driver.name());
-    MessageConsumer<dev.coproxy.proto.Object> hooks = vertx.eventBus().localConsumer(address, this::hook);
+    Future<Void> hooks = LoopLocal.<dev.coproxy.proto.Object>consume(vertx, context, address, this::hook);
     MessageConsumer<String> events = vertx.eventBus().localConsumer(address + CoprocessAddresses.EVENT_SUFFIX,
         message -> driver.dispatchEvent(message.body()).onComplete(ar -> answer(message, ar.cause())));
     MessageConsumer<Object> reloads = vertx.eventBus().localConsumer(address + CoprocessAddresses.RELOAD_SUFFIX,
         message -> driver.reload().onComplete(ar -> answer(message, ar.cause())));
-    return Future.all(hooks.completion(), events.completion(), reloads.completion());
+    return Future.all(hooks, events.completion(), reloads.completion());
   }
 
   @Override

@@ -6,7 +6,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 
 /**
  * Routes hook calls from the request path to the driver named in each call, with the call's
@@ -16,12 +15,9 @@ import io.vertx.core.eventbus.MessageConsumer;
  */
 public final class HookDispatchVerticle extends VerticleBase {
 
-  private MessageConsumer<dev.coproxy.proto.Object> consumer;
-
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(CoprocessAddresses.DISPATCH, this::dispatch);
-    return consumer.completion();
+    return LoopLocal.consume(vertx, context, CoprocessAddresses.DISPATCH, this::dispatch);
   }
 
   private void dispatch(Message<dev.coproxy.proto.Object> message) {
@@ -38,7 +34,7 @@ public final class HookDispatchVerticle extends VerticleBase {
     }
     DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(remaining)
         .setHeaders(message.headers());
-    vertx.eventBus().request(CoprocessAddresses.driver(driver), message.body(), options).onComplete(ar -> {
+    vertx.eventBus().request(LoopLocal.pick(vertx, CoprocessAddresses.driver(driver)), message.body(), options).onComplete(ar -> {
       if (ar.failed()) {
         HookFailure failure = HookFailure.from(ar.cause());
         String text = failure.reason() == HookFailure.Reason.UNAVAILABLE

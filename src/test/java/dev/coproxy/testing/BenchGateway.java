@@ -8,6 +8,7 @@ import dev.coproxy.coprocess.CoprocessDriver;
 import dev.coproxy.coprocess.DriverVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -35,7 +36,9 @@ public final class BenchGateway {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Main.createVertx(config, meters);
     Gateway.start(vertx, config, meters).await(30, TimeUnit.SECONDS);
-    vertx.deployVerticle(new DriverVerticle(new Noop())).await(10, TimeUnit.SECONDS);
+    // One driver instance per event loop, like the proxy and dispatch verticles.
+    vertx.deployVerticle(() -> new DriverVerticle(new Noop()),
+        new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await(10, TimeUnit.SECONDS);
     System.out.println("bench gateway ready on port " + args[0]);
   }
 

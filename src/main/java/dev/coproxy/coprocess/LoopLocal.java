@@ -1,0 +1,48 @@
+package dev.coproxy.coprocess;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.shareddata.LocalMap;
+
+/**
+ * Keeps a hook's event-bus hops on the event loop it started on when possible. A consumer on an
+ * event loop also listens on {@code <address>@<event-loop thread>}; a sender on that thread then
+ * uses that address, so delivery needs no hand-over to another thread (on two cores, that hand-over
+ * was most of a hook's added latency). Without such a consumer the shared address is used. The set
+ * of loop-local addresses lives in the Vert.x instance's local shared data, not in static state.
+ */
+final class LoopLocal {
+
+  private static final String MAP = "coproxy.loop-local-addresses";
+
+  private LoopLocal() {
+  }
+
+  /** The address to send to from the current thread. */
+  static String pick(Vertx vertx, String address) {
+    String local = address + "@" + Thread.currentThread().getName();
+    LocalMap<String, Boolean> addresses = vertx.sharedData().getLocalMap(MAP);
+    return addresses.containsKey(local) ? local : address;
+  }
+
+  /**
+   * Registers {@code handler} on {@code address} and, on an event-loop context, also on the
+   * loop-local address.
+   */
+  static <T> Future<Void> consume(Vertx vertx, Context context, String address, Handler<Message<T>> handler) {
+    MessageConsumer<T> shared = vertx.eventBus().localConsumer(address, handler);
+    if (!context.isEventLoopContext()) {
+      return shared.completion();
+    }
+    String local = address + "@" + Thread.currentThread().getName();
+    MessageConsumer<T> own = vertx.eventBus().localConsumer(local, handler);
+    return Future.all(shared.completion(), own.completion()).map(v -> {
+      vertx.sharedData().<String, Boolean>getLocalMap(MAP).put(local, true);
+      return null;
+    });
+  }
+}
