@@ -49,22 +49,9 @@ final class CoprocessAuth implements Middleware {
   public Future<Void> onRequest(RequestContext ctx) {
     String query = ctx.query();
     return runner.call(ObjectBuilder.request(ctx, runner.hook(), spec)).compose(reply -> {
-      if (!reply.hasRequest()) {
-        runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply has no request message"));
-        return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
-      }
-      try {
-        ReplyApplier.apply(ctx, reply.getRequest(), query);
-      } catch (HookFailure failure) {
-        runner.failed(failure);
-        return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
-      }
       String token = reply.hasSession() ? token(reply) : "";
-      ChainInterruption stop = Overrides.evaluate(reply.getRequest().getReturnOverrides());
+      ChainInterruption stop = CoprocessMiddleware.applyReply(runner, ctx, reply, query, token, authFailures);
       if (stop != null) {
-        if (Overrides.isAuthFailure(reply.getRequest().getReturnOverrides())) {
-          authFailures.fire(ctx, token);
-        }
         return Future.failedFuture(stop);
       }
       if (!reply.hasSession() || token.isEmpty()) {

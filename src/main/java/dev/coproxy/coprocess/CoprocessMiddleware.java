@@ -46,25 +46,37 @@ final class CoprocessMiddleware implements Middleware {
         return Future.failedFuture(dispatchFailure((HookFailure) ar.cause(), 500, MIDDLEWARE_ERROR));
       }
       dev.coproxy.proto.Object reply = ar.result();
-      if (!reply.hasRequest()) {
-        runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply has no request message"));
-        return Future.failedFuture(ChainInterruption.error(500, MIDDLEWARE_ERROR));
-      }
-      try {
-        ReplyApplier.apply(ctx, reply.getRequest(), query);
-      } catch (HookFailure failure) {
-        runner.failed(failure);
-        return Future.failedFuture(ChainInterruption.error(500, MIDDLEWARE_ERROR));
-      }
-      ChainInterruption stop = Overrides.evaluate(reply.getRequest().getReturnOverrides());
-      if (stop == null) {
-        return Future.succeededFuture();
-      }
-      if (Overrides.isAuthFailure(reply.getRequest().getReturnOverrides())) {
-        authFailures.fire(ctx, reply.hasSession() ? reply.getSession().getMetadataOrDefault("token", "") : "");
-      }
-      return Future.failedFuture(stop);
+      String token = reply.hasSession() ? reply.getSession().getMetadataOrDefault("token", "") : "";
+      ChainInterruption stop = applyReply(runner, ctx, reply, query, token, authFailures);
+      return stop == null ? Future.succeededFuture() : Future.failedFuture(stop);
     });
+  }
+
+  /**
+   * Applies a request hook's reply (section 5) and its ReturnOverrides (section 6), firing
+   * AuthFailure for the error branch.
+   *
+   * @param query the request's query before the hook
+   * @param token the key to report in an AuthFailure event
+   * @return null when the chain goes on, else the answer to send
+   */
+  static ChainInterruption applyReply(HookRunner runner, RequestContext ctx, dev.coproxy.proto.Object reply, String query,
+      String token, AuthFailures authFailures) {
+    if (!reply.hasRequest()) {
+      runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply has no request message"));
+      return ChainInterruption.error(500, MIDDLEWARE_ERROR);
+    }
+    try {
+      ReplyApplier.apply(ctx, reply.getRequest(), query);
+    } catch (HookFailure failure) {
+      runner.failed(failure);
+      return ChainInterruption.error(500, MIDDLEWARE_ERROR);
+    }
+    ChainInterruption stop = Overrides.evaluate(reply.getRequest().getReturnOverrides());
+    if (stop != null && Overrides.isAuthFailure(reply.getRequest().getReturnOverrides())) {
+      authFailures.fire(ctx, token);
+    }
+    return stop;
   }
 
   /** The client's answer to a failed call: unavailable drivers get 500 Internal Server Error. */

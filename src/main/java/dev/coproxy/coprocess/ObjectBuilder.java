@@ -32,11 +32,7 @@ final class ObjectBuilder {
 
   /** The object for a request hook. */
   static dev.coproxy.proto.Object request(RequestContext ctx, HookSpec hook, Map<String, String> spec) {
-    dev.coproxy.proto.Object.Builder object = dev.coproxy.proto.Object.newBuilder()
-        .setHookType(hook.type())
-        .setHookName(hook.name())
-        .setRequest(miniRequest(ctx, hook))
-        .putAllSpec(spec);
+    dev.coproxy.proto.Object.Builder object = base(ctx, hook, spec);
     Session session = ctx.session();
     boolean sessionHook = hook.type() == dev.coproxy.proto.HookType.Post || hook.type() == dev.coproxy.proto.HookType.PostKeyAuth;
     if (sessionHook && session != null) {
@@ -48,11 +44,7 @@ final class ObjectBuilder {
 
   /** The object for a response hook: the request as it was sent, the session, and the response. */
   static dev.coproxy.proto.Object response(RequestContext ctx, HookSpec hook, Map<String, String> spec, UpstreamAnswer answer) {
-    dev.coproxy.proto.Object.Builder object = dev.coproxy.proto.Object.newBuilder()
-        .setHookType(hook.type())
-        .setHookName(hook.name())
-        .setRequest(miniRequest(ctx, hook))
-        .putAllSpec(spec);
+    dev.coproxy.proto.Object.Builder object = base(ctx, hook, spec);
     Session session = ctx.session();
     if (session != null) {
       SessionState state = SessionMapper.toProto(session.json());
@@ -76,6 +68,14 @@ final class ObjectBuilder {
       response.setBody(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
     }
     return object.setResponse(response).build();
+  }
+
+  private static dev.coproxy.proto.Object.Builder base(RequestContext ctx, HookSpec hook, Map<String, String> spec) {
+    return dev.coproxy.proto.Object.newBuilder()
+        .setHookType(hook.type())
+        .setHookName(hook.name())
+        .setRequest(miniRequest(ctx, hook))
+        .putAllSpec(spec);
   }
 
   private static MiniRequestObject miniRequest(RequestContext ctx, HookSpec hook) {
