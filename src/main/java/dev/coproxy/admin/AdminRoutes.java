@@ -3,6 +3,7 @@ package dev.coproxy.admin;
 import dev.coproxy.api.ApiRegistry;
 import dev.coproxy.api.ReloadBus;
 import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.events.EventSink;
 import dev.coproxy.session.SessionRepository;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -35,7 +36,7 @@ public final class AdminRoutes {
 
   /** A router for one event loop; the handlers share the thread-safe collaborators given here. */
   public static Router create(Vertx vertx, GatewayConfig config, SessionRepository sessions, ApiRegistry registry,
-      ReloadBus reloadBus, PrometheusMeterRegistry meters) {
+      ReloadBus reloadBus, PrometheusMeterRegistry meters, EventSink events) {
     Router router = Router.router(vertx);
     router.get("/hello").handler(new HealthHandler(registry));
     if (config.metrics().enabled()) {
@@ -43,7 +44,7 @@ public final class AdminRoutes {
     }
     router.route("/tyk/*").handler(rc -> checkSecret(rc, config.secret()));
     router.route("/tyk/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
-    new KeysApi(sessions, config).mount(router);
+    new KeysApi(sessions, config, events).mount(router);
     new ApisApi(vertx, registry, reloadBus).mount(router);
     router.route().last().handler(rc -> AdminReply.error(rc, 404, "Not found: " + rc.request().path()));
     router.errorHandler(405, rc -> AdminReply.error(rc, 405, "Method not allowed"));

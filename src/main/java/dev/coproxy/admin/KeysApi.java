@@ -2,6 +2,8 @@ package dev.coproxy.admin;
 
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.events.EventMeta;
+import dev.coproxy.events.EventSink;
 import dev.coproxy.session.KeyHasher;
 import dev.coproxy.session.Session;
 import dev.coproxy.session.SessionRepository;
@@ -23,10 +25,12 @@ final class KeysApi {
 
   private final SessionRepository sessions;
   private final GatewayConfig config;
+  private final EventSink events;
 
-  KeysApi(SessionRepository sessions, GatewayConfig config) {
+  KeysApi(SessionRepository sessions, GatewayConfig config, EventSink events) {
     this.sessions = sessions;
     this.config = config;
+    this.events = events;
   }
 
   void mount(Router router) {
@@ -73,6 +77,7 @@ final class KeysApi {
           } else if (ar.failed()) {
             fail(rc, "create key", ar.cause());
           } else {
+            events.fire("TokenCreated", "", session.orgId(), EventMeta.token("Key created", session.orgId(), key));
             JsonObject reply = AdminReply.ok(key, "added");
             if (sessions.hashKeys()) {
               reply.put("key_hash", id);
@@ -102,6 +107,7 @@ final class KeysApi {
       } else if (!ar.result()) {
         AdminReply.error(rc, 404, "Key not found");
       } else {
+        events.fire("TokenUpdated", "", session.orgId(), EventMeta.token("Key updated", session.orgId(), key));
         AdminReply.json(rc, 200, AdminReply.ok(key, "modified"));
       }
     });
@@ -130,6 +136,7 @@ final class KeysApi {
       } else if (!ar.result()) {
         AdminReply.error(rc, 404, "Key not found");
       } else {
+        events.fire("TokenDeleted", "", "", EventMeta.token("Key deleted", "", key));
         AdminReply.json(rc, 200, AdminReply.ok(key, "deleted"));
       }
     });

@@ -12,6 +12,9 @@ import dev.coproxy.coprocess.HookClient;
 import dev.coproxy.coprocess.HookDispatchVerticle;
 import dev.coproxy.coprocess.ObjectCodec;
 import dev.coproxy.events.EventBusSink;
+import dev.coproxy.events.EventFanoutVerticle;
+import dev.coproxy.events.EventQueue;
+import dev.coproxy.events.EventSink;
 import dev.coproxy.metrics.GatewayMetrics;
 import dev.coproxy.proxy.ProxyVerticle;
 import dev.coproxy.session.LocalStore;
@@ -44,6 +47,8 @@ public final class Gateway {
   private final ApiRegistry registry;
   private final ReloadBus reloadBus;
   private final PrometheusMeterRegistry meters;
+  private final EventQueue eventQueue;
+  private final EventSink events;
   private final List<ProxyVerticle> proxies = new ArrayList<>();
   private AdminVerticle admin;
   private long sweepTimer;
@@ -54,9 +59,10 @@ public final class Gateway {
     this.meters = meters;
     this.sessions = new SessionRepository(store, config.hashKeys());
     this.metrics = new GatewayMetrics(meters);
-    StandardChain standard = new StandardChain(sessions, System::currentTimeMillis);
-    CoprocessChain chains = new CoprocessChain(standard, sessions, new HookClient(vertx), new EventBusSink(vertx), meters,
-        config.coprocess());
+    this.eventQueue = new EventQueue(EventQueue.DEFAULT_CAPACITY, meters);
+    this.events = new EventBusSink(vertx, eventQueue);
+    StandardChain standard = new StandardChain(sessions, System::currentTimeMillis, events);
+    CoprocessChain chains = new CoprocessChain(standard, sessions, new HookClient(vertx), events, meters, config.coprocess());
     this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics);
     this.reloadBus = new ReloadBus(vertx, registry);
   }
@@ -82,6 +88,7 @@ public final class Gateway {
         })
         .compose(v -> registry.reload())
         .compose(report -> reloadBus.listen())
+        .compose(v -> vertx.deployVerticle(new EventFanoutVerticle(config.eventHandlers(), registry, eventQueue, meters)))
         .compose(v -> vertx.deployVerticle(HookDispatchVerticle::new,
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
         .compose(v -> deployProxies().recover(e -> Future.failedFuture(bindFailure("listen_port", config.listenPort(), e))))
@@ -114,7 +121,7 @@ public final class Gateway {
         ? path -> AdminRoutes.isAdminPath(config, path)
         : path -> path.equals("/hello");
     ProxyVerticle proxy = new ProxyVerticle(config, port, registry, metrics, adminPaths,
-        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters));
+        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events));
     return vertx.deployVerticle(proxy).map(id -> {
       proxies.add(proxy);
       return proxy.actualPort();
@@ -123,7 +130,7 @@ public final class Gateway {
 
   private Future<String> deployAdmin() {
     admin = new AdminVerticle(config.listenAddress(), config.controlApiPort(),
-        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters));
+        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events));
     return vertx.deployVerticle(admin);
   }
 

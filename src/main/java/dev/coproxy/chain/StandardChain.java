@@ -5,6 +5,7 @@ import dev.coproxy.chain.auth.AccessRightsCheck;
 import dev.coproxy.chain.auth.KeyExpiryCheck;
 import dev.coproxy.chain.auth.RateLimitAndQuota;
 import dev.coproxy.chain.auth.TokenAuth;
+import dev.coproxy.events.EventSink;
 import dev.coproxy.session.SessionRepository;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +19,12 @@ public final class StandardChain implements ChainFactory {
 
   private final SessionRepository sessions;
   private final LongSupplier clockMillis;
+  private final EventSink events;
 
-  public StandardChain(SessionRepository sessions, LongSupplier clockMillis) {
+  public StandardChain(SessionRepository sessions, LongSupplier clockMillis, EventSink events) {
     this.sessions = sessions;
     this.clockMillis = clockMillis;
+    this.events = events;
   }
 
   @Override
@@ -36,11 +39,12 @@ public final class StandardChain implements ChainFactory {
 
   /** Tyk's standard auth for an API. */
   public Middleware tokenAuth(ApiDefinition api) {
-    return new TokenAuth(sessions, api.auth());
+    return new TokenAuth(sessions, api.auth(), events);
   }
 
   /** The checks that act on an attached session, in Tyk's order. */
   public List<Middleware> sessionChecks() {
-    return List.of(new KeyExpiryCheck(clockMillis), new AccessRightsCheck(), new RateLimitAndQuota(sessions.store(), clockMillis));
+    return List.of(new KeyExpiryCheck(clockMillis, events), new AccessRightsCheck(),
+        new RateLimitAndQuota(sessions.store(), clockMillis, events));
   }
 }

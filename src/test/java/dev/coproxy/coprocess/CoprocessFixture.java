@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
 
 /**
  * One real gateway with coprocess enabled, a real echoing upstream, a {@link ScriptedDriver} named
- * {@code test} on the real event-bus path, and a recorder of the events fired on
- * {@code coproxy.events.fire}. Shared by the tests of a class; each test uses its own API ids,
+ * {@code test} on the real event-bus path, and a recorder of the events the fan-out publishes on
+ * {@code coproxy.events} (kept as {@code {"event", "api_id", "org_id", "meta"}}). Shared by the tests of a class; each test uses its own API ids,
  * listen paths and hook names.
  */
 final class CoprocessFixture implements AutoCloseable {
@@ -46,8 +46,12 @@ final class CoprocessFixture implements AutoCloseable {
     this.gw = gw;
     this.upstream = upstream;
     this.driver = driver;
-    gw.vertx.eventBus().<JsonObject>localConsumer(EventAddresses.FIRE, m -> events.add(m.body()))
-        .completion().await(10, TimeUnit.SECONDS);
+    gw.vertx.eventBus().<JsonObject>consumer(EventAddresses.EVENTS, m -> {
+      JsonObject message = m.body().getJsonObject("message");
+      JsonObject spec = m.body().getJsonObject("spec");
+      events.add(new JsonObject().put("event", message.getString("Type")).put("api_id", spec.getString("APIID"))
+          .put("org_id", spec.getString("OrgID")).put("meta", message.getJsonObject("Meta")));
+    }).completion().await(10, TimeUnit.SECONDS);
   }
 
   /** A gateway with {@code enable_coprocess: true} plus the given coprocess options. */

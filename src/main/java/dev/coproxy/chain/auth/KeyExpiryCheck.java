@@ -4,6 +4,8 @@ import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.session.Session;
+import dev.coproxy.events.EventMeta;
+import dev.coproxy.events.EventSink;
 import io.vertx.core.Future;
 import java.util.function.LongSupplier;
 
@@ -11,9 +13,11 @@ import java.util.function.LongSupplier;
 public final class KeyExpiryCheck implements Middleware {
 
   private final LongSupplier clockMillis;
+  private final EventSink events;
 
-  public KeyExpiryCheck(LongSupplier clockMillis) {
+  public KeyExpiryCheck(LongSupplier clockMillis, EventSink events) {
     this.clockMillis = clockMillis;
+    this.events = events;
   }
 
   @Override
@@ -31,6 +35,8 @@ public final class KeyExpiryCheck implements Middleware {
       return Future.failedFuture(ChainInterruption.error(403, "Key is inactive, please renew"));
     }
     if (session.expiredAt(clockMillis.getAsLong() / 1000)) {
+      events.fire("KeyExpired", ctx.api().definition().apiId(), ctx.api().definition().orgId(),
+          EventMeta.keyFailure("Key has expired, please renew", ctx.request(), ctx.token()));
       return Future.failedFuture(ChainInterruption.error(401, "Key has expired, please renew"));
     }
     return Future.succeededFuture();

@@ -3,6 +3,8 @@ package dev.coproxy.chain.auth;
 import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.RequestContext;
+import dev.coproxy.events.EventMeta;
+import dev.coproxy.events.EventSink;
 import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.Session;
 import dev.coproxy.session.SessionRepository;
@@ -23,10 +25,12 @@ public final class RateLimitAndQuota implements Middleware {
 
   private final KeyValueStore store;
   private final LongSupplier clockMillis;
+  private final EventSink events;
 
-  public RateLimitAndQuota(KeyValueStore store, LongSupplier clockMillis) {
+  public RateLimitAndQuota(KeyValueStore store, LongSupplier clockMillis, EventSink events) {
     this.store = store;
     this.clockMillis = clockMillis;
+    this.events = events;
   }
 
   @Override
@@ -41,11 +45,20 @@ public final class RateLimitAndQuota implements Middleware {
       return Future.succeededFuture();
     }
     if (!session.rateLimited()) {
-      return quota(ctx.sessionId(), session);
+      return quota(ctx, session);
     }
-    return rate(ctx.sessionId(), session).compose(allowed -> allowed
-        ? quota(ctx.sessionId(), session)
-        : Future.failedFuture(ChainInterruption.error(429, "Rate limit exceeded")));
+    return rate(ctx.sessionId(), session).compose(allowed -> {
+      if (allowed) {
+        return quota(ctx, session);
+      }
+      fire(ctx, "RatelimitExceeded", "Key Rate Limit Exceeded");
+      return Future.failedFuture(ChainInterruption.error(429, "Rate limit exceeded"));
+    });
+  }
+
+  private void fire(RequestContext ctx, String type, String message) {
+    events.fire(type, ctx.api().definition().apiId(), ctx.api().definition().orgId(),
+        EventMeta.keyFailure(message, ctx.request(), ctx.token()));
   }
 
   // Refused calls are not counted: a client sending faster than its rate still gets its rate
@@ -66,13 +79,18 @@ public final class RateLimitAndQuota implements Middleware {
     }));
   }
 
-  private Future<Void> quota(String id, Session session) {
+  private Future<Void> quota(RequestContext ctx, Session session) {
+    String id = ctx.sessionId();
     if (!session.quotaLimited()) {
       return Future.succeededFuture();
     }
     long period = session.quotaRenewalRate() > 0 ? session.quotaRenewalRate() * 1000 : 0;
-    return store.increment(SessionRepository.quotaCounter(id), period).compose(used -> used.value() > session.quotaMax()
-        ? Future.failedFuture(ChainInterruption.error(403, "Quota exceeded"))
-        : Future.succeededFuture());
+    return store.increment(SessionRepository.quotaCounter(id), period).compose(used -> {
+      if (used.value() <= session.quotaMax()) {
+        return Future.succeededFuture();
+      }
+      fire(ctx, "QuotaExceeded", "Key Quota Limit Exceeded");
+      return Future.failedFuture(ChainInterruption.error(403, "Quota exceeded"));
+    });
   }
 }

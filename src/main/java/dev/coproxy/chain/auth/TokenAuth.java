@@ -4,6 +4,8 @@ import dev.coproxy.api.ApiDefinition.AuthSource;
 import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.RequestContext;
+import dev.coproxy.events.EventMeta;
+import dev.coproxy.events.EventSink;
 import dev.coproxy.session.SessionRepository;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
@@ -21,10 +23,12 @@ public final class TokenAuth implements Middleware {
 
   private final SessionRepository sessions;
   private final AuthSource source;
+  private final EventSink events;
 
-  public TokenAuth(SessionRepository sessions, AuthSource source) {
+  public TokenAuth(SessionRepository sessions, AuthSource source, EventSink events) {
     this.sessions = sessions;
     this.source = source;
+    this.events = events;
   }
 
   @Override
@@ -41,6 +45,8 @@ public final class TokenAuth implements Middleware {
     String id = sessions.storageId(token);
     return sessions.findByStorageId(id).compose(session -> {
       if (session == null) {
+        events.fire("AuthFailure", ctx.api().definition().apiId(), ctx.api().definition().orgId(),
+            EventMeta.keyFailure("Auth Failure", ctx.request(), token));
         return Future.failedFuture(ChainInterruption.error(403, NOT_FOUND));
       }
       ctx.attachSession(token, id, session);

@@ -1,6 +1,14 @@
 package dev.coproxy.chain.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import dev.coproxy.api.ApiDefinition;
+import dev.coproxy.api.LoadedApi;
+import dev.coproxy.metrics.GatewayMetrics;
+import dev.coproxy.testing.Apis;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,7 +33,12 @@ class RateLimitAndQuotaTest {
 
   private final AtomicLong now = new AtomicLong(T0);
   private final LocalStore store = new LocalStore(now::get);
-  private final RateLimitAndQuota check = new RateLimitAndQuota(store, now::get);
+  private static final LoadedApi API = new LoadedApi(
+      ApiDefinition.parse(Apis.protectedApi("rl", "/rl/", "http://127.0.0.1:1/")), List.of(), Path.of("rl.json"),
+      new GatewayMetrics(new SimpleMeterRegistry()).forApi("rl"));
+
+  private final List<String> fired = new CopyOnWriteArrayList<>();
+  private final RateLimitAndQuota check = new RateLimitAndQuota(store, now::get, (type, api, org, meta) -> fired.add(type));
 
   @Test
   void allowsRateCallsPerWindowThenAnswers429() {
@@ -34,6 +47,7 @@ class RateLimitAndQuotaTest {
       assertEquals(200, call("k", s), "call " + (i + 1));
     }
     assertRefused(429, "Rate limit exceeded", "k", s);
+    assertEquals(List.of("RatelimitExceeded"), fired);
   }
 
   @Test
@@ -123,6 +137,7 @@ class RateLimitAndQuotaTest {
     assertEquals(200, call("k", s));
     assertRefused(403, "Quota exceeded", "k", s);
     assertEquals(403, call("k", s));
+    assertEquals(List.of("QuotaExceeded", "QuotaExceeded"), fired);
   }
 
   @Test
@@ -175,12 +190,12 @@ class RateLimitAndQuotaTest {
 
   @Test
   void noSessionPassesThrough() {
-    RequestContext ctx = new RequestContext(null, null, 0);
+    RequestContext ctx = new RequestContext(null, API, 0);
     assertTrue(check.onRequest(ctx).succeeded());
   }
 
   private int call(String key, Session session) {
-    RequestContext ctx = new RequestContext(null, null, 0);
+    RequestContext ctx = new RequestContext(null, API, 0);
     ctx.attachSession(key, key, session);
     Future<Void> result = check.onRequest(ctx);
     assertTrue(result.isComplete(), "the local store answers at once");
@@ -191,7 +206,7 @@ class RateLimitAndQuotaTest {
   }
 
   private void assertRefused(int status, String message, String key, Session session) {
-    RequestContext ctx = new RequestContext(null, null, 0);
+    RequestContext ctx = new RequestContext(null, API, 0);
     ctx.attachSession(key, key, session);
     ChainInterruption stop = assertInstanceOf(ChainInterruption.class, check.onRequest(ctx).cause());
     assertEquals(status, stop.status());
