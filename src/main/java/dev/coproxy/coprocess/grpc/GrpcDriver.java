@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (Tyk's wire format), on one multiplexed HTTP/2 connection to {@code coprocess_grpc_server}. Each
  * hook is one {@code Dispatch} call whose gRPC deadline is the hook's deadline; events are
  * {@code DispatchEvent} calls nobody waits for. While the server is unreachable, calls fail at once
- * with {@code UNAVAILABLE} and a probe reconnects in the background.
+ * and a probe reconnects in the background. Every failure is reason {@code ERROR} or {@code TIMEOUT}
+ * (500 {@code Middleware error}, 403 for auth_check, as Tyk answers any RPC error); the core's
+ * {@code UNAVAILABLE} means a driver that is not loaded, which this one is.
  */
 public final class GrpcDriver implements CoprocessDriver {
 
@@ -94,7 +96,7 @@ public final class GrpcDriver implements CoprocessDriver {
   @Override
   public Future<dev.coproxy.proto.Object> dispatch(HookCall call) {
     if (!connected) {
-      return Future.failedFuture(new HookFailure(HookFailure.Reason.UNAVAILABLE, "gRPC plugin server " + target + " is unreachable"));
+      return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR, "gRPC plugin server " + target + " is unreachable"));
     }
     int size = call.object().getSerializedSize();
     if (sendMax > 0 && size > sendMax) {
@@ -104,7 +106,7 @@ public final class GrpcDriver implements CoprocessDriver {
     return client.request(address, DispatcherGrpcClient.Dispatch)
         .recover(e -> {
           markDown(e);
-          return Future.failedFuture(new HookFailure(HookFailure.Reason.UNAVAILABLE, "cannot reach gRPC plugin server " + target));
+          return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR, "cannot reach gRPC plugin server " + target));
         })
         .compose(req -> {
           req.timeout(call.remainingMillis(), TimeUnit.MILLISECONDS);
@@ -168,7 +170,7 @@ public final class GrpcDriver implements CoprocessDriver {
     if (e instanceof io.vertx.core.http.HttpClosedException || e instanceof io.vertx.core.http.StreamResetException) {
       // The connection went away under the call: the next calls must not wait for it.
       markDown(e);
-      return new HookFailure(HookFailure.Reason.UNAVAILABLE, "gRPC plugin server " + target + " closed the connection");
+      return new HookFailure(HookFailure.Reason.ERROR, "gRPC plugin server " + target + " closed the connection");
     }
     return new HookFailure(HookFailure.Reason.ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
   }

@@ -18,13 +18,14 @@ import org.junit.jupiter.api.Test;
 /** Tyk's gRPC tests (reference 16.9) against a real gRPC plugin server on loopback. */
 class GrpcDispatchIT {
 
+  private static io.vertx.core.Vertx pluginVertx;
   private static TestPluginServer plugin;
   private static TestGateway gw;
   private static Upstream upstream;
 
   @BeforeAll
   static void start() throws Exception {
-    io.vertx.core.Vertx pluginVertx = io.vertx.core.Vertx.vertx();
+    pluginVertx = io.vertx.core.Vertx.vertx();
     plugin = TestPluginServer.tcp(pluginVertx);
     gw = TestGateway.start(new JsonObject().put("coprocess_options", new JsonObject()
         .put("enable_coprocess", true)
@@ -42,6 +43,9 @@ class GrpcDispatchIT {
     }
     if (plugin != null) {
       plugin.close();
+    }
+    if (pluginVertx != null) {
+      pluginVertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 
