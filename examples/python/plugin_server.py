@@ -8,7 +8,7 @@ Maven build writes (target/classes/proto/coprocess.desc), which works with Debia
 
 Hooks (use them in an API's custom_middleware with "driver": "grpc"):
   MyPreHook       pre: adds the request header X-Python-Plugin: pre
-  MyAuthCheck     auth_check: the Authorization header "py-token" gets a session (rate 100 per 1,
+  MyAuthCheck     auth_check: the Authorization header "python-token" gets a session (rate 100 per 1,
                   metadata user=python); anything else is answered 403 by the plugin
   MyResponseHook  response: adds the header X-Python-Plugin: response and replaces the body
 It prints "plugin server ready on port N" once it listens.
@@ -44,7 +44,7 @@ def my_pre_hook(obj):
 
 def my_auth_check(obj):
     token = obj.request.headers.get("Authorization", "")
-    if token != "py-token":
+    if token != "python-token":
         obj.request.return_overrides.response_code = 403
         obj.request.return_overrides.response_error = "Access to this API has been disallowed"
         return obj
