@@ -53,6 +53,7 @@ public final class GrpcDriver implements CoprocessDriver {
 
   /**
    * @throws IllegalArgumentException when {@code coprocess_grpc_server} cannot be parsed
+   * @throws dev.coproxy.config.ConfigException when {@code grpc_tls} cannot work
    */
   public GrpcDriver(Vertx vertx, GatewayConfig.CoprocessOptions options, MeterRegistry meters) {
     this.vertx = vertx;
@@ -63,6 +64,7 @@ public final class GrpcDriver implements CoprocessDriver {
         .setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false)
         .setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+    GrpcTls.apply(http, options.grpcTls());
     GrpcClientOptions grpc = new GrpcClientOptions()
         .setScheduleDeadlineAutomatically(true)
         .setMaxMessageSize(options.grpcRecvMaxSize() > 0 ? options.grpcRecvMaxSize() : DEFAULT_RECV_MAX);

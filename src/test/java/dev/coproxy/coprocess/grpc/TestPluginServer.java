@@ -31,11 +31,24 @@ public final class TestPluginServer implements AutoCloseable {
   final AtomicInteger calls = new AtomicInteger();
   private final Vertx vertx;
   private final SocketAddress bind;
+  private final HttpServerOptions base;
   private HttpServer server;
 
   private TestPluginServer(Vertx vertx, SocketAddress bind) {
+    this(vertx, bind, new HttpServerOptions());
+  }
+
+  private TestPluginServer(Vertx vertx, SocketAddress bind, HttpServerOptions base) {
     this.vertx = vertx;
     this.bind = bind;
+    this.base = base;
+  }
+
+  /** Listens on a free loopback port with TLS (and client certificates when the options ask). */
+  static TestPluginServer tls(Vertx vertx, HttpServerOptions tls) throws Exception {
+    TestPluginServer s = new TestPluginServer(vertx, null, tls);
+    s.listen(0);
+    return s;
   }
 
   /** Listens on a free loopback port. */
@@ -76,7 +89,7 @@ public final class TestPluginServer implements AutoCloseable {
         return Future.succeededFuture(EventReply.getDefaultInstance());
       }
     });
-    HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port)).requestHandler(grpc);
+    HttpServer s = vertx.createHttpServer(new HttpServerOptions(base).setHost("127.0.0.1").setPort(port)).requestHandler(grpc);
     server = (bind == null ? s.listen() : s.listen(bind)).await(10, TimeUnit.SECONDS);
   }
 
