@@ -115,6 +115,19 @@ class GrpcConnectionIT {
   }
 
   @Test
+  void authCheckWithServerAbsentIsForbidden() throws Exception {
+    try (TestGateway gw = gateway("127.0.0.1:" + freePort()); Upstream upstream = Upstream.start(gw.vertx)) {
+      JsonObject api = Apis.protectedApi("gca", "/gca/", upstream.url("/")).put("custom_plugin_auth_enabled", true)
+          .put("custom_middleware", new JsonObject().put("driver", "grpc").put("auth_check", new JsonObject().put("name", "testAuthHook1")));
+      gw.writeApi("gca.json", api);
+      assertEquals(new JsonArray(), gw.reload().getJsonArray("errors"));
+      TestGateway.Reply reply = gw.call(HttpMethod.GET, "/gca/x", Map.of("Authorization", "abc"), null);
+      assertEquals(403, reply.status(), reply.text());
+      assertEquals("Key not authorised", reply.json().getString("error"));
+    }
+  }
+
+  @Test
   void unixSocketTarget() throws Exception {
     Path dir = Files.createTempDirectory("coproxy-grpc");
     Path socket = dir.resolve("plugin.sock");
