@@ -10,12 +10,16 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.InvalidStatusException;
+import io.vertx.grpc.client.impl.GrpcClientImpl;
 import io.vertx.grpc.common.GrpcStatus;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.TimeUnit;
@@ -40,12 +44,14 @@ public final class GrpcDriver implements CoprocessDriver {
   private static final long DEFAULT_RECV_MAX = 4 * 1024 * 1024;
   private static final long PROBE_MILLIS = 500;
   private static final int CONNECT_TIMEOUT_MILLIS = 2000;
+  private static final String DISPATCH_METHOD = "coprocess.Dispatcher/Dispatch";
 
   private final Vertx vertx;
   private final String target;
   private final SocketAddress address;
   private final long sendMax;
   private final GrpcClient client;
+  private final HostAndPort authority;
   private final Counter disconnects;
   private final AtomicBoolean eventFailureLogged = new AtomicBoolean();
   private volatile boolean connected;
@@ -60,6 +66,10 @@ public final class GrpcDriver implements CoprocessDriver {
     this.target = options.grpcServer();
     this.address = GrpcTarget.parse(target);
     this.sendMax = options.grpcSendMaxSize();
+    this.authority = options.grpcAuthority().isBlank() ? null : HostAndPort.parseAuthority(options.grpcAuthority(), -1);
+    if (!options.grpcAuthority().isBlank() && authority == null) {
+      throw new IllegalArgumentException("grpc_authority \"" + options.grpcAuthority() + "\" is not host[:port]");
+    }
     HttpClientOptions http = new HttpClientOptions()
         .setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false)
@@ -105,17 +115,43 @@ public final class GrpcDriver implements CoprocessDriver {
       return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR,
           "object of " + size + " bytes exceeds grpc_send_max_size " + sendMax));
     }
+    long timeout = call.remainingMillis();
+    return authority == null ? typedCall(call.object(), timeout) : rawCall(call.object(), timeout);
+  }
+
+  private Future<dev.coproxy.proto.Object> typedCall(dev.coproxy.proto.Object object, long timeoutMillis) {
     return client.request(address, DispatcherGrpcClient.Dispatch)
-        .recover(e -> {
-          markDown(e);
-          return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR, "cannot reach gRPC plugin server " + target));
-        })
-        .compose(req -> {
-          req.timeout(call.remainingMillis(), TimeUnit.MILLISECONDS);
-          return req.send(call.object())
-              .compose(resp -> resp.last())
-              .recover(e -> Future.failedFuture(failure(e)));
+        .recover(this::unreachable)
+        .compose(req -> req.timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(object)
+            .compose(resp -> resp.last())
+            .recover(e -> Future.failedFuture(failure(e))));
+  }
+
+  // With grpc_authority the call goes through the client's RequestOptions path, the only one that
+  // lets :authority differ from the address connected to; the bytes are then coded here.
+  private Future<dev.coproxy.proto.Object> rawCall(dev.coproxy.proto.Object object, long timeoutMillis) {
+    RequestOptions options = new RequestOptions().setServer(address).setHost(authority.host());
+    if (authority.port() > 0) {
+      options.setPort(authority.port());
+    }
+    return ((GrpcClientImpl) client).request(options)
+        .recover(this::unreachable)
+        .compose(req -> req.fullMethodName(DISPATCH_METHOD).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
+            .send(Buffer.buffer(object.toByteArray()))
+            .compose(resp -> resp.last())
+            .recover(e -> Future.failedFuture(failure(e))))
+        .compose(bytes -> {
+          try {
+            return Future.succeededFuture(dev.coproxy.proto.Object.parseFrom(bytes.getBytes()));
+          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return Future.failedFuture(new HookFailure(HookFailure.Reason.BAD_REPLY, "reply is not a coprocess.Object"));
+          }
         });
+  }
+
+  private <T> Future<T> unreachable(Throwable e) {
+    markDown(e);
+    return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR, "cannot reach gRPC plugin server " + target));
   }
 
   @Override
@@ -165,9 +201,9 @@ public final class GrpcDriver implements CoprocessDriver {
     if (e instanceof InvalidStatusException status) {
       GrpcStatus code = status.actualStatus();
       if (code == GrpcStatus.DEADLINE_EXCEEDED || code == GrpcStatus.CANCELLED) {
-        return new HookFailure(HookFailure.Reason.TIMEOUT, "gRPC " + code);
+        return new HookFailure(HookFailure.Reason.TIMEOUT, "gRPC " + code.name());
       }
-      return new HookFailure(HookFailure.Reason.ERROR, "gRPC status " + code);
+      return new HookFailure(HookFailure.Reason.ERROR, "gRPC status " + code.name());
     }
     if (e instanceof io.vertx.core.http.HttpClosedException || e instanceof io.vertx.core.http.StreamResetException) {
       // The connection went away under the call: the next calls must not wait for it.

@@ -128,6 +128,21 @@ class GrpcConnectionIT {
   }
 
   @Test
+  void authorityIsSentWhenConfigured() throws Exception {
+    try (TestPluginServer plugin = TestPluginServer.tcp(pluginVertx);
+        TestGateway gw = TestGateway.start(new JsonObject().put("coprocess_options", new JsonObject()
+            .put("enable_coprocess", true).put("coprocess_grpc_server", plugin.target())
+            .put("grpc_authority", "plugins.example:7000")), Map.of());
+        Upstream upstream = Upstream.start(gw.vertx)) {
+      deploy(gw, upstream);
+      TestGateway.Reply reply = get(gw);
+      assertEquals(200, reply.status(), reply.text());
+      assertEquals("testvalue", reply.json().getJsonObject("headers").getString("testheader"));
+      assertEquals("plugins.example:7000", plugin.authorities.get(plugin.authorities.size() - 1));
+    }
+  }
+
+  @Test
   void unixSocketTarget() throws Exception {
     Path dir = Files.createTempDirectory("coproxy-grpc");
     Path socket = dir.resolve("plugin.sock");

@@ -29,6 +29,7 @@ public final class TestPluginServer implements AutoCloseable {
 
   final List<String> events = new CopyOnWriteArrayList<>();
   final AtomicInteger calls = new AtomicInteger();
+  final List<String> authorities = new CopyOnWriteArrayList<>();
   private final Vertx vertx;
   private final SocketAddress bind;
   private final HttpServerOptions base;
@@ -89,7 +90,10 @@ public final class TestPluginServer implements AutoCloseable {
         return Future.succeededFuture(EventReply.getDefaultInstance());
       }
     });
-    HttpServer s = vertx.createHttpServer(new HttpServerOptions(base).setHost("127.0.0.1").setPort(port)).requestHandler(grpc);
+    HttpServer s = vertx.createHttpServer(new HttpServerOptions(base).setHost("127.0.0.1").setPort(port)).requestHandler(req -> {
+      authorities.add(String.valueOf(req.authority()));
+      grpc.handle(req);
+    });
     server = (bind == null ? s.listen() : s.listen(bind)).await(10, TimeUnit.SECONDS);
   }
 
