@@ -48,7 +48,7 @@ public final class GrpcDriver implements CoprocessDriver {
 
   private final Vertx vertx;
   private final String target;
-  private final SocketAddress address;
+  private final GrpcAddresses addresses;
   private final long sendMax;
   private final GrpcClient client;
   private final HostAndPort authority;
@@ -64,11 +64,12 @@ public final class GrpcDriver implements CoprocessDriver {
   public GrpcDriver(Vertx vertx, GatewayConfig.CoprocessOptions options, MeterRegistry meters) {
     this.vertx = vertx;
     this.target = options.grpcServer();
-    this.address = GrpcTarget.parse(target);
+    this.addresses = new GrpcAddresses(vertx, target, options.grpcRoundRobin());
     this.sendMax = options.grpcSendMaxSize();
     this.authority = options.grpcAuthority().isBlank() ? null : HostAndPort.parseAuthority(options.grpcAuthority(), -1);
     if (!options.grpcAuthority().isBlank() && authority == null) {
-      throw new IllegalArgumentException("grpc_authority \"" + options.grpcAuthority() + "\" is not host[:port]");
+      throw new dev.coproxy.config.ConfigException("coprocess_options.grpc_authority",
+          "\"" + options.grpcAuthority() + "\" is not host[:port]");
     }
     HttpClientOptions http = new HttpClientOptions()
         .setProtocolVersion(HttpVersion.HTTP_2)
@@ -94,7 +95,7 @@ public final class GrpcDriver implements CoprocessDriver {
 
   /** Opens the connection; when the server is not there yet, logs it once and keeps probing. */
   public Future<Void> connect() {
-    return probe().recover(e -> {
+    return addresses.start().compose(v -> probe()).recover(e -> {
       markDown(e);
       return Future.succeededFuture();
     });
@@ -120,8 +121,9 @@ public final class GrpcDriver implements CoprocessDriver {
   }
 
   private Future<dev.coproxy.proto.Object> typedCall(dev.coproxy.proto.Object object, long timeoutMillis) {
+    SocketAddress address = addresses.pick();
     return client.request(address, DispatcherGrpcClient.Dispatch)
-        .recover(this::unreachable)
+        .recover(e -> unreachable(address, e))
         .compose(req -> req.timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(object)
             .compose(resp -> resp.last())
             .recover(e -> Future.failedFuture(failure(e))));
@@ -130,12 +132,13 @@ public final class GrpcDriver implements CoprocessDriver {
   // With grpc_authority the call goes through the client's RequestOptions path, the only one that
   // lets :authority differ from the address connected to; the bytes are then coded here.
   private Future<dev.coproxy.proto.Object> rawCall(dev.coproxy.proto.Object object, long timeoutMillis) {
+    SocketAddress address = addresses.pick();
     RequestOptions options = new RequestOptions().setServer(address).setHost(authority.host());
     if (authority.port() > 0) {
       options.setPort(authority.port());
     }
     return ((GrpcClientImpl) client).request(options)
-        .recover(this::unreachable)
+        .recover(e -> unreachable(address, e))
         .compose(req -> req.fullMethodName(DISPATCH_METHOD).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
             .send(Buffer.buffer(object.toByteArray()))
             .compose(resp -> resp.last())
@@ -149,7 +152,8 @@ public final class GrpcDriver implements CoprocessDriver {
         });
   }
 
-  private <T> Future<T> unreachable(Throwable e) {
+  private <T> Future<T> unreachable(SocketAddress address, Throwable e) {
+    addresses.unreachable(address);
     markDown(e);
     return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR, "cannot reach gRPC plugin server " + target));
   }
@@ -159,7 +163,7 @@ public final class GrpcDriver implements CoprocessDriver {
     if (!connected) {
       return Future.succeededFuture();
     }
-    client.request(address, DispatcherGrpcClient.DispatchEvent)
+    client.request(addresses.pick(), DispatcherGrpcClient.DispatchEvent)
         .compose(req -> req.send(Event.newBuilder().setPayload(payload).build()))
         .compose(resp -> resp.last())
         .onSuccess(r -> eventFailureLogged.set(false))
@@ -185,12 +189,17 @@ public final class GrpcDriver implements CoprocessDriver {
         probeTimer = -1;
       }
     }
+    addresses.close();
     return client.close();
   }
 
   // Gets a stream on the pooled connection (opening it when there is none) without sending anything.
   private Future<Void> probe() {
-    return client.request(address).map(req -> {
+    SocketAddress address = addresses.pick();
+    return client.request(address).recover(e -> {
+      addresses.unreachable(address);
+      return Future.failedFuture(e);
+    }).map(req -> {
       req.cancel();
       markUp();
       return null;

@@ -3,12 +3,31 @@ package dev.coproxy.coprocess.grpc;
 import io.vertx.core.net.SocketAddress;
 
 /**
- * Parses {@code coprocess_grpc_server} the way Tyk does: {@code tcp://host:port}, {@code host:port}
- * and {@code unix:///path} (or {@code unix:path}). Read once at start.
+ * Parses {@code coprocess_grpc_server} the way Tyk does: {@code tcp://host:port}, {@code host:port},
+ * {@code unix:///path} (or {@code unix:path}) and {@code dns:///name:port} (see {@link GrpcAddresses}).
+ * Read once at start.
  */
 final class GrpcTarget {
 
   private GrpcTarget() {
+  }
+
+  /** The {@code name:port} of a {@code dns:///name:port} target, or null for other targets. */
+  static SocketAddress dnsName(String target) {
+    String t = target.trim();
+    if (!t.startsWith("dns:")) {
+      return null;
+    }
+    t = t.substring("dns:".length());
+    if (t.startsWith("//")) {
+      // dns://[authority]/name:port: the DNS server authority is not supported, the system resolver is used.
+      int slash = t.indexOf('/', 2);
+      if (slash < 0) {
+        throw new IllegalArgumentException("\"" + target + "\" needs dns:///name:port");
+      }
+      t = t.substring(slash + 1);
+    }
+    return parse(t);
   }
 
   /**

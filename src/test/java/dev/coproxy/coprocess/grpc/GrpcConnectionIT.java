@@ -143,6 +143,22 @@ class GrpcConnectionIT {
   }
 
   @Test
+  void dnsTargetWithRoundRobin() throws Exception {
+    try (TestPluginServer plugin = TestPluginServer.tcp(pluginVertx);
+        TestGateway gw = TestGateway.start(new JsonObject().put("coprocess_options", new JsonObject()
+            .put("enable_coprocess", true).put("coprocess_grpc_server", "dns:///127.0.0.1:" + plugin.port())
+            .put("grpc_round_robin_load_balancing", true)), Map.of());
+        Upstream upstream = Upstream.start(gw.vertx)) {
+      deploy(gw, upstream);
+      for (int i = 0; i < 3; i++) {
+        TestGateway.Reply reply = get(gw);
+        assertEquals(200, reply.status(), reply.text());
+      }
+      assertEquals(3, plugin.calls.get());
+    }
+  }
+
+  @Test
   void unixSocketTarget() throws Exception {
     Path dir = Files.createTempDirectory("coproxy-grpc");
     Path socket = dir.resolve("plugin.sock");
