@@ -145,6 +145,18 @@ class GrpcDispatchIT {
     long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
     assertEquals(500, reply.status());
     assertTrue(millis < 5000, "took " + millis + " ms");
+    // The hook's deadline went to the server as grpc-timeout (at most 300 ms, in any unit).
+    String timeout = plugin.grpcTimeouts.get(plugin.grpcTimeouts.size() - 1);
+    assertTrue(timeout.matches("\\d+[HMSmun]"), "grpc-timeout " + timeout);
+    long nanos = Long.parseLong(timeout.substring(0, timeout.length() - 1)) * switch (timeout.charAt(timeout.length() - 1)) {
+      case 'H' -> 3_600_000_000_000L;
+      case 'M' -> 60_000_000_000L;
+      case 'S' -> 1_000_000_000L;
+      case 'm' -> 1_000_000L;
+      case 'u' -> 1_000L;
+      default -> 1L;
+    };
+    assertTrue(nanos > 0 && nanos <= 300_000_000L, "grpc-timeout " + timeout);
     // The connection is still good for the next call.
     deploy(keyless("g-after", new JsonObject().put("pre", hooks("testPreHook1"))));
     assertEquals(200, gw.call(HttpMethod.GET, "/g-after/x", Map.of(), null).status());

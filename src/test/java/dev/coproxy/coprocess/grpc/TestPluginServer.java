@@ -30,6 +30,7 @@ public final class TestPluginServer implements AutoCloseable {
   final List<String> events = new CopyOnWriteArrayList<>();
   final AtomicInteger calls = new AtomicInteger();
   final List<String> authorities = new CopyOnWriteArrayList<>();
+  final List<String> grpcTimeouts = new CopyOnWriteArrayList<>();
   private final Vertx vertx;
   private final SocketAddress bind;
   private final HttpServerOptions base;
@@ -92,6 +93,7 @@ public final class TestPluginServer implements AutoCloseable {
     });
     HttpServer s = vertx.createHttpServer(new HttpServerOptions(base).setHost("127.0.0.1").setPort(port)).requestHandler(req -> {
       authorities.add(String.valueOf(req.authority()));
+      grpcTimeouts.add(String.valueOf(req.getHeader("grpc-timeout")));
       grpc.handle(req);
     });
     server = (bind == null ? s.listen() : s.listen(bind)).await(10, TimeUnit.SECONDS);
