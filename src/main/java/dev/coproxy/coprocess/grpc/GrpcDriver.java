@@ -161,19 +161,22 @@ public final class GrpcDriver implements CoprocessDriver {
   @Override
   public Future<Void> dispatchEvent(String payload) {
     if (!connected) {
+      eventFailed(new IllegalStateException("the server is unreachable, the event is dropped"));
       return Future.succeededFuture();
     }
     client.request(addresses.pick(), DispatcherGrpcClient.DispatchEvent)
         .compose(req -> req.send(Event.newBuilder().setPayload(payload).build()))
         .compose(resp -> resp.last())
         .onSuccess(r -> eventFailureLogged.set(false))
-        .onFailure(e -> {
-          if (eventFailureLogged.compareAndSet(false, true)) {
-            LOG.log(Level.WARNING, "gRPC plugin server " + target + ": DispatchEvent failed: " + e.getMessage()
-                + " (further failures are not logged until one succeeds)");
-          }
-        });
+        .onFailure(this::eventFailed);
     return Future.succeededFuture();
+  }
+
+  private void eventFailed(Throwable e) {
+    if (eventFailureLogged.compareAndSet(false, true)) {
+      LOG.log(Level.WARNING, "gRPC plugin server " + target + ": DispatchEvent failed: " + e.getMessage()
+          + " (further failures are not logged until one succeeds)");
+    }
   }
 
   @Override
@@ -214,7 +217,7 @@ public final class GrpcDriver implements CoprocessDriver {
       }
       return new HookFailure(HookFailure.Reason.ERROR, "gRPC status " + code.name());
     }
-    if (e instanceof io.vertx.core.http.HttpClosedException || e instanceof io.vertx.core.http.StreamResetException) {
+    if (e instanceof io.vertx.core.http.HttpClosedException) {
       // The connection went away under the call: the next calls must not wait for it.
       markDown(e);
       return new HookFailure(HookFailure.Reason.ERROR, "gRPC plugin server " + target + " closed the connection");
