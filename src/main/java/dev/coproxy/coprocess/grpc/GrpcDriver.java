@@ -50,6 +50,7 @@ public final class GrpcDriver implements CoprocessDriver {
   private final String target;
   private final GrpcAddresses addresses;
   private final long sendMax;
+  private final long recvMax;
   private final GrpcClient client;
   private final HostAndPort authority;
   private final Counter disconnects;
@@ -66,6 +67,7 @@ public final class GrpcDriver implements CoprocessDriver {
     this.target = options.grpcServer();
     this.addresses = new GrpcAddresses(vertx, target, options.grpcRoundRobin());
     this.sendMax = options.grpcSendMaxSize();
+    this.recvMax = options.grpcRecvMaxSize() > 0 ? options.grpcRecvMaxSize() : DEFAULT_RECV_MAX;
     this.authority = options.grpcAuthority().isBlank() ? null : HostAndPort.parseAuthority(options.grpcAuthority(), -1);
     if (!options.grpcAuthority().isBlank() && authority == null) {
       throw new dev.coproxy.config.ConfigException("coprocess_options.grpc_authority",
@@ -78,7 +80,7 @@ public final class GrpcDriver implements CoprocessDriver {
     GrpcTls.apply(http, options.grpcTls());
     GrpcClientOptions grpc = new GrpcClientOptions()
         .setScheduleDeadlineAutomatically(true)
-        .setMaxMessageSize(options.grpcRecvMaxSize() > 0 ? options.grpcRecvMaxSize() : DEFAULT_RECV_MAX);
+        .setMaxMessageSize(recvMax);
     this.client = GrpcClient.client(vertx, grpc, http);
     Gauge.builder("coproxy.grpc.connected", this, d -> d.connected ? 1 : 0)
         .description("1 while the gRPC plugin server is reachable")
@@ -221,6 +223,9 @@ public final class GrpcDriver implements CoprocessDriver {
       // The connection went away under the call: the next calls must not wait for it.
       markDown(e);
       return new HookFailure(HookFailure.Reason.ERROR, "gRPC plugin server " + target + " closed the connection");
+    }
+    if (e instanceof io.vertx.grpc.common.MessageSizeOverflowException) {
+      return new HookFailure(HookFailure.Reason.ERROR, "reply exceeds grpc_recv_max_size " + recvMax);
     }
     return new HookFailure(HookFailure.Reason.ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
   }

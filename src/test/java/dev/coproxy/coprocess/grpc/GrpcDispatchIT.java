@@ -130,6 +130,16 @@ class GrpcDispatchIT {
   }
 
   @Test
+  void replyOverReceiveLimitGivesMiddlewareError() throws Exception {
+    deploy(keyless("g-grow", new JsonObject().put("pre", hooks("grow"))));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/g-grow/x", Map.of(), null);
+    assertEquals(500, reply.status());
+    assertEquals("Middleware error", reply.json().getString("error"));
+    deploy(keyless("g-grow-after", new JsonObject().put("pre", hooks("testPreHook1"))));
+    assertEquals(200, gw.call(HttpMethod.GET, "/g-grow-after/x", Map.of(), null).status());
+  }
+
+  @Test
   void errorStatusGivesMiddlewareError() throws Exception {
     deploy(keyless("g-status", new JsonObject().put("pre", hooks("status"))));
     TestGateway.Reply reply = gw.call(HttpMethod.GET, "/g-status/x", Map.of(), null);

@@ -145,6 +145,10 @@ public final class TestPluginServer implements AutoCloseable {
                 .setIdExtractorDeadline(System.currentTimeMillis() / 1000 + 2)
                 .putMetadata("sessionMetaKey", "customAuthSessionMetaValue")).build());
       }
+      case "grow":
+        // A reply over the gateway's grpc_recv_max_size (1,000,000 in GrpcDispatchIT).
+        return Future.succeededFuture(o.toBuilder().setRequest(o.getRequest().toBuilder()
+            .setRawBody(ByteString.copyFrom(new byte[1_200_000]))).build());
       case "hang":
         return Promise.<dev.coproxy.proto.Object>promise().future();
       case "status":
