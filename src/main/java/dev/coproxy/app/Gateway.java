@@ -8,9 +8,11 @@ import dev.coproxy.chain.StandardChain;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.coprocess.CoprocessChain;
+import dev.coproxy.coprocess.DriverVerticle;
 import dev.coproxy.coprocess.HookClient;
 import dev.coproxy.coprocess.HookDispatchVerticle;
 import dev.coproxy.coprocess.ObjectCodec;
+import dev.coproxy.coprocess.grpc.GrpcDriver;
 import dev.coproxy.events.EventBusSink;
 import dev.coproxy.events.EventFanoutVerticle;
 import dev.coproxy.events.EventQueue;
@@ -91,6 +93,7 @@ public final class Gateway {
         .compose(v -> vertx.deployVerticle(new EventFanoutVerticle(config.eventHandlers(), registry, eventQueue, meters)))
         .compose(v -> vertx.deployVerticle(HookDispatchVerticle::new,
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
+        .compose(v -> deployGrpcDriver())
         .compose(v -> deployProxies().recover(e -> Future.failedFuture(bindFailure("listen_port", config.listenPort(), e))))
         .compose(v -> config.controlOnTrafficPort() ? Future.<Void>succeededFuture()
             : deployAdmin().<Void>mapEmpty().recover(e -> Future.failedFuture(bindFailure("control_api_port", config.controlApiPort(), e))))
@@ -103,6 +106,21 @@ public final class Gateway {
                 + " can manage keys and APIs; set secret (or COPROXY_SECRET)");
           }
         });
+  }
+
+  // Driver grpc when coprocess_grpc_server is set; it connects before traffic is accepted.
+  private Future<Void> deployGrpcDriver() {
+    GatewayConfig.CoprocessOptions options = config.coprocess();
+    if (!options.enableCoprocess() || options.grpcServer().isBlank()) {
+      return Future.succeededFuture();
+    }
+    GrpcDriver driver;
+    try {
+      driver = new GrpcDriver(vertx, options, meters);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new ConfigException("coprocess_options.coprocess_grpc_server", e.getMessage()));
+    }
+    return vertx.deployVerticle(new DriverVerticle(driver)).compose(id -> driver.connect());
   }
 
   // One proxy verticle per event loop, all on one port. Port 0 becomes -1: Vert.x then shares one

@@ -1,0 +1,256 @@
+package dev.coproxy.coprocess.grpc;
+
+import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.coprocess.CoprocessDriver;
+import dev.coproxy.coprocess.HookFailure;
+import dev.coproxy.proto.DispatcherGrpcClient;
+import dev.coproxy.proto.Event;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.client.InvalidStatusException;
+import io.vertx.grpc.client.impl.GrpcClientImpl;
+import io.vertx.grpc.common.GrpcStatus;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Driver {@code grpc}: a gRPC client of a plugin server implementing {@code coprocess.Dispatcher}
+ * (Tyk's wire format), on one multiplexed HTTP/2 connection to {@code coprocess_grpc_server}. Each
+ * hook is one {@code Dispatch} call whose gRPC deadline is the hook's deadline; events are
+ * {@code DispatchEvent} calls nobody waits for. While the server is unreachable, calls fail at once
+ * and a probe reconnects in the background. Every failure is reason {@code ERROR} or {@code TIMEOUT}
+ * (500 {@code Middleware error}, 403 for auth_check, as Tyk answers any RPC error); the core's
+ * {@code UNAVAILABLE} means a driver that is not loaded, which this one is.
+ */
+public final class GrpcDriver implements CoprocessDriver {
+
+  /** The driver name APIs use. */
+  public static final String NAME = "grpc";
+
+  private static final System.Logger LOG = System.getLogger(GrpcDriver.class.getName());
+  /** gRPC's own default receive limit, used when {@code grpc_recv_max_size} is 0 (as in Tyk). */
+  private static final long DEFAULT_RECV_MAX = 4 * 1024 * 1024;
+  private static final long PROBE_MILLIS = 500;
+  private static final int CONNECT_TIMEOUT_MILLIS = 2000;
+  private static final String DISPATCH_METHOD = "coprocess.Dispatcher/Dispatch";
+
+  private final Vertx vertx;
+  private final String target;
+  private final GrpcAddresses addresses;
+  private final long sendMax;
+  private final long recvMax;
+  private final GrpcClient client;
+  private final HostAndPort authority;
+  private final Counter disconnects;
+  private final AtomicBoolean eventFailureLogged = new AtomicBoolean();
+  private volatile boolean connected;
+  private long probeTimer = -1;
+
+  /**
+   * @throws IllegalArgumentException when {@code coprocess_grpc_server} cannot be parsed
+   * @throws dev.coproxy.config.ConfigException when {@code grpc_tls} cannot work
+   */
+  public GrpcDriver(Vertx vertx, GatewayConfig.CoprocessOptions options, MeterRegistry meters) {
+    this.vertx = vertx;
+    this.target = options.grpcServer();
+    this.addresses = new GrpcAddresses(vertx, target, options.grpcRoundRobin());
+    this.sendMax = options.grpcSendMaxSize();
+    this.recvMax = options.grpcRecvMaxSize() > 0 ? options.grpcRecvMaxSize() : DEFAULT_RECV_MAX;
+    this.authority = options.grpcAuthority().isBlank() ? null : HostAndPort.parseAuthority(options.grpcAuthority(), -1);
+    if (!options.grpcAuthority().isBlank() && authority == null) {
+      throw new dev.coproxy.config.ConfigException("coprocess_options.grpc_authority",
+          "\"" + options.grpcAuthority() + "\" is not host[:port]");
+    }
+    HttpClientOptions http = new HttpClientOptions()
+        .setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false)
+        .setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+    GrpcTls.apply(http, options.grpcTls());
+    GrpcClientOptions grpc = new GrpcClientOptions()
+        .setScheduleDeadlineAutomatically(true)
+        .setMaxMessageSize(recvMax);
+    this.client = GrpcClient.client(vertx, grpc, http);
+    Gauge.builder("coproxy.grpc.connected", this, d -> d.connected ? 1 : 0)
+        .description("1 while the gRPC plugin server is reachable")
+        .tag("target", target).register(meters);
+    this.disconnects = Counter.builder("coproxy.grpc.disconnects")
+        .description("Times the gRPC plugin server became unreachable")
+        .tag("target", target).register(meters);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** Opens the connection; when the server is not there yet, logs it once and keeps probing. */
+  public Future<Void> connect() {
+    return addresses.start().compose(v -> probe()).recover(e -> {
+      markDown(e);
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Whether the plugin server answered the last attempt. */
+  public boolean connected() {
+    return connected;
+  }
+
+  @Override
+  public Future<dev.coproxy.proto.Object> dispatch(HookCall call) {
+    if (!connected) {
+      return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR, "gRPC plugin server " + target + " is unreachable"));
+    }
+    int size = call.object().getSerializedSize();
+    if (sendMax > 0 && size > sendMax) {
+      return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR,
+          "object of " + size + " bytes exceeds grpc_send_max_size " + sendMax));
+    }
+    long timeout = call.remainingMillis();
+    return authority == null ? typedCall(call.object(), timeout) : rawCall(call.object(), timeout);
+  }
+
+  private Future<dev.coproxy.proto.Object> typedCall(dev.coproxy.proto.Object object, long timeoutMillis) {
+    SocketAddress address = addresses.pick();
+    return client.request(address, DispatcherGrpcClient.Dispatch)
+        .recover(e -> unreachable(address, e))
+        .compose(req -> req.timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(object)
+            .compose(resp -> resp.last())
+            .recover(e -> Future.failedFuture(failure(e))));
+  }
+
+  // With grpc_authority the call goes through the client's RequestOptions path, the only one that
+  // lets :authority differ from the address connected to; the bytes are then coded here.
+  private Future<dev.coproxy.proto.Object> rawCall(dev.coproxy.proto.Object object, long timeoutMillis) {
+    SocketAddress address = addresses.pick();
+    RequestOptions options = new RequestOptions().setServer(address).setHost(authority.host());
+    if (authority.port() > 0) {
+      options.setPort(authority.port());
+    }
+    return ((GrpcClientImpl) client).request(options)
+        .recover(e -> unreachable(address, e))
+        .compose(req -> req.fullMethodName(DISPATCH_METHOD).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
+            .send(Buffer.buffer(object.toByteArray()))
+            .compose(resp -> resp.last())
+            .recover(e -> Future.failedFuture(failure(e))))
+        .compose(bytes -> {
+          try {
+            return Future.succeededFuture(dev.coproxy.proto.Object.parseFrom(bytes.getBytes()));
+          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return Future.failedFuture(new HookFailure(HookFailure.Reason.BAD_REPLY, "reply is not a coprocess.Object"));
+          }
+        });
+  }
+
+  private <T> Future<T> unreachable(SocketAddress address, Throwable e) {
+    addresses.unreachable(address);
+    markDown(e);
+    return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR, "cannot reach gRPC plugin server " + target));
+  }
+
+  @Override
+  public Future<Void> dispatchEvent(String payload) {
+    if (!connected) {
+      eventFailed(new IllegalStateException("the server is unreachable, the event is dropped"));
+      return Future.succeededFuture();
+    }
+    client.request(addresses.pick(), DispatcherGrpcClient.DispatchEvent)
+        .compose(req -> req.send(Event.newBuilder().setPayload(payload).build()))
+        .compose(resp -> resp.last())
+        .onSuccess(r -> eventFailureLogged.set(false))
+        .onFailure(this::eventFailed);
+    return Future.succeededFuture();
+  }
+
+  private void eventFailed(Throwable e) {
+    if (eventFailureLogged.compareAndSet(false, true)) {
+      LOG.log(Level.WARNING, "gRPC plugin server " + target + ": DispatchEvent failed: " + e.getMessage()
+          + " (further failures are not logged until one succeeds)");
+    }
+  }
+
+  @Override
+  public Future<Void> reload() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> close() {
+    synchronized (this) {
+      if (probeTimer >= 0) {
+        vertx.cancelTimer(probeTimer);
+        probeTimer = -1;
+      }
+    }
+    addresses.close();
+    return client.close();
+  }
+
+  // Gets a stream on the pooled connection (opening it when there is none) without sending anything.
+  private Future<Void> probe() {
+    SocketAddress address = addresses.pick();
+    return client.request(address).recover(e -> {
+      addresses.unreachable(address);
+      return Future.failedFuture(e);
+    }).map(req -> {
+      req.cancel();
+      markUp();
+      return null;
+    });
+  }
+
+  private HookFailure failure(Throwable e) {
+    if (e instanceof InvalidStatusException status) {
+      GrpcStatus code = status.actualStatus();
+      if (code == GrpcStatus.DEADLINE_EXCEEDED || code == GrpcStatus.CANCELLED) {
+        return new HookFailure(HookFailure.Reason.TIMEOUT, "gRPC " + code.name());
+      }
+      return new HookFailure(HookFailure.Reason.ERROR, "gRPC status " + code.name());
+    }
+    if (e instanceof io.vertx.core.http.HttpClosedException) {
+      // The connection went away under the call: the next calls must not wait for it.
+      markDown(e);
+      return new HookFailure(HookFailure.Reason.ERROR, "gRPC plugin server " + target + " closed the connection");
+    }
+    if (e instanceof io.vertx.grpc.common.MessageSizeOverflowException) {
+      return new HookFailure(HookFailure.Reason.ERROR, "reply exceeds grpc_recv_max_size " + recvMax);
+    }
+    return new HookFailure(HookFailure.Reason.ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+  }
+
+  private synchronized void markUp() {
+    if (!connected) {
+      connected = true;
+      LOG.log(Level.INFO, "gRPC plugin server " + target + " is reachable");
+    }
+    if (probeTimer >= 0) {
+      vertx.cancelTimer(probeTimer);
+      probeTimer = -1;
+    }
+  }
+
+  private synchronized void markDown(Throwable cause) {
+    if (probeTimer >= 0) {
+      return;
+    }
+    if (connected) {
+      disconnects.increment();
+    }
+    connected = false;
+    LOG.log(Level.WARNING, "gRPC plugin server " + target + " is unreachable (" + cause.getMessage()
+        + "); hooks answer 500 until it is back, retrying every " + PROBE_MILLIS + " ms");
+    probeTimer = vertx.setPeriodic(PROBE_MILLIS, id -> probe());
+  }
+}

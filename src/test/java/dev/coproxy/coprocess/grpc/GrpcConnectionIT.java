@@ -1,0 +1,183 @@
+package dev.coproxy.coprocess.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coproxy.testing.Apis;
+import dev.coproxy.testing.Poll;
+import dev.coproxy.testing.TestGateway;
+import dev.coproxy.testing.Upstream;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The connection to the plugin server: absent at start, lost and back, a unix socket target. */
+class GrpcConnectionIT {
+
+  private static Vertx pluginVertx;
+
+  @BeforeAll
+  static void vertx() {
+    pluginVertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    pluginVertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private static TestGateway gateway(String target) throws Exception {
+    return TestGateway.start(new JsonObject().put("coprocess_options", new JsonObject()
+        .put("enable_coprocess", true).put("coprocess_grpc_server", target)), Map.of());
+  }
+
+  private static void deploy(TestGateway gw, Upstream upstream) throws Exception {
+    JsonObject api = Apis.keyless("gc", "/gc/", upstream.url("/")).put("custom_middleware", new JsonObject()
+        .put("driver", "grpc").put("pre", new JsonArray().add(new JsonObject().put("name", "testPreHook1"))));
+    gw.writeApi("gc.json", api);
+    assertEquals(new JsonArray(), gw.reload().getJsonArray("errors"));
+  }
+
+  private static TestGateway.Reply get(TestGateway gw) throws Exception {
+    return gw.call(HttpMethod.GET, "/gc/x", Map.of(), null);
+  }
+
+  private static double connectedGauge(TestGateway gw) {
+    return gw.meters.get("coproxy.grpc.connected").gauge().value();
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void serverAbsentAtStartFailsFastThenConnectsWhenItComes() throws Exception {
+    int port = freePort();
+    try (TestGateway gw = gateway("127.0.0.1:" + port); Upstream upstream = Upstream.start(gw.vertx)) {
+      deploy(gw, upstream);
+      assertEquals(0.0, connectedGauge(gw));
+      long start = System.nanoTime();
+      for (int i = 0; i < 20; i++) {
+        TestGateway.Reply reply = get(gw);
+        assertEquals(500, reply.status());
+        assertEquals("Middleware error", reply.json().getString("error"));
+      }
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(millis < 5000, "20 calls took " + millis + " ms");
+      TestPluginServer plugin = TestPluginServer.tcp(pluginVertx);
+      plugin.stop();
+      plugin.listen(port);
+      try {
+        Poll.until(Duration.ofSeconds(15), "hooks work once the server is there", () -> get(gw).status() == 200);
+        assertEquals(1.0, connectedGauge(gw));
+      } finally {
+        plugin.close();
+      }
+    }
+  }
+
+  @Test
+  void serverStoppedMidTrafficFailsFastAndRecovers() throws Exception {
+    TestPluginServer plugin = TestPluginServer.tcp(pluginVertx);
+    int port = plugin.port();
+    try (TestGateway gw = gateway(plugin.target()); Upstream upstream = Upstream.start(gw.vertx)) {
+      deploy(gw, upstream);
+      assertEquals(200, get(gw).status());
+      assertEquals(1.0, connectedGauge(gw));
+      plugin.stop();
+      Poll.until(Duration.ofSeconds(10), "hooks fail while the server is away", () -> get(gw).status() == 500);
+      long start = System.nanoTime();
+      for (int i = 0; i < 20; i++) {
+        assertEquals(500, get(gw).status());
+      }
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(millis < 5000, "20 calls took " + millis + " ms");
+      assertEquals(0.0, connectedGauge(gw));
+      assertTrue(gw.meters.get("coproxy.grpc.disconnects").counter().count() >= 1);
+      plugin.listen(port);
+      Poll.until(Duration.ofSeconds(15), "hooks work again", () -> get(gw).status() == 200);
+      assertEquals("testvalue", upstream.received.get(upstream.received.size() - 1).getJsonObject("headers").getString("testheader"));
+    } finally {
+      plugin.close();
+    }
+  }
+
+  @Test
+  void authCheckWithServerAbsentIsForbidden() throws Exception {
+    try (TestGateway gw = gateway("127.0.0.1:" + freePort()); Upstream upstream = Upstream.start(gw.vertx)) {
+      JsonObject api = Apis.protectedApi("gca", "/gca/", upstream.url("/")).put("custom_plugin_auth_enabled", true)
+          .put("custom_middleware", new JsonObject().put("driver", "grpc").put("auth_check", new JsonObject().put("name", "testAuthHook1")));
+      gw.writeApi("gca.json", api);
+      assertEquals(new JsonArray(), gw.reload().getJsonArray("errors"));
+      TestGateway.Reply reply = gw.call(HttpMethod.GET, "/gca/x", Map.of("Authorization", "abc"), null);
+      assertEquals(403, reply.status(), reply.text());
+      assertEquals("Key not authorised", reply.json().getString("error"));
+    }
+  }
+
+  @Test
+  void authorityIsSentWhenConfigured() throws Exception {
+    try (TestPluginServer plugin = TestPluginServer.tcp(pluginVertx);
+        TestGateway gw = TestGateway.start(new JsonObject().put("coprocess_options", new JsonObject()
+            .put("enable_coprocess", true).put("coprocess_grpc_server", plugin.target())
+            .put("grpc_authority", "plugins.example:7000")), Map.of());
+        Upstream upstream = Upstream.start(gw.vertx)) {
+      deploy(gw, upstream);
+      TestGateway.Reply reply = get(gw);
+      assertEquals(200, reply.status(), reply.text());
+      assertEquals("testvalue", reply.json().getJsonObject("headers").getString("testheader"));
+      assertEquals("plugins.example:7000", plugin.authorities.get(plugin.authorities.size() - 1));
+    }
+  }
+
+  @Test
+  void dnsTargetWithRoundRobin() throws Exception {
+    try (TestPluginServer plugin = TestPluginServer.tcp(pluginVertx);
+        TestGateway gw = TestGateway.start(new JsonObject().put("coprocess_options", new JsonObject()
+            .put("enable_coprocess", true).put("coprocess_grpc_server", "dns:///127.0.0.1:" + plugin.port())
+            .put("grpc_round_robin_load_balancing", true)), Map.of());
+        Upstream upstream = Upstream.start(gw.vertx)) {
+      deploy(gw, upstream);
+      for (int i = 0; i < 3; i++) {
+        TestGateway.Reply reply = get(gw);
+        assertEquals(200, reply.status(), reply.text());
+      }
+      assertEquals(3, plugin.calls.get());
+    }
+  }
+
+  @Test
+  void unixSocketTarget() throws Exception {
+    Path dir = Files.createTempDirectory("coproxy-grpc");
+    Path socket = dir.resolve("plugin.sock");
+    try (TestPluginServer plugin = TestPluginServer.unix(pluginVertx, socket.toString());
+        TestGateway gw = gateway("unix://" + socket); Upstream upstream = Upstream.start(gw.vertx)) {
+      deploy(gw, upstream);
+      TestGateway.Reply reply = get(gw);
+      assertEquals(200, reply.status(), reply.text());
+      assertEquals("testvalue", reply.json().getJsonObject("headers").getString("testheader"));
+    } finally {
+      Files.deleteIfExists(socket);
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  @Test
+  void badTargetIsAConfigError() {
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> gateway("http://127.0.0.1:1").close());
+    assertTrue(String.valueOf(e.getMessage()).contains("coprocess_grpc_server")
+        || String.valueOf(e.getCause()).contains("coprocess_grpc_server"), String.valueOf(e));
+  }
+}
