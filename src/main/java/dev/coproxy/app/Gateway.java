@@ -124,14 +124,17 @@ public final class Gateway {
   }
 
   // One proxy verticle per event loop, all on one port. Port 0 becomes -1: Vert.x then shares one
-  // random port between the instances instead of binding a new one for each.
+  // random port between the instances instead of binding a new one for each. The first instance
+  // binds alone, so that a port in use fails once, cleanly, and the others join its server.
   private Future<Void> deployProxies() {
     int port = config.listenPort() == 0 ? -1 : config.listenPort();
-    List<Future<Integer>> all = new ArrayList<>();
-    for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
-      all.add(deployProxy(port));
-    }
-    return Future.all(all).mapEmpty();
+    return deployProxy(port).compose(first -> {
+      List<Future<Integer>> others = new ArrayList<>();
+      for (int i = 1; i < Runtime.getRuntime().availableProcessors(); i++) {
+        others.add(deployProxy(port));
+      }
+      return Future.all(others).mapEmpty();
+    });
   }
 
   private Future<Integer> deployProxy(int port) {
