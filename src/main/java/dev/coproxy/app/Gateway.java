@@ -8,9 +8,12 @@ import dev.coproxy.chain.StandardChain;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.coprocess.CoprocessChain;
+import dev.coproxy.coprocess.DriverVerticle;
 import dev.coproxy.coprocess.HookClient;
 import dev.coproxy.coprocess.HookDispatchVerticle;
 import dev.coproxy.coprocess.ObjectCodec;
+import dev.coproxy.coprocess.lua.LuaDriver;
+import dev.coproxy.coprocess.lua.LuaScripts;
 import dev.coproxy.events.EventBusSink;
 import dev.coproxy.metrics.GatewayMetrics;
 import dev.coproxy.proxy.ProxyVerticle;
@@ -19,6 +22,7 @@ import dev.coproxy.session.SessionRepository;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
 import java.net.BindException;
@@ -84,6 +88,7 @@ public final class Gateway {
         .compose(report -> reloadBus.listen())
         .compose(v -> vertx.deployVerticle(HookDispatchVerticle::new,
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
+        .compose(v -> deployDrivers())
         .compose(v -> deployProxies().recover(e -> Future.failedFuture(bindFailure("listen_port", config.listenPort(), e))))
         .compose(v -> config.controlOnTrafficPort() ? Future.<Void>succeededFuture()
             : deployAdmin().<Void>mapEmpty().recover(e -> Future.failedFuture(bindFailure("control_api_port", config.controlApiPort(), e))))
@@ -96,6 +101,23 @@ public final class Gateway {
                 + " can manage keys and APIs; set secret (or COPROXY_SECRET)");
           }
         });
+  }
+
+  // In-process drivers run on their own worker pool, one thread per instance, so a slow plugin
+  // never takes threads from the event loops or from Vert.x's shared worker pool.
+  private Future<Void> deployDrivers() {
+    if (!config.coprocess().enableCoprocess()) {
+      return Future.succeededFuture();
+    }
+    int instances = config.coprocess().luaInstances();
+    LuaScripts scripts = new LuaScripts(config.middlewarePath());
+    EventBusSink events = new EventBusSink(vertx);
+    registry.afterReload(() -> vertx.executeBlocking(scripts::load, false));
+    return vertx.executeBlocking(scripts::load)
+        .compose(s -> vertx.deployVerticle(() -> new DriverVerticle(new LuaDriver(scripts, config.coprocess().luaAllowOs(), store, events)),
+            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(instances)
+                .setWorkerPoolName("coproxy-lua").setWorkerPoolSize(instances)))
+        .mapEmpty();
   }
 
   // One proxy verticle per event loop, all on one port. Port 0 becomes -1: Vert.x then shares one
