@@ -98,3 +98,22 @@ function lua_counter(request, session, spec)
   tyk.req.set_header("X-Calls", tostring(calls))
   return request, session
 end
+
+function lua_loop_coroutine(request, session, spec)
+  local spin = coroutine.wrap(function()
+    while true do end
+  end)
+  spin()
+  return request, session
+end
+
+function lua_coroutine_ok(request, session, spec)
+  local gen = coroutine.wrap(function(a)
+    local b = coroutine.yield(a + 1)
+    return b * 2
+  end)
+  local first = gen(1)
+  local second = gen(10)
+  tyk.req.set_header("X-Co", first .. "," .. second)
+  return request, session
+end

@@ -75,13 +75,41 @@ final class LuaSandbox {
         return NONE;
       }
     };
-    globals.get("debug").get("sethook").invoke(LuaValue.varargsOf(hook, LuaValue.EMPTYSTRING, LuaValue.valueOf(CHECK_EVERY)));
+    LuaValue sethook = globals.get("debug").get("sethook");
+    sethook.invoke(LuaValue.varargsOf(hook, LuaValue.EMPTYSTRING, LuaValue.valueOf(CHECK_EVERY)));
+    hookCoroutines(globals, sethook, hook);
     globals.set("debug", LuaValue.NIL);
     LuaValue loaded = globals.get("package").get("loaded");
     if (loaded.istable()) {
       loaded.set("debug", LuaValue.NIL);
     }
     return globals;
+  }
+
+  // A hook belongs to one Lua thread: every coroutine a script creates gets the deadline hook too,
+  // and wrap is rebuilt on top of the hooked create.
+  private static void hookCoroutines(Globals globals, LuaValue sethook, LuaValue hook) {
+    LuaValue coroutine = globals.get("coroutine");
+    LuaValue create = coroutine.get("create");
+    coroutine.set("create", new VarArgFunction() {
+      @Override
+      public Varargs invoke(Varargs args) {
+        LuaValue thread = create.call(args.arg1());
+        sethook.invoke(LuaValue.varargsOf(new LuaValue[] {thread, hook, LuaValue.EMPTYSTRING, LuaValue.valueOf(CHECK_EVERY)}));
+        return thread;
+      }
+    });
+    globals.load("""
+        local create, resume, pack, unpack = coroutine.create, coroutine.resume, table.pack, table.unpack
+        coroutine.wrap = function(f)
+          local co = create(f)
+          return function(...)
+            local r = pack(resume(co, ...))
+            if not r[1] then error(r[2], 0) end
+            return unpack(r, 2, r.n)
+          end
+        end
+        """, "=sandbox").call();
   }
 
   private static void remove(Globals globals, String library, String name) {

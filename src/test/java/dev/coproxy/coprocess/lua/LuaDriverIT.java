@@ -189,9 +189,13 @@ class LuaDriverIT {
         .put("pre", new JsonArray().add(new JsonObject().put("name", "lua_loop").put("timeout_ms", 300)));
     JsonObject mwPcall = new JsonObject().put("driver", "lua")
         .put("pre", new JsonArray().add(new JsonObject().put("name", "lua_loop_pcall").put("timeout_ms", 300)));
+    JsonObject mwCoroutine = new JsonObject().put("driver", "lua")
+        .put("pre", new JsonArray().add(new JsonObject().put("name", "lua_loop_coroutine").put("timeout_ms", 300)));
     deploy(keyless("lloop", mw));
     deploy(keyless("lloop-pcall", mwPcall));
+    deploy(keyless("lloop-co", mwCoroutine));
     deploy(keyless("lloop-ok", hooks("pre", "lua_pre")));
+    deploy(keyless("lloop-cook", hooks("pre", "lua_coroutine_ok")));
     // Both instances get a looping script; each must come back.
     for (int i = 0; i < 2; i++) {
       long start = System.nanoTime();
@@ -199,11 +203,13 @@ class LuaDriverIT {
       assertEquals(500, reply.status(), reply.text());
       assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "answered at the deadline, not later");
       assertEquals(500, get("/lloop-pcall/x", Map.of()).status());
+      assertEquals(500, get("/lloop-co/x", Map.of()).status());
     }
     for (int i = 0; i < 4; i++) {
       TestGateway.Reply ok = get("/lloop-ok/x", Map.of());
       assertEquals(200, ok.status(), ok.text());
       assertEquals("yes", upstreamSaw(ok).getString("x-lua-pre"));
+      assertEquals("2,20", upstreamSaw(get("/lloop-cook/x", Map.of())).getString("x-co"), "coroutines still work");
     }
   }
 
