@@ -117,3 +117,8 @@ function lua_coroutine_ok(request, session, spec)
   tyk.req.set_header("X-Co", first .. "," .. second)
   return request, session
 end
+
+function lua_stdin(request, session, spec)
+  tyk.req.set_header("X-Stdin", tostring(io.read("*l")))
+  return request, session
+end

@@ -22,8 +22,8 @@ import org.luaj.vm2.lib.jse.LuajavaLib;
 /**
  * Builds the globals of one Lua instance: LuaJ's standard libraries (base, package, bit32, table,
  * string, coroutine, math, io, os), with {@code os.execute}, {@code os.exit}, {@code io.popen} and
- * {@code luajava} removed unless {@code lua_allow_os} is set, and an instruction-count hook that
- * stops a script once its call's deadline has passed. The {@code debug} library that installs the
+ * {@code luajava} removed unless {@code lua_allow_os} is set, an empty standard input, and an
+ * instruction-count hook that stops a script once its call's deadline has passed. The {@code debug} library that installs the
  * hook is not left visible to scripts.
  */
 final class LuaSandbox {
@@ -63,6 +63,9 @@ final class LuaSandbox {
       remove(globals, "os", "exit");
       remove(globals, "io", "popen");
     }
+    // io.read() on the gateway's stdin would block the instance where no deadline can reach it
+    // (set after the libraries: JseBaseLib points STDIN at System.in when it loads).
+    globals.STDIN = new java.io.ByteArrayInputStream(new byte[0]);
     LoadState.install(globals);
     LuaC.install(globals);
     globals.load(new DebugLib());

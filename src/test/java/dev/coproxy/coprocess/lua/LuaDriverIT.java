@@ -223,6 +223,8 @@ class LuaDriverIT {
     deploy(keyless("losv", hooks("pre", "lua_os_visible")));
     TestGateway.Reply visible = get("/losv/x", Map.of());
     assertEquals("false,false,false,false,false", upstreamSaw(visible).getString("x-os"));
+    deploy(keyless("lstdin", hooks("pre", "lua_stdin")));
+    assertEquals("nil", upstreamSaw(get("/lstdin/x", Map.of())).getString("x-stdin"), "the gateway's stdin is not a script's");
   }
 
   @Test
