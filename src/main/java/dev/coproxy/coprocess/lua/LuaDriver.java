@@ -65,6 +65,10 @@ public final class LuaDriver implements CoprocessDriver {
   }
 
   private dev.coproxy.proto.Object run(HookCall call) {
+    if (System.currentTimeMillis() > call.deadlineMillis()) {
+      // Queued behind a slow call: nobody waits for this answer any more.
+      throw new HookFailure(HookFailure.Reason.TIMEOUT, "lua: the deadline passed before an instance was free");
+    }
     refresh();
     dev.coproxy.proto.Object object = call.object();
     LuaValue function = function(object.getHookName());
@@ -163,6 +167,7 @@ public final class LuaDriver implements CoprocessDriver {
       String name = event.getString("handler_name", "");
       refresh();
       LuaValue function = function(name);
+      tyk.request(new LuaTable());
       deadline = System.currentTimeMillis() + SETUP_MILLIS;
       invoke(function, LuaValue.varargsOf(LuaTables.fromJson(event.getValue("message")), LuaTables.fromJson(event.getValue("spec"))));
       return Future.succeededFuture();
