@@ -18,7 +18,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -46,6 +48,7 @@ public final class ApiRegistry {
   private final GatewayMetrics metrics;
   private final WorkerExecutor loader;
   private final AtomicReference<ApiTable> table = new AtomicReference<>(ApiTable.EMPTY);
+  private final List<Supplier<Future<?>>> afterReload = new CopyOnWriteArrayList<>();
 
   public ApiRegistry(Vertx vertx, Path appPath, ChainFactory chains, GatewayMetrics metrics) {
     this.appPath = appPath;
@@ -63,9 +66,21 @@ public final class ApiRegistry {
     return appPath;
   }
 
-  /** Re-reads {@code app_path} and swaps the new table in. */
+  /** Re-reads {@code app_path} and swaps the new table in, then runs the after-reload tasks. */
   public Future<ReloadReport> reload() {
-    return loader.executeBlocking(this::load, true);
+    return loader.executeBlocking(this::load, true).compose(report -> {
+      List<Future<?>> tasks = new ArrayList<>();
+      afterReload.forEach(task -> tasks.add(task.get()));
+      return Future.join(tasks).transform(ar -> Future.succeededFuture(report));
+    });
+  }
+
+  /**
+   * Adds work every reload does after the APIs are swapped in (reloading plugin code); its failure
+   * is the task's to log and does not fail the reload.
+   */
+  public void afterReload(Supplier<Future<?>> task) {
+    afterReload.add(task);
   }
 
   /** Releases the loader thread. */

@@ -13,6 +13,8 @@ import dev.coproxy.coprocess.HookClient;
 import dev.coproxy.coprocess.HookDispatchVerticle;
 import dev.coproxy.coprocess.ObjectCodec;
 import dev.coproxy.coprocess.grpc.GrpcDriver;
+import dev.coproxy.coprocess.lua.LuaDriver;
+import dev.coproxy.coprocess.lua.LuaScripts;
 import dev.coproxy.events.EventBusSink;
 import dev.coproxy.events.EventFanoutVerticle;
 import dev.coproxy.events.EventQueue;
@@ -24,6 +26,7 @@ import dev.coproxy.session.SessionRepository;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
 import java.net.BindException;
@@ -93,6 +96,7 @@ public final class Gateway {
         .compose(v -> vertx.deployVerticle(new EventFanoutVerticle(config.eventHandlers(), registry, eventQueue, meters)))
         .compose(v -> vertx.deployVerticle(HookDispatchVerticle::new,
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
+        .compose(v -> deployLuaDriver())
         .compose(v -> deployGrpcDriver())
         .compose(v -> deployProxies().recover(e -> Future.failedFuture(bindFailure("listen_port", config.listenPort(), e))))
         .compose(v -> config.controlOnTrafficPort() ? Future.<Void>succeededFuture()
@@ -121,6 +125,22 @@ public final class Gateway {
       return Future.failedFuture(new ConfigException("coprocess_options.coprocess_grpc_server", e.getMessage()));
     }
     return vertx.deployVerticle(new DriverVerticle(driver)).compose(id -> driver.connect());
+  }
+
+  // Driver lua runs on its own worker pool, one thread per instance, so a slow plugin never takes
+  // threads from the event loops or from Vert.x's shared worker pool.
+  private Future<Void> deployLuaDriver() {
+    if (!config.coprocess().enableCoprocess()) {
+      return Future.succeededFuture();
+    }
+    int instances = config.coprocess().luaInstances();
+    LuaScripts scripts = new LuaScripts(config.middlewarePath());
+    registry.afterReload(() -> vertx.executeBlocking(scripts::load, false));
+    return vertx.executeBlocking(scripts::load)
+        .compose(s -> vertx.deployVerticle(() -> new DriverVerticle(new LuaDriver(scripts, config.coprocess().luaAllowOs(), store, events)),
+            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(instances)
+                .setWorkerPoolName("coproxy-lua").setWorkerPoolSize(instances)))
+        .mapEmpty();
   }
 
   // One proxy verticle per event loop, all on one port. Port 0 becomes -1: Vert.x then shares one

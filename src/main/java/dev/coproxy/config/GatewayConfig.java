@@ -65,7 +65,8 @@ public record GatewayConfig(
       long hookTimeoutMillis,
       String pythonInterpreter,
       int pythonWorkers,
-      int luaInstances) {
+      int luaInstances,
+      boolean luaAllowOs) {
   }
 
   /** {@code cluster}: Hazelcast membership. */
@@ -145,7 +146,8 @@ public record GatewayConfig(
         r.integer("hook_timeout_ms", 5000, 1, 3_600_000),
         r.string("python_interpreter", ""),
         (int) r.integer("python_workers", cores, 1, 256),
-        (int) r.integer("lua_instances", cores, 1, 256));
+        (int) r.integer("lua_instances", cores, 1, 256),
+        r.bool("lua_allow_os", false));
     r.has("python_path_prefix");
     r.has("python_version");
     return options;

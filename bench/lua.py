@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Lua driver benchmark: the same keyless API without hooks and with one trivial Lua pre hook
+(sets one header through tyk.req.set_header), plus the upstream direct, in one interleaved run.
+The gateway is the real one (dev.coproxy.app.Main) with enable_coprocess on and the script in
+<middleware_path>/lua/. Issue 6's target: 0.85x the no-hook throughput or better.
+
+    mvn -q -DskipTests compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+    python3 bench/lua.py [--rounds 3] [--duration 10] [--connections 50] [--warmup 20]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import bench
+
+ROOT = bench.ROOT
+
+SCRIPT = """
+function bench_pre(request, session, spec)
+  tyk.req.set_header("X-Lua", "1")
+  return request, session
+end
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--java-opts", default="-Xms512m -Xmx512m")
+    args = ap.parse_args()
+    cp_file = os.path.join(ROOT, "target", "cp.txt")
+    if not os.path.exists(cp_file) or not os.path.isdir(os.path.join(ROOT, "target", "classes")):
+        sys.exit("bench: run first: mvn -q -DskipTests compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt")
+    classpath = ":".join([os.path.join(ROOT, "target", "classes"), open(cp_file).read().strip()])
+
+    work = tempfile.mkdtemp(prefix="coproxy-luabench-")
+    os.chmod(work, 0o755)
+    up, gw = bench.free_port(), bench.free_port()
+    os.makedirs(os.path.join(work, "www"))
+    with open(os.path.join(work, "www", "data.json"), "wb") as f:
+        f.write(bench.PAYLOAD)
+    pids, proc = [], None
+    try:
+        pids.append(bench.start_nginx(work, "upstream",
+                                      f"server {{ listen 127.0.0.1:{up}; root {work}/www; default_type application/json; }}"))
+        apps = os.path.join(work, "apps")
+        os.makedirs(apps)
+        os.makedirs(os.path.join(work, "middleware", "lua"))
+        with open(os.path.join(work, "middleware", "lua", "bench.lua"), "w") as f:
+            f.write(SCRIPT)
+        target = f"http://127.0.0.1:{up}/"
+        for api_id, path, hook in (("plain", "/plain/", None), ("lua", "/lua/", "bench_pre")):
+            definition = {"api_id": api_id, "org_id": "bench", "use_keyless": True,
+                          "proxy": {"listen_path": path, "target_url": target, "strip_listen_path": True}}
+            if hook:
+                definition["custom_middleware"] = {"driver": "lua", "pre": [{"name": hook}]}
+            with open(os.path.join(apps, api_id + ".json"), "w") as f:
+                json.dump(definition, f)
+        conf = os.path.join(work, "coproxy.json")
+        with open(conf, "w") as f:
+            json.dump({"listen_address": "127.0.0.1", "listen_port": gw, "app_path": apps, "secret": "bench-secret",
+                       "middleware_path": os.path.join(work, "middleware"),
+                       "coprocess_options": {"enable_coprocess": True}}, f)
+        log = open(os.path.join(work, "gateway.log"), "w")
+        proc = subprocess.Popen(["java"] + args.java_opts.split() + ["-cp", classpath, "dev.coproxy.app.Main", "--conf", conf],
+                                stdout=log, stderr=subprocess.STDOUT)
+        bench.wait_http(f"http://127.0.0.1:{gw}/hello")
+        time.sleep(1)
+        targets = [
+            ("upstream direct", f"http://127.0.0.1:{up}/data.json"),
+            ("coproxy, no hooks", f"http://127.0.0.1:{gw}/plain/data.json"),
+            ("coproxy, 1 Lua pre hook", f"http://127.0.0.1:{gw}/lua/data.json"),
+        ]
+        for name, url in targets:
+            seconds = args.warmup if name.startswith("coproxy") else 3
+            print(f"warm-up {name} ({seconds}s)", file=sys.stderr)
+            bench.wrk(url, seconds, args.connections)
+        results = {name: [] for name, _ in targets}
+        for r in range(args.rounds):
+            for name, url in targets:
+                res = bench.wrk(url, args.duration, args.connections)
+                results[name].append(res)
+                print(f"round {r + 1} {name}: {res['rps']:.0f} rps p50 {res['p50']:.3f} ms p99 {res['p99']:.3f} ms"
+                      + (f" non-2xx {res['non2xx']}" if res["non2xx"] else ""), file=sys.stderr)
+                time.sleep(1)
+        base = results["coproxy, no hooks"]
+        base_rps = statistics.median(x["rps"] for x in base)
+        base_p50 = statistics.median(x["p50"] for x in base)
+        print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s --latency, {args.rounds} interleaved rounds, median\n")
+        print("| target | rps | p50 ms | p99 ms | rps / no hooks | p50 added (us) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, _ in targets:
+            runs = results[name]
+            rps = statistics.median(x["rps"] for x in runs)
+            p50 = statistics.median(x["p50"] for x in runs)
+            p99 = statistics.median(x["p99"] for x in runs)
+            print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / base_rps:.2f} | {(p50 - base_p50) * 1000:.0f} |")
+        bad = sum(x["non2xx"] for runs in results.values() for x in runs)
+        print(f"\nnon-2xx responses in measured runs: {bad}")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for pidfile in pids:
+            bench.stop_nginx(pidfile)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+package dev.coproxy.coprocess.lua;
+
+import dev.coproxy.events.EventSink;
+import dev.coproxy.session.KeyValueStore;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+import org.luaj.vm2.lib.VarArgFunction;
+
+/**
+ * The global {@code tyk} table a Lua script sees: Tyk's request helpers ({@code tyk.req.set_header},
+ * {@code clear_header}, {@code get_headers}) acting on the request of the running hook, and the
+ * gateway functions of the Python binding: {@code store_data} and {@code get_data} on the gateway's
+ * store under {@value #DATA_PREFIX}, {@code trigger_event} (a system event) and {@code log}.
+ */
+final class TykLibrary {
+
+  /** Key prefix of plugin data in the store, as in Tyk. */
+  static final String DATA_PREFIX = "coprocess-data:";
+
+  private static final System.Logger LOG = System.getLogger("dev.coproxy.coprocess.lua.script");
+
+  private final KeyValueStore store;
+  private final EventSink events;
+  private final LongSupplier remainingMillis;
+  private LuaTable request = new LuaTable();
+
+  /**
+   * @param remainingMillis time left before the running call's deadline, bounding store calls
+   */
+  TykLibrary(KeyValueStore store, EventSink events, LongSupplier remainingMillis) {
+    this.store = store;
+    this.events = events;
+    this.remainingMillis = remainingMillis;
+  }
+
+  /** Sets the request table the {@code tyk.req} helpers act on for the next call. */
+  void request(LuaTable current) {
+    this.request = current;
+  }
+
+  LuaTable table() {
+    LuaTable req = new LuaTable();
+    req.set("set_header", function(args -> {
+      table(request, "set_headers").set(args.checkstring(1), args.checkstring(2));
+      return LuaValue.NONE;
+    }));
+    req.set("clear_header", function(args -> {
+      LuaTable deletes = table(request, "delete_headers");
+      deletes.set(deletes.length() + 1, args.checkstring(1));
+      return LuaValue.NONE;
+    }));
+    req.set("get_headers", function(args -> table(request, "headers")));
+    LuaTable tyk = new LuaTable();
+    tyk.set("req", req);
+    tyk.set("store_data", function(args -> {
+      long ttlSeconds = args.optlong(3, 0);
+      await(store.put(DATA_PREFIX + args.checkjstring(1), args.checkjstring(2), Math.max(0, ttlSeconds) * 1000));
+      return LuaValue.NONE;
+    }));
+    tyk.set("get_data", function(args -> {
+      String value = await(store.get(DATA_PREFIX + args.checkjstring(1)));
+      return LuaValue.valueOf(value == null ? "" : value);
+    }));
+    tyk.set("trigger_event", function(args -> {
+      events.fire(args.checkjstring(1), "", "", new JsonObject().put("Message", args.optjstring(2, "")).put("OriginatingRequest", ""));
+      return LuaValue.NONE;
+    }));
+    tyk.set("log", function(args -> {
+      LOG.log(level(args.optjstring(2, "info")), "lua: " + args.checkjstring(1));
+      return LuaValue.NONE;
+    }));
+    tyk.set("log_error", function(args -> {
+      LOG.log(Level.ERROR, "lua: " + args.checkjstring(1));
+      return LuaValue.NONE;
+    }));
+    return tyk;
+  }
+
+  // Blocks this worker (never an event loop) until the store answers, at most until the deadline.
+  // Vert.x refuses Future.await on worker threads, so the wait goes through a CompletableFuture.
+  private <T> T await(io.vertx.core.Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(remainingMillis.getAsLong(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new org.luaj.vm2.LuaError("the gateway store did not answer before the hook's deadline");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new org.luaj.vm2.LuaError("the gateway store failed: " + e.getCause().getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new org.luaj.vm2.LuaError("interrupted while waiting for the gateway store");
+    }
+  }
+
+  private static Level level(String name) {
+    return switch (name) {
+      case "debug" -> Level.DEBUG;
+      case "error" -> Level.ERROR;
+      case "warning" -> Level.WARNING;
+      default -> Level.INFO;
+    };
+  }
+
+  private static LuaTable table(LuaTable parent, String key) {
+    LuaValue value = parent.get(key);
+    if (value.istable()) {
+      return (LuaTable) value;
+    }
+    LuaTable created = new LuaTable();
+    parent.set(key, created);
+    return created;
+  }
+
+  private static VarArgFunction function(java.util.function.Function<Varargs, Varargs> body) {
+    return new VarArgFunction() {
+      @Override
+      public Varargs invoke(Varargs args) {
+        return body.apply(args);
+      }
+    };
+  }
+}
