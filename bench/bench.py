@@ -112,6 +112,43 @@ def wrk(url, seconds, connections, headers=()):
     return parse_wrk(out)
 
 
+def measure(targets, args):
+    """Warms every target up (Coproxy ones for --warmup seconds), then runs --rounds interleaved
+    rounds of wrk over the targets, given as (name, url) or (name, url, headers). Returns
+    {name: [result per round]}."""
+    targets = [(t[0], t[1], t[2] if len(t) > 2 else ()) for t in targets]
+    for name, url, headers in targets:
+        seconds = args.warmup if name.startswith("coproxy") else 3
+        print(f"warm-up {name} ({seconds}s)", file=sys.stderr)
+        wrk(url, seconds, args.connections, headers)
+    results = {name: [] for name, _, _ in targets}
+    for r in range(args.rounds):
+        for name, url, headers in targets:
+            res = wrk(url, args.duration, args.connections, headers)
+            results[name].append(res)
+            print(f"round {r + 1} {name}: {res['rps']:.0f} rps p50 {res['p50']:.3f} ms p99 {res['p99']:.3f} ms"
+                  + (f" non-2xx {res['non2xx']}" if res["non2xx"] else "")
+                  + (f" socket errors {res['socket_errors']}" if res["socket_errors"] else ""), file=sys.stderr)
+            time.sleep(1)
+    return results
+
+
+def print_hook_table(results, args, baseline="coproxy, no hooks"):
+    """The hook benchmarks' table: each target against the API without hooks."""
+    base_rps = statistics.median(x["rps"] for x in results[baseline])
+    base_p50 = statistics.median(x["p50"] for x in results[baseline])
+    print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s --latency, {args.rounds} interleaved rounds, median\n")
+    print("| target | rps | p50 ms | p99 ms | rps / no hooks | p50 added (us) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, runs in results.items():
+        rps = statistics.median(x["rps"] for x in runs)
+        p50 = statistics.median(x["p50"] for x in runs)
+        p99 = statistics.median(x["p99"] for x in runs)
+        print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / base_rps:.2f} | {(p50 - base_p50) * 1000:.0f} |")
+    bad = sum(x["non2xx"] for runs in results.values() for x in runs)
+    print(f"\nnon-2xx responses in measured runs: {bad}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
@@ -166,20 +203,7 @@ def main():
             ("coproxy keyless", f"http://127.0.0.1:{gw}/k/data.json", ()),
             ("coproxy token auth", f"http://127.0.0.1:{gw}/a/data.json", (f"Authorization: {key}",)),
         ]
-        for name, url, headers in targets:
-            seconds = args.warmup if name.startswith("coproxy") else 3
-            print(f"warm-up {name} ({seconds}s)", file=sys.stderr)
-            wrk(url, seconds, args.connections, headers)
-
-        results = {name: [] for name, _, _ in targets}
-        for r in range(args.rounds):
-            for name, url, headers in targets:
-                res = wrk(url, args.duration, args.connections, headers)
-                results[name].append(res)
-                print(f"round {r + 1} {name}: {res['rps']:.0f} rps p50 {res['p50']:.3f} ms p99 {res['p99']:.3f} ms"
-                      + (f" non-2xx {res['non2xx']}" if res["non2xx"] else "")
-                      + (f" socket errors {res['socket_errors']}" if res["socket_errors"] else ""), file=sys.stderr)
-                time.sleep(1)
+        results = measure(targets, args)
 
         nginx = statistics.median(x["rps"] for x in results["nginx proxy"])
         nginx_p99 = statistics.median(x["p99"] for x in results["nginx proxy"])

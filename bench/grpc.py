@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,32 +77,7 @@ def main():
             ("coproxy, no hooks", f"http://127.0.0.1:{gw}/plain/data.json"),
             ("coproxy, 1 pre hook (gRPC driver)", f"http://127.0.0.1:{gw}/hooked/data.json"),
         ]
-        for name, url in targets:
-            seconds = args.warmup if name.startswith("coproxy") else 3
-            print(f"warm-up {name} ({seconds}s)", file=sys.stderr)
-            bench.wrk(url, seconds, args.connections)
-        results = {name: [] for name, _ in targets}
-        for r in range(args.rounds):
-            for name, url in targets:
-                res = bench.wrk(url, args.duration, args.connections)
-                results[name].append(res)
-                print(f"round {r + 1} {name}: {res['rps']:.0f} rps p50 {res['p50']:.3f} ms p99 {res['p99']:.3f} ms"
-                      + (f" non-2xx {res['non2xx']}" if res["non2xx"] else ""), file=sys.stderr)
-                time.sleep(1)
-        base = results["coproxy, no hooks"]
-        base_rps = statistics.median(x["rps"] for x in base)
-        base_p50 = statistics.median(x["p50"] for x in base)
-        print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s --latency, {args.rounds} interleaved rounds, median\n")
-        print("| target | rps | p50 ms | p99 ms | rps / no hooks | p50 added (us) |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for name, _ in targets:
-            runs = results[name]
-            rps = statistics.median(x["rps"] for x in runs)
-            p50 = statistics.median(x["p50"] for x in runs)
-            p99 = statistics.median(x["p99"] for x in runs)
-            print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / base_rps:.2f} | {(p50 - base_p50) * 1000:.0f} |")
-        bad = sum(x["non2xx"] for runs in results.values() for x in runs)
-        print(f"\nnon-2xx responses in measured runs: {bad}")
+        bench.print_hook_table(bench.measure(targets, args), args)
     finally:
         for p in (proc, plugin):
             if p is None:
