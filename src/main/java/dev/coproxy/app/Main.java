@@ -29,6 +29,7 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    System.setProperty("java.util.logging.manager", GatewayLogManager.class.getName());
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s [%3$s] %5$s%6$s%n");
     System.setProperty("vertx.disableFileCPResolving", "true");
     Path overlay = null;
