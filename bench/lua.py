@@ -4,22 +4,14 @@
 The gateway is the real one (dev.coproxy.app.Main) with enable_coprocess on and the script in
 <middleware_path>/lua/. Issue 6's target: 0.85x the no-hook throughput or better.
 
-    mvn -q -DskipTests compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
-    python3 bench/lua.py [--rounds 3] [--duration 10] [--connections 50] [--warmup 20]
+    mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+    python3 bench/lua.py [--rounds 3] [--duration 10] [--connections 50] [--warmup 20] [--java-opts ...]
 """
 
-import argparse
 import json
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
-import time
 
-import bench
-
-ROOT = bench.ROOT
+from hookbench import HookBench
 
 SCRIPT = """
 function bench_pre(request, session, spec)
@@ -30,67 +22,18 @@ end
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--duration", type=int, default=10)
-    ap.add_argument("--connections", type=int, default=50)
-    ap.add_argument("--warmup", type=int, default=20)
-    ap.add_argument("--java-opts", default="-Xms512m -Xmx512m")
-    args = ap.parse_args()
-    cp_file = os.path.join(ROOT, "target", "cp.txt")
-    if not os.path.exists(cp_file) or not os.path.isdir(os.path.join(ROOT, "target", "classes")):
-        sys.exit("bench: run first: mvn -q -DskipTests compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt")
-    classpath = ":".join([os.path.join(ROOT, "target", "classes"), open(cp_file).read().strip()])
-
-    work = tempfile.mkdtemp(prefix="coproxy-luabench-")
-    os.chmod(work, 0o755)
-    up, gw = bench.free_port(), bench.free_port()
-    os.makedirs(os.path.join(work, "www"))
-    with open(os.path.join(work, "www", "data.json"), "wb") as f:
-        f.write(bench.PAYLOAD)
-    pids, proc = [], None
-    try:
-        pids.append(bench.start_nginx(work, "upstream",
-                                      f"server {{ listen 127.0.0.1:{up}; root {work}/www; default_type application/json; }}"))
-        apps = os.path.join(work, "apps")
-        os.makedirs(apps)
-        os.makedirs(os.path.join(work, "middleware", "lua"))
-        with open(os.path.join(work, "middleware", "lua", "bench.lua"), "w") as f:
+    with HookBench("luabench") as b:
+        middleware = os.path.join(b.work, "middleware")
+        os.makedirs(os.path.join(middleware, "lua"))
+        with open(os.path.join(middleware, "lua", "bench.lua"), "w") as f:
             f.write(SCRIPT)
-        target = f"http://127.0.0.1:{up}/"
-        for api_id, path, hook in (("plain", "/plain/", None), ("lua", "/lua/", "bench_pre")):
-            definition = {"api_id": api_id, "org_id": "bench", "use_keyless": True,
-                          "proxy": {"listen_path": path, "target_url": target, "strip_listen_path": True}}
-            if hook:
-                definition["custom_middleware"] = {"driver": "lua", "pre": [{"name": hook}]}
-            with open(os.path.join(apps, api_id + ".json"), "w") as f:
-                json.dump(definition, f)
-        conf = os.path.join(work, "coproxy.json")
+        b.write_apis("lua", "bench_pre")
+        conf = os.path.join(b.work, "coproxy.json")
         with open(conf, "w") as f:
-            json.dump({"listen_address": "127.0.0.1", "listen_port": gw, "app_path": apps, "secret": "bench-secret",
-                       "middleware_path": os.path.join(work, "middleware"),
-                       "coprocess_options": {"enable_coprocess": True}}, f)
-        log = open(os.path.join(work, "gateway.log"), "w")
-        proc = subprocess.Popen(["java"] + args.java_opts.split() + ["-cp", classpath, "dev.coproxy.app.Main", "--conf", conf],
-                                stdout=log, stderr=subprocess.STDOUT)
-        bench.wait_http(f"http://127.0.0.1:{gw}/hello")
-        time.sleep(1)
-        targets = [
-            ("upstream direct", f"http://127.0.0.1:{up}/data.json"),
-            ("coproxy, no hooks", f"http://127.0.0.1:{gw}/plain/data.json"),
-            ("coproxy, 1 Lua pre hook", f"http://127.0.0.1:{gw}/lua/data.json"),
-        ]
-        bench.print_hook_table(bench.measure(targets, args), args)
-    finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        for pidfile in pids:
-            bench.stop_nginx(pidfile)
-        shutil.rmtree(work, ignore_errors=True)
+            json.dump({"listen_address": "127.0.0.1", "listen_port": b.gw, "app_path": b.apps, "secret": "bench-secret",
+                       "middleware_path": middleware, "coprocess_options": {"enable_coprocess": True}}, f)
+        b.start_gateway("dev.coproxy.app.Main", "--conf", conf)
+        b.run("coproxy, 1 Lua pre hook")
 
 
 if __name__ == "__main__":
