@@ -8,6 +8,8 @@ import io.vertx.ext.web.RoutingContext;
 /** Gateway API answers in Tyk's shapes: {@code {"status":"error","message":...}} and the like. */
 final class AdminReply {
 
+  private static final System.Logger LOG = System.getLogger(AdminReply.class.getName());
+
   private AdminReply() {
   }
 
@@ -23,6 +25,12 @@ final class AdminReply {
   /** {@code {"key": id, "status": "ok", "action": action}} as Tyk answers key and API changes. */
   static JsonObject ok(String key, String action) {
     return new JsonObject().put("key", key).put("status", "ok").put("action", action);
+  }
+
+  /** A Gateway API call that failed inside the gateway: logged once here, answered 500. */
+  static void fail(RoutingContext rc, String what, Throwable cause) {
+    LOG.log(System.Logger.Level.ERROR, "Gateway API: " + what + " failed", cause);
+    error(rc, 500, "Could not " + what + ": " + cause.getMessage());
   }
 
   /** The request body as a JSON object, or null after answering 400. */

@@ -13,7 +13,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.UUID;
 
@@ -23,8 +22,6 @@ import java.util.UUID;
  * Tyk, a change goes live with the next reload. A reload swaps the whole API set at once.
  */
 final class ApisApi {
-
-  private static final System.Logger LOG = System.getLogger(ApisApi.class.getName());
 
   private final Vertx vertx;
   private final ApiRegistry registry;
@@ -87,7 +84,7 @@ final class ApisApi {
           if (ar.failed() && "exists".equals(ar.cause().getMessage())) {
             AdminReply.error(rc, 409, "API file " + file.getFileName() + " already exists; use PUT /tyk/apis/" + def.apiId());
           } else if (ar.failed()) {
-            fail(rc, "write " + file, ar.cause());
+            AdminReply.fail(rc, "write " + file, ar.cause());
           } else {
             AdminReply.json(rc, 200, AdminReply.ok(def.apiId(), "added"));
           }
@@ -120,7 +117,7 @@ final class ApisApi {
             ? write(file, body).map(true) : Future.succeededFuture(false))
         .onComplete(ar -> {
           if (ar.failed()) {
-            fail(rc, "write " + file, ar.cause());
+            AdminReply.fail(rc, "write " + file, ar.cause());
           } else if (!ar.result()) {
             AdminReply.error(rc, 404, "API not found");
           } else {
@@ -140,7 +137,7 @@ final class ApisApi {
         .compose(exists -> exists ? vertx.fileSystem().delete(file.toString()).map(true) : Future.succeededFuture(false))
         .onComplete(ar -> {
           if (ar.failed()) {
-            fail(rc, "delete " + file, ar.cause());
+            AdminReply.fail(rc, "delete " + file, ar.cause());
           } else if (!ar.result()) {
             AdminReply.error(rc, 404, "API not found");
           } else {
@@ -152,7 +149,7 @@ final class ApisApi {
   private void reload(RoutingContext rc, Future<ApiRegistry.ReloadReport> reload) {
     reload.onComplete(ar -> {
       if (ar.failed()) {
-        fail(rc, "reload", ar.cause());
+        AdminReply.fail(rc, "reload", ar.cause());
       } else {
         AdminReply.json(rc, 200, new JsonObject().put("status", "ok").put("message", "")
             .put("loaded", ar.result().loaded()).put("errors", new JsonArray(ar.result().errors())));
@@ -187,10 +184,5 @@ final class ApisApi {
       AdminReply.error(rc, 400, "Invalid API definition: " + e.getMessage());
       return null;
     }
-  }
-
-  private static void fail(RoutingContext rc, String what, Throwable cause) {
-    LOG.log(Level.ERROR, "Gateway API: " + what + " failed", cause);
-    AdminReply.error(rc, 500, "Could not " + what + ": " + cause.getMessage());
   }
 }

@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.lang.System.Logger.Level;
 
 /**
  * {@code /tyk/keys}: create (generated or named), read, update, delete and list keys, with Tyk's
@@ -20,8 +19,6 @@ import java.lang.System.Logger.Level;
  * and {@code ?hashed=true} addresses a key by its hash.
  */
 final class KeysApi {
-
-  private static final System.Logger LOG = System.getLogger(KeysApi.class.getName());
 
   private final SessionRepository sessions;
   private final GatewayConfig config;
@@ -48,7 +45,7 @@ final class KeysApi {
   private void list(RoutingContext rc) {
     sessions.ids().onComplete(ar -> {
       if (ar.failed()) {
-        fail(rc, "list keys", ar.cause());
+        AdminReply.fail(rc, "list keys", ar.cause());
       } else {
         AdminReply.json(rc, 200, new JsonObject().put("keys", new JsonArray(ar.result())));
       }
@@ -75,7 +72,7 @@ final class KeysApi {
           if (ar.failed() && "exists".equals(ar.cause().getMessage())) {
             AdminReply.error(rc, 409, "Key already exists; use PUT to change it");
           } else if (ar.failed()) {
-            fail(rc, "create key", ar.cause());
+            AdminReply.fail(rc, "create key", ar.cause());
           } else {
             events.fire("TokenCreated", "", session.orgId(), EventMeta.token("Key created", session.orgId(), key));
             JsonObject reply = AdminReply.ok(key, "added");
@@ -103,7 +100,7 @@ final class KeysApi {
       return (keepQuota ? saved : saved.compose(v -> sessions.resetQuota(id))).map(true);
     }).onComplete(ar -> {
       if (ar.failed()) {
-        fail(rc, "update key", ar.cause());
+        AdminReply.fail(rc, "update key", ar.cause());
       } else if (!ar.result()) {
         AdminReply.error(rc, 404, "Key not found");
       } else {
@@ -119,7 +116,7 @@ final class KeysApi {
         .compose(session -> session == null ? Future.succeededFuture(null) : sessions.describe(id, session))
         .onComplete(ar -> {
           if (ar.failed()) {
-            fail(rc, "read key", ar.cause());
+            AdminReply.fail(rc, "read key", ar.cause());
           } else if (ar.result() == null) {
             AdminReply.error(rc, 404, "Key not found");
           } else {
@@ -132,7 +129,7 @@ final class KeysApi {
     String key = rc.pathParam("key");
     sessions.deleteByStorageId(storageId(rc, key)).onComplete(ar -> {
       if (ar.failed()) {
-        fail(rc, "delete key", ar.cause());
+        AdminReply.fail(rc, "delete key", ar.cause());
       } else if (!ar.result()) {
         AdminReply.error(rc, 404, "Key not found");
       } else {
@@ -158,10 +155,5 @@ final class KeysApi {
       AdminReply.error(rc, 400, "Invalid session: " + e.getMessage());
       return null;
     }
-  }
-
-  private static void fail(RoutingContext rc, String what, Throwable cause) {
-    LOG.log(Level.ERROR, "Gateway API: " + what + " failed", cause);
-    AdminReply.error(rc, 500, "Could not " + what + ": " + cause.getMessage());
   }
 }

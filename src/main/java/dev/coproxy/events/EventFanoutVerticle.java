@@ -174,7 +174,13 @@ public final class EventFanoutVerticle extends VerticleBase {
     try {
       return switch (kind) {
         case "eh_log_handler", "cp_dynamic_handler" -> new Handler(kind, meta, null);
-        case "eh_web_hook_handler" -> new Handler(kind, meta, new WebhookHandler(meta, client, webhookFailures, queue));
+        case "eh_web_hook_handler" -> {
+          String target = meta.getString("target_path", "");
+          if (!target.startsWith("http://") && !target.startsWith("https://")) {
+            throw new IllegalArgumentException("handler_meta.target_path must be an http(s) URL, got \"" + target + "\"");
+          }
+          yield new Handler(kind, meta, new WebhookHandler(meta, client, webhookFailures, queue));
+        }
         default -> {
           LOG.log(Level.WARNING, where + ": event handler \"" + kind + "\" for " + type + " is not supported and is ignored");
           yield null;

@@ -83,6 +83,18 @@ class EventsIT {
   }
 
   @Test
+  void aWebhookWithoutAnHttpTargetIsLeftOutAndTheOthersStillWork() throws Exception {
+    startGateway(new JsonObject().put("AuthFailure", new JsonArray().add(hook("not-a-url", 0))
+            .add(new JsonObject().put("handler_name", "eh_no_such_handler"))
+            .add(hook(webhook.url("/events"), 0))),
+        Apis.protectedApi("p", "/p/", upstream.url("/")));
+    assertEquals(403, gw.call(HttpMethod.GET, "/p/x", Map.of("Authorization", "nope"), null).status());
+    Poll.until(DEADLINE, () -> deliveries("AuthFailure").size() == 1, () -> "webhook got " + webhook.received);
+    assertTrue(gw.admin(HttpMethod.GET, "/metrics", null).text().contains("coproxy_webhook_failures_total 0.0"),
+        "the bad handler was never tried");
+  }
+
+  @Test
   void repeatsOfOneEventAndKeyAreSuppressedWithinEventTimeout() throws Exception {
     startGateway(new JsonObject().put("AuthFailure", new JsonArray().add(hook(webhook.url("/events"), 60))),
         Apis.protectedApi("p", "/p/", upstream.url("/")));
