@@ -3,6 +3,7 @@ package dev.coproxy.api;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.JsonReader;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -21,6 +22,9 @@ import java.util.Locale;
  * @param preserveHostHeader {@code proxy.preserve_host_header}
  * @param sessionLifetime {@code session_lifetime} in seconds
  * @param raw the definition as read
+ * @param pluginDirs where this API's plugin code lives (its unpacked bundle directories, in
+ *     order); empty means the driver's default folder ({@code <middleware_path>/python},
+ *     {@code <middleware_path>/lua})
  */
 public record ApiDefinition(
     String apiId,
@@ -34,7 +38,12 @@ public record ApiDefinition(
     boolean stripListenPath,
     boolean preserveHostHeader,
     long sessionLifetime,
-    JsonObject raw) {
+    JsonObject raw,
+    List<String> pluginDirs) {
+
+  public ApiDefinition {
+    pluginDirs = List.copyOf(pluginDirs);
+  }
 
   /**
    * Where a request's token is read from: Tyk's {@code auth_configs.authToken}, or the legacy
@@ -78,7 +87,14 @@ public record ApiDefinition(
         proxy.bool("strip_listen_path", false),
         proxy.bool("preserve_host_header", false),
         r.integer("session_lifetime", 0, 0, Long.MAX_VALUE),
-        json);
+        json,
+        List.of());
+  }
+
+  /** This definition with its plugin code in the given directories (a loaded bundle). */
+  public ApiDefinition withPluginDirs(List<String> dirs) {
+    return new ApiDefinition(apiId, orgId, name, active, keyless, auth, listenPath, target, stripListenPath,
+        preserveHostHeader, sessionLifetime, raw, dirs);
   }
 
   private static AuthSource authSource(JsonReader r) {

@@ -18,10 +18,22 @@ public final class CoprocessAddresses {
   public static final String HEADER_API_ID = "api_id";
   /** Header: the hook's deadline as epoch milliseconds; a driver must not work past it. */
   public static final String HEADER_DEADLINE = "deadline";
+  /** Header: the API's plugin directories, one per line; absent for the driver's default folder. */
+  public static final String HEADER_PLUGIN_DIRS = "plugin_dirs";
   /** Header: the hook's timeout in milliseconds. */
   public static final String HEADER_TIMEOUT = "timeout_ms";
 
   private CoprocessAddresses() {
+  }
+
+  /** The plugin directories as a header value. */
+  public static String joinDirs(java.util.List<String> dirs) {
+    return String.join("\n", dirs);
+  }
+
+  /** The plugin directories of a header value (null or empty: none). */
+  public static java.util.List<String> splitDirs(String header) {
+    return header == null || header.isEmpty() ? java.util.List.of() : java.util.List.of(header.split("\n"));
   }
 
   /** The hook address of a driver. */

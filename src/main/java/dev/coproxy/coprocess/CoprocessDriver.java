@@ -22,6 +22,16 @@ public interface CoprocessDriver {
   /** Delivers a gateway event (Tyk's JSON payload) to the plugin; errors are the driver's to log. */
   Future<Void> dispatchEvent(String payload);
 
+  /**
+   * Delivers an event to the plugin code of an API whose code lives in bundle directories; drivers
+   * that read plugin files override it.
+   *
+   * @param pluginDirs the API's plugin directories; empty for the default folder or a global handler
+   */
+  default Future<Void> dispatchEvent(String payload, java.util.List<String> pluginDirs) {
+    return dispatchEvent(payload);
+  }
+
   /** Reloads plugin code. */
   Future<Void> reload();
 
@@ -36,8 +46,19 @@ public interface CoprocessDriver {
    * @param object the request (and response) as the plugin sees it
    * @param apiId the API
    * @param deadlineMillis epoch ms after which the answer is no longer wanted
+   * @param pluginDirs where the API's plugin code lives (bundle directories); empty for the
+   *     driver's default folder
    */
-  record HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis) {
+  record HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis, java.util.List<String> pluginDirs) {
+
+    public HookCall {
+      pluginDirs = java.util.List.copyOf(pluginDirs);
+    }
+
+    /** A call whose code lives in the driver's default folder. */
+    public HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis) {
+      this(object, apiId, deadlineMillis, java.util.List.of());
+    }
 
     /** Milliseconds left before the deadline (at least 1). */
     public long remainingMillis() {

@@ -50,15 +50,15 @@ public record CoprocessSpec(String driver, List<HookSpec> pre, HookSpec authChec
     JsonReader cm = root.child("custom_middleware");
     String driver = cm.string("driver", "").trim();
     boolean customAuth = root.bool("custom_plugin_auth_enabled", false) || root.bool("enable_coprocess_auth", false);
-    List<HookSpec> pre = hooks(cm, "pre", HookType.Pre, driver, defaultTimeoutMillis);
-    List<HookSpec> postKeyAuth = api.keyless() ? List.of() : hooks(cm, "post_key_auth", HookType.PostKeyAuth, driver, defaultTimeoutMillis);
-    List<HookSpec> post = hooks(cm, "post", HookType.Post, driver, defaultTimeoutMillis);
-    List<HookSpec> response = hooks(cm, "response", HookType.Response, driver, defaultTimeoutMillis);
+    List<HookSpec> pre = hooks(cm, "pre", HookType.Pre, driver, defaultTimeoutMillis, api.pluginDirs());
+    List<HookSpec> postKeyAuth = api.keyless() ? List.of() : hooks(cm, "post_key_auth", HookType.PostKeyAuth, driver, defaultTimeoutMillis, api.pluginDirs());
+    List<HookSpec> post = hooks(cm, "post", HookType.Post, driver, defaultTimeoutMillis, api.pluginDirs());
+    List<HookSpec> response = hooks(cm, "response", HookType.Response, driver, defaultTimeoutMillis, api.pluginDirs());
     HookSpec authCheck = null;
     if (customAuth && !api.keyless()) {
       JsonReader auth = cm.child("auth_check");
       if (!auth.bool("disabled", false)) {
-        authCheck = hook(auth, "auth_check", HookType.CustomKeyCheck, driver, defaultTimeoutMillis);
+        authCheck = hook(auth, "auth_check", HookType.CustomKeyCheck, driver, defaultTimeoutMillis, api.pluginDirs());
       }
     }
     CoprocessSpec spec = new CoprocessSpec(driver, pre, authCheck, postKeyAuth, post, response, specMap(root, api));
@@ -76,7 +76,7 @@ public record CoprocessSpec(String driver, List<HookSpec> pre, HookSpec authChec
     return spec;
   }
 
-  private static List<HookSpec> hooks(JsonReader cm, String key, HookType type, String driver, long timeout) {
+  private static List<HookSpec> hooks(JsonReader cm, String key, HookType type, String driver, long timeout, List<String> dirs) {
     JsonArray array = cm.array(key);
     List<HookSpec> out = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
@@ -85,17 +85,17 @@ public record CoprocessSpec(String driver, List<HookSpec> pre, HookSpec authChec
       }
       JsonReader r = new JsonReader(entry, cm.path(key) + "[" + i + "]");
       if (!r.bool("disabled", false)) {
-        out.add(hook(r, key, type, driver, timeout));
+        out.add(hook(r, key, type, driver, timeout, dirs));
       }
     }
     return List.copyOf(out);
   }
 
-  private static HookSpec hook(JsonReader r, String key, HookType type, String driver, long timeout) {
+  private static HookSpec hook(JsonReader r, String key, HookType type, String driver, long timeout, List<String> dirs) {
     r.bool("require_session", false);
     r.string("path", "");
     return new HookSpec(type, key, r.string("name", ""), r.bool("raw_body_only", false),
-        r.integer("timeout_ms", timeout, 1, 3_600_000), driver);
+        r.integer("timeout_ms", timeout, 1, 3_600_000), driver, dirs);
   }
 
   private static Map<String, String> specMap(JsonReader root, ApiDefinition api) {

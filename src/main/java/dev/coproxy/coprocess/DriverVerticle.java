@@ -28,7 +28,8 @@ public final class DriverVerticle extends VerticleBase {
     String address = CoprocessAddresses.driver(driver.name());
     Future<Void> hooks = LoopLocal.<dev.coproxy.proto.Object>consume(vertx, context, address, this::hook);
     MessageConsumer<String> events = vertx.eventBus().localConsumer(address + CoprocessAddresses.EVENT_SUFFIX,
-        message -> driver.dispatchEvent(message.body()).onComplete(ar -> answer(message, ar.cause())));
+        message -> driver.dispatchEvent(message.body(), CoprocessAddresses.splitDirs(message.headers().get(CoprocessAddresses.HEADER_PLUGIN_DIRS)))
+            .onComplete(ar -> answer(message, ar.cause())));
     MessageConsumer<Object> reloads = vertx.eventBus().localConsumer(address + CoprocessAddresses.RELOAD_SUFFIX,
         message -> driver.reload().onComplete(ar -> answer(message, ar.cause())));
     return Future.all(hooks, events.completion(), reloads.completion());
@@ -45,7 +46,8 @@ public final class DriverVerticle extends VerticleBase {
     Future<dev.coproxy.proto.Object> reply;
     try {
       reply = driver.dispatch(new CoprocessDriver.HookCall(message.body(),
-          message.headers().get(CoprocessAddresses.HEADER_API_ID), deadlineMillis));
+          message.headers().get(CoprocessAddresses.HEADER_API_ID), deadlineMillis,
+          CoprocessAddresses.splitDirs(message.headers().get(CoprocessAddresses.HEADER_PLUGIN_DIRS))));
     } catch (RuntimeException e) {
       reply = Future.failedFuture(e);
     }

@@ -30,6 +30,9 @@ public final class HookClient {
         .addHeader(CoprocessAddresses.HEADER_API_ID, apiId)
         .addHeader(CoprocessAddresses.HEADER_DEADLINE, Long.toString(deadline))
         .addHeader(CoprocessAddresses.HEADER_TIMEOUT, Long.toString(hook.timeoutMillis()));
+    if (!hook.pluginDirs().isEmpty()) {
+      options.addHeader(CoprocessAddresses.HEADER_PLUGIN_DIRS, CoprocessAddresses.joinDirs(hook.pluginDirs()));
+    }
     return vertx.eventBus().<dev.coproxy.proto.Object>request(LoopLocal.pick(vertx, CoprocessAddresses.DISPATCH), object, options)
         .map(Message::body)
         .recover(e -> Future.failedFuture(HookFailure.from(e)));

@@ -3,6 +3,7 @@ package dev.coproxy.events;
 import dev.coproxy.api.ApiRegistry;
 import dev.coproxy.api.ApiTable;
 import dev.coproxy.api.LoadedApi;
+import dev.coproxy.coprocess.CoprocessAddresses;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -123,8 +124,11 @@ public final class EventFanoutVerticle extends VerticleBase {
       driver = api.definition().raw().getJsonObject("custom_middleware", new JsonObject()).getString("driver", "");
     }
     String name = driver;
-    vertx.eventBus().request("coproxy.driver." + name + ".event", payload.encode(),
-        new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000)).onFailure(e -> {
+    DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000);
+    if (api != null && !api.definition().pluginDirs().isEmpty()) {
+      options.addHeader(CoprocessAddresses.HEADER_PLUGIN_DIRS, CoprocessAddresses.joinDirs(api.definition().pluginDirs()));
+    }
+    vertx.eventBus().request(CoprocessAddresses.driver(name) + CoprocessAddresses.EVENT_SUFFIX, payload.encode(), options).onFailure(e -> {
           long now = System.currentTimeMillis();
           if (now - lastDriverLog >= 1000) {
             lastDriverLog = now;
