@@ -166,4 +166,53 @@ class EventsIT {
         () -> gw.admin(HttpMethod.GET, "/metrics", null).text().contains("coproxy_webhook_failures_total 20.0"));
     assertTrue(gw.admin(HttpMethod.GET, "/metrics", null).text().contains("coproxy_events_total{event=\"AuthFailure\"} 20.0"));
   }
+
+  @Test
+  void anEventStormAgainstAHangingWebhookDropsAndCountsWithoutSlowingRequests() throws Exception {
+    // The webhook target takes every delivery and never answers: deliveries pile up to the
+    // handler's in-flight bound, and everything past it must be dropped, not queued.
+    java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+    webhook.handler(request -> held.incrementAndGet());
+    startGateway(new JsonObject().put("AuthFailure", new JsonArray().add(hook(webhook.url("/events"), 0))),
+        Apis.protectedApi("p", "/p/", upstream.url("/")));
+    int storm = 600;
+    int parallel = 40;
+    long slowest = 0;
+    for (int round = 0; round < storm / parallel; round++) {
+      List<java.util.concurrent.CompletableFuture<long[]>> calls = new java.util.ArrayList<>();
+      for (int i = 0; i < parallel; i++) {
+        String key = "storm-" + round + "-" + i;
+        calls.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+          long started = System.nanoTime();
+          try {
+            int status = gw.call(HttpMethod.GET, "/p/x", Map.of("Authorization", key), null).status();
+            return new long[] {status, System.nanoTime() - started};
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }));
+      }
+      for (java.util.concurrent.CompletableFuture<long[]> call : calls) {
+        long[] result = call.get(20, TimeUnit.SECONDS);
+        assertEquals(403, result[0]);
+        slowest = Math.max(slowest, result[1]);
+      }
+    }
+    // Requests never waited for a delivery: the target never answers, and none took anywhere near
+    // the webhook's 5 s request timeout.
+    assertTrue(slowest < TimeUnit.SECONDS.toNanos(2), "slowest request took " + slowest / 1_000_000 + " ms");
+    String metrics = gw.admin(HttpMethod.GET, "/metrics", null).text();
+    assertTrue(metrics.contains("coproxy_events_total{event=\"AuthFailure\"} " + storm + ".0"), metrics);
+    double dropped = metric(metrics, "coproxy_events_dropped_total");
+    // At most MAX_IN_FLIGHT deliveries wait on the target at a time (each for the webhook's 5 s
+    // request timeout); the rest of the storm is dropped and counted.
+    assertTrue(dropped >= storm / 2.0, "dropped " + dropped);
+    Poll.until(DEADLINE, "deliveries reached the target", () -> held.get() > 0);
+    assertTrue(held.get() <= WebhookHandler.MAX_IN_FLIGHT, "the target holds " + held.get());
+  }
+
+  private static double metric(String text, String name) {
+    return text.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+        .findFirst().orElse(-1);
+  }
 }
