@@ -36,6 +36,22 @@ public final class RequestContext {
     this.startNanos = startNanos;
   }
 
+  /**
+   * Runs {@code action} when the client goes away (connection closed, HTTP/2 stream reset) before
+   * it was answered; null stops watching. One action at a time: the last one set wins.
+   */
+  public void onClientGone(Runnable action) {
+    if (action == null) {
+      request.response().closeHandler(null);
+      return;
+    }
+    request.response().closeHandler(v -> {
+      if (!request.response().ended()) {
+        action.run();
+      }
+    });
+  }
+
   public HttpServerRequest request() {
     return request;
   }

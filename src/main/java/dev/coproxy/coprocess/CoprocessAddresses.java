@@ -9,6 +9,8 @@ public final class CoprocessAddresses {
   public static final String DRIVER_PREFIX = "coproxy.driver.";
   /** Suffix of a driver's event address ({@code coproxy.driver.<name>.event}), JSON payload string. */
   public static final String EVENT_SUFFIX = ".event";
+  /** Suffix of a driver's cancel address ({@code coproxy.driver.<name>.cancel}, published locally): a call id whose client left. */
+  public static final String CANCEL_SUFFIX = ".cancel";
   /** Suffix of a driver's reload address ({@code coproxy.driver.<name>.reload}). */
   public static final String RELOAD_SUFFIX = ".reload";
 
@@ -20,6 +22,8 @@ public final class CoprocessAddresses {
   public static final String HEADER_DEADLINE = "deadline";
   /** Header: the API's plugin directories, one per line; absent for the driver's default folder. */
   public static final String HEADER_PLUGIN_DIRS = "plugin_dirs";
+  /** Header: an id for the call, unique in this process, that a cancel message names. */
+  public static final String HEADER_CALL_ID = "call_id";
   /** Header: the hook's timeout in milliseconds. */
   public static final String HEADER_TIMEOUT = "timeout_ms";
 

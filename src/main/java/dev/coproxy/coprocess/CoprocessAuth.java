@@ -48,7 +48,7 @@ final class CoprocessAuth implements Middleware {
   @Override
   public Future<Void> onRequest(RequestContext ctx) {
     String query = ctx.query();
-    return runner.call(ObjectBuilder.request(ctx, runner.hook(), spec)).compose(reply -> {
+    return runner.call(ObjectBuilder.request(ctx, runner.hook(), spec), ctx).compose(reply -> {
       String token = reply.hasSession() ? token(reply) : "";
       ChainInterruption stop = CoprocessMiddleware.applyReply(runner, ctx, reply, query, token, authFailures);
       if (stop != null) {

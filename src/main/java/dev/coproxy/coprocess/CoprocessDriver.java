@@ -32,6 +32,13 @@ public interface CoprocessDriver {
     return dispatchEvent(payload);
   }
 
+  /**
+   * The client of the call with this {@link HookCall#callId()} went away: stop working on it if the
+   * driver can (the call's reply is no longer wanted either way).
+   */
+  default void cancel(String callId) {
+  }
+
   /** Reloads plugin code. */
   Future<Void> reload();
 
@@ -48,16 +55,23 @@ public interface CoprocessDriver {
    * @param deadlineMillis epoch ms after which the answer is no longer wanted
    * @param pluginDirs where the API's plugin code lives (bundle directories); empty for the
    *     driver's default folder
+   * @param callId names the call in {@link #cancel(String)}; null when it cannot be cancelled
    */
-  record HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis, java.util.List<String> pluginDirs) {
+  record HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis, java.util.List<String> pluginDirs,
+      String callId) {
 
     public HookCall {
       pluginDirs = java.util.List.copyOf(pluginDirs);
     }
 
+    /** A call that is not cancelled. */
+    public HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis, java.util.List<String> pluginDirs) {
+      this(object, apiId, deadlineMillis, pluginDirs, null);
+    }
+
     /** A call whose code lives in the driver's default folder. */
     public HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis) {
-      this(object, apiId, deadlineMillis, java.util.List.of());
+      this(object, apiId, deadlineMillis, java.util.List.of(), null);
     }
 
     /** Milliseconds left before the deadline (at least 1). */

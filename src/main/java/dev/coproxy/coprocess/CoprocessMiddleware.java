@@ -41,7 +41,7 @@ final class CoprocessMiddleware implements Middleware {
   @Override
   public Future<Void> onRequest(RequestContext ctx) {
     String query = ctx.query();
-    return runner.call(ObjectBuilder.request(ctx, runner.hook(), spec)).transform(ar -> {
+    return runner.call(ObjectBuilder.request(ctx, runner.hook(), spec), ctx).transform(ar -> {
       if (ar.failed()) {
         return Future.failedFuture(dispatchFailure((HookFailure) ar.cause(), 500, MIDDLEWARE_ERROR));
       }

@@ -6,6 +6,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.lang.System.Logger.Level;
+import java.util.List;
 
 /**
  * Puts a {@link CoprocessDriver} on the event bus: hooks on {@code coproxy.driver.<name>} (local
@@ -32,7 +33,9 @@ public final class DriverVerticle extends VerticleBase {
             .onComplete(ar -> answer(message, ar.cause())));
     MessageConsumer<Object> reloads = vertx.eventBus().localConsumer(address + CoprocessAddresses.RELOAD_SUFFIX,
         message -> driver.reload().onComplete(ar -> answer(message, ar.cause())));
-    return Future.all(hooks, events.completion(), reloads.completion());
+    MessageConsumer<String> cancels = vertx.eventBus().localConsumer(address + CoprocessAddresses.CANCEL_SUFFIX,
+        message -> driver.cancel(message.body()));
+    return Future.all(List.of(hooks, events.completion(), reloads.completion(), cancels.completion()));
   }
 
   @Override
@@ -47,7 +50,8 @@ public final class DriverVerticle extends VerticleBase {
     try {
       reply = driver.dispatch(new CoprocessDriver.HookCall(message.body(),
           message.headers().get(CoprocessAddresses.HEADER_API_ID), deadlineMillis,
-          CoprocessAddresses.splitDirs(message.headers().get(CoprocessAddresses.HEADER_PLUGIN_DIRS))));
+          CoprocessAddresses.splitDirs(message.headers().get(CoprocessAddresses.HEADER_PLUGIN_DIRS)),
+          message.headers().get(CoprocessAddresses.HEADER_CALL_ID)));
     } catch (RuntimeException e) {
       reply = Future.failedFuture(e);
     }

@@ -32,8 +32,13 @@ final class HookRunner {
 
   /** The plugin's reply, or a failed {@link HookFailure} that is already counted and logged. */
   Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object) {
+    return call(object, null);
+  }
+
+  /** As {@link #call(dev.coproxy.proto.Object)}, cancelled at the driver if {@code waiting}'s client leaves. */
+  Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, dev.coproxy.chain.RequestContext waiting) {
     long start = System.nanoTime();
-    return client.call(hook, apiId, object).transform(ar -> {
+    return client.call(hook, apiId, object, waiting).transform(ar -> {
       meters.duration(System.nanoTime() - start);
       if (ar.succeeded()) {
         return Future.succeededFuture(ar.result());

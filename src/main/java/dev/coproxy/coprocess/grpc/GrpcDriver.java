@@ -18,10 +18,13 @@ import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.client.InvalidStatusException;
 import io.vertx.grpc.client.impl.GrpcClientImpl;
 import io.vertx.grpc.common.GrpcStatus;
 import java.lang.System.Logger.Level;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -54,6 +57,8 @@ public final class GrpcDriver implements CoprocessDriver {
   private final GrpcClient client;
   private final HostAndPort authority;
   private final Counter disconnects;
+  private final Counter cancelled;
+  private final Map<String, GrpcClientRequest<?, ?>> inFlight = new ConcurrentHashMap<>();
   private final AtomicBoolean eventFailureLogged = new AtomicBoolean();
   private volatile boolean connected;
   private long probeTimer = -1;
@@ -88,6 +93,9 @@ public final class GrpcDriver implements CoprocessDriver {
     this.disconnects = Counter.builder("coproxy.grpc.disconnects")
         .description("Times the gRPC plugin server became unreachable")
         .tag("target", target).register(meters);
+    this.cancelled = Counter.builder("coproxy.grpc.cancelled")
+        .description("Dispatch calls cancelled on the plugin server because the client went away")
+        .tag("target", target).register(meters);
   }
 
   @Override
@@ -119,21 +127,45 @@ public final class GrpcDriver implements CoprocessDriver {
           "object of " + size + " bytes exceeds grpc_send_max_size " + sendMax));
     }
     long timeout = call.remainingMillis();
-    return authority == null ? typedCall(call.object(), timeout) : rawCall(call.object(), timeout);
+    return authority == null ? typedCall(call.object(), timeout, call.callId()) : rawCall(call.object(), timeout, call.callId());
   }
 
-  private Future<dev.coproxy.proto.Object> typedCall(dev.coproxy.proto.Object object, long timeoutMillis) {
+  // Calls in flight by call id, so that a client leaving cancels its call on the plugin server.
+  private <T extends GrpcClientRequest<?, ?>> T track(String callId, T request) {
+    if (callId != null) {
+      inFlight.put(callId, request);
+    }
+    return request;
+  }
+
+  private void untrack(String callId) {
+    if (callId != null) {
+      inFlight.remove(callId);
+    }
+  }
+
+  @Override
+  public void cancel(String callId) {
+    GrpcClientRequest<?, ?> request = inFlight.remove(callId);
+    if (request != null) {
+      cancelled.increment();
+      request.cancel();
+    }
+  }
+
+  private Future<dev.coproxy.proto.Object> typedCall(dev.coproxy.proto.Object object, long timeoutMillis, String callId) {
     SocketAddress address = addresses.pick();
     return client.request(address, DispatcherGrpcClient.Dispatch)
         .recover(e -> unreachable(address, e))
-        .compose(req -> req.timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(object)
+        .compose(req -> track(callId, req).timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(object)
             .compose(resp -> resp.last())
-            .recover(e -> Future.failedFuture(failure(e))));
+            .recover(e -> Future.failedFuture(failure(e))))
+        .andThen(ar -> untrack(callId));
   }
 
   // With grpc_authority the call goes through the client's RequestOptions path, the only one that
   // lets :authority differ from the address connected to; the bytes are then coded here.
-  private Future<dev.coproxy.proto.Object> rawCall(dev.coproxy.proto.Object object, long timeoutMillis) {
+  private Future<dev.coproxy.proto.Object> rawCall(dev.coproxy.proto.Object object, long timeoutMillis, String callId) {
     SocketAddress address = addresses.pick();
     RequestOptions options = new RequestOptions().setServer(address).setHost(authority.host());
     if (authority.port() > 0) {
@@ -141,10 +173,11 @@ public final class GrpcDriver implements CoprocessDriver {
     }
     return ((GrpcClientImpl) client).request(options)
         .recover(e -> unreachable(address, e))
-        .compose(req -> req.fullMethodName(DISPATCH_METHOD).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .compose(req -> track(callId, req).fullMethodName(DISPATCH_METHOD).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
             .send(Buffer.buffer(object.toByteArray()))
             .compose(resp -> resp.last())
             .recover(e -> Future.failedFuture(failure(e))))
+        .andThen(ar -> untrack(callId))
         .compose(bytes -> {
           try {
             return Future.succeededFuture(dev.coproxy.proto.Object.parseFrom(bytes.getBytes()));

@@ -180,4 +180,29 @@ class GrpcConnectionIT {
     assertTrue(String.valueOf(e.getMessage()).contains("coprocess_grpc_server")
         || String.valueOf(e.getCause()).contains("coprocess_grpc_server"), String.valueOf(e));
   }
+
+  @Test
+  void aClientThatLeavesCancelsItsCallOnThePluginServer() throws Exception {
+    try (TestPluginServer plugin = TestPluginServer.tcp(pluginVertx); TestGateway gw = gateway(plugin.target());
+        Upstream upstream = Upstream.start(gw.vertx)) {
+      deploy(gw, upstream);
+      JsonObject api = Apis.keyless("gh", "/gh/", upstream.url("/")).put("custom_middleware", new JsonObject()
+          .put("driver", "grpc").put("pre", new JsonArray().add(new JsonObject().put("name", "hang").put("timeout_ms", 20_000))));
+      gw.writeApi("gh.json", api);
+      assertEquals(new JsonArray(), gw.reload().getJsonArray("errors"));
+      Poll.until(Duration.ofSeconds(10), "connected", () -> connectedGauge(gw) == 1.0);
+      try (dev.coproxy.testing.RawHttp client = dev.coproxy.testing.RawHttp.connect(gw.port())) {
+        client.write("GET /gh/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        Poll.until(Duration.ofSeconds(10), "the hook call reached the server", () -> plugin.calls.get() == 1);
+        assertEquals(0, plugin.cancelled.get());
+      }
+      // Far sooner than the hook's 20 s deadline, the server sees its call cancelled.
+      Poll.until(Duration.ofSeconds(5), "the plugin server saw the call cancelled", () -> plugin.cancelled.get() == 1);
+      assertEquals(1.0, gw.meters.get("coproxy.grpc.cancelled").counter().count());
+      // A client that stays gets its answer, and its call is not counted as cancelled.
+      assertEquals(200, get(gw).status());
+      assertEquals(1.0, gw.meters.get("coproxy.grpc.cancelled").counter().count());
+      assertEquals(1, plugin.cancelled.get());
+    }
+  }
 }

@@ -31,6 +31,8 @@ public final class TestPluginServer implements AutoCloseable {
   final AtomicInteger calls = new AtomicInteger();
   final List<String> authorities = new CopyOnWriteArrayList<>();
   final List<String> grpcTimeouts = new CopyOnWriteArrayList<>();
+  /** Calls whose stream closed before the server answered (the gateway cancelled them). */
+  final AtomicInteger cancelled = new AtomicInteger();
   private final Vertx vertx;
   private final SocketAddress bind;
   private final HttpServerOptions base;
@@ -95,6 +97,11 @@ public final class TestPluginServer implements AutoCloseable {
       authorities.add(String.valueOf(req.authority()));
       grpcTimeouts.add(String.valueOf(req.getHeader("grpc-timeout")));
       grpc.handle(req);
+      req.response().closeHandler(v -> {
+        if (!req.response().ended()) {
+          cancelled.incrementAndGet();
+        }
+      });
     });
     server = (bind == null ? s.listen() : s.listen(bind)).await(10, TimeUnit.SECONDS);
   }
