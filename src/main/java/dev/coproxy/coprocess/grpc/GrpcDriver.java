@@ -138,9 +138,12 @@ public final class GrpcDriver implements CoprocessDriver {
     return request;
   }
 
-  private void untrack(String callId) {
+  private void settle(String callId, SocketAddress address, boolean answered) {
     if (callId != null) {
       inFlight.remove(callId);
+    }
+    if (answered) {
+      addresses.reachable(address);
     }
   }
 
@@ -159,8 +162,8 @@ public final class GrpcDriver implements CoprocessDriver {
         .recover(e -> unreachable(address, e))
         .compose(req -> track(callId, req).timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(object)
             .compose(resp -> resp.last())
-            .recover(e -> Future.failedFuture(failure(e))))
-        .andThen(ar -> untrack(callId));
+            .recover(e -> Future.failedFuture(failure(e, address))))
+        .andThen(ar -> settle(callId, address, ar.succeeded()));
   }
 
   // With grpc_authority the call goes through the client's RequestOptions path, the only one that
@@ -176,8 +179,8 @@ public final class GrpcDriver implements CoprocessDriver {
         .compose(req -> track(callId, req).fullMethodName(DISPATCH_METHOD).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
             .send(Buffer.buffer(object.toByteArray()))
             .compose(resp -> resp.last())
-            .recover(e -> Future.failedFuture(failure(e))))
-        .andThen(ar -> untrack(callId))
+            .recover(e -> Future.failedFuture(failure(e, address))))
+        .andThen(ar -> settle(callId, address, ar.succeeded()))
         .compose(bytes -> {
           try {
             return Future.succeededFuture(dev.coproxy.proto.Object.parseFrom(bytes.getBytes()));
@@ -189,7 +192,9 @@ public final class GrpcDriver implements CoprocessDriver {
 
   private <T> Future<T> unreachable(SocketAddress address, Throwable e) {
     addresses.unreachable(address);
-    markDown(e);
+    if (addresses.allDown()) {
+      markDown(e);
+    }
     return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR, "cannot reach gRPC plugin server " + target));
   }
 
@@ -239,12 +244,13 @@ public final class GrpcDriver implements CoprocessDriver {
       return Future.failedFuture(e);
     }).map(req -> {
       req.cancel();
+      addresses.reachable(address);
       markUp();
       return null;
     });
   }
 
-  private HookFailure failure(Throwable e) {
+  private HookFailure failure(Throwable e, SocketAddress address) {
     if (e instanceof InvalidStatusException status) {
       GrpcStatus code = status.actualStatus();
       if (code == GrpcStatus.DEADLINE_EXCEEDED || code == GrpcStatus.CANCELLED) {
@@ -254,7 +260,10 @@ public final class GrpcDriver implements CoprocessDriver {
     }
     if (e instanceof io.vertx.core.http.HttpClosedException) {
       // The connection went away under the call: the next calls must not wait for it.
-      markDown(e);
+      addresses.unreachable(address);
+      if (addresses.allDown()) {
+        markDown(e);
+      }
       return new HookFailure(HookFailure.Reason.ERROR, "gRPC plugin server " + target + " closed the connection");
     }
     if (e instanceof io.vertx.grpc.common.MessageSizeOverflowException) {
