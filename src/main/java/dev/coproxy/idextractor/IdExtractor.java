@@ -2,6 +2,7 @@ package dev.coproxy.idextractor;
 
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.List;
 
 /**
@@ -20,6 +21,7 @@ public final class IdExtractor {
   private final Mode mode;
   private final String orgId;
   private final String hashFunction;
+  private final ThreadLocal<MessageDigest> digests = ThreadLocal.withInitial(TykIds::md5);
 
   /**
    * @param name the header ({@code header}) or parameter ({@code form}, {@code querystring}) to read; "" for the whole query
@@ -48,7 +50,7 @@ public final class IdExtractor {
    * @throws ExtractionFailure with the reason when the request holds no usable input
    */
   public String id(RequestMaterial material) {
-    return TykIds.of(orgId, hashFunction, mode.apply(input(material)));
+    return TykIds.of(orgId, hashFunction, mode.apply(input(material)), digests.get());
   }
 
   String input(RequestMaterial material) {

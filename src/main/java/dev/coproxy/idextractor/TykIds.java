@@ -16,9 +16,9 @@ final class TykIds {
   private TykIds() {
   }
 
-  /** The ID of an extracted value. */
-  static String of(String orgId, String hashFunction, String value) {
-    return token(orgId, md5Hex(value), hashFunction);
+  /** The ID of an extracted value, with a caller-owned MD5 digest (digests are not thread-safe). */
+  static String of(String orgId, String hashFunction, String value, MessageDigest md5) {
+    return token(orgId, HexFormat.of().formatHex(md5.digest(value.getBytes(StandardCharsets.UTF_8))), hashFunction);
   }
 
   /** Tyk's generateToken: an org prefix already on the key id is dropped first. */
@@ -33,10 +33,14 @@ final class TykIds {
   }
 
   static String md5Hex(String value) {
+    return HexFormat.of().formatHex(md5().digest(value.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  static MessageDigest md5() {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(value.getBytes(StandardCharsets.UTF_8)));
+      return MessageDigest.getInstance("MD5");
     } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      throw new IllegalStateException("the JDK has no MD5", e);
     }
   }
 }
