@@ -3,11 +3,23 @@ package dev.coproxy.coprocess;
 import static dev.coproxy.coprocess.CoprocessFixture.hook;
 import static dev.coproxy.coprocess.CoprocessFixture.middleware;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coproxy.config.JsonReader;
+import dev.coproxy.idextractor.Extracted;
+import dev.coproxy.idextractor.Extraction;
+import dev.coproxy.idextractor.IdExtractor;
+import dev.coproxy.idextractor.IdExtractorAddresses;
+import dev.coproxy.idextractor.IdExtractorConfig;
+import dev.coproxy.idextractor.RequestMaterial;
 import dev.coproxy.proto.SessionState;
 import dev.coproxy.testing.TestGateway;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,6 +30,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -256,6 +269,30 @@ class IdExtractorIT {
       Files.delete(fx.gw.appPath.resolve(apiId + ".json"));
     }
     assertEquals(200, get("ie-good", Map.of("X-Id", "x")).status(), "the other APIs load");
+  }
+
+  @Test
+  void theVerticleAnswersOnItsBusAddress() throws Exception {
+    IdExtractor extractor = IdExtractorConfig.parse(
+        new JsonReader(new JsonObject().put("id_extractor",
+            extractor("header", "value", new JsonObject().put("header_name", "X-Id"))), "custom_middleware"),
+        "ie-bus", "test-org", "");
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("X-Id", "bus-value");
+    Extraction request = new Extraction(extractor,
+        new RequestMaterial(headers, null, null, "GET"));
+    DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
+    Extracted found = fx.gw.vertx.eventBus()
+        .<Extracted>request(IdExtractorAddresses.EXTRACT, request, local)
+        .await(10, TimeUnit.SECONDS).body();
+    assertEquals(id("bus-value"), found.id());
+    assertNull(found.session(), "nothing stored under it yet");
+
+    ReplyException refused = assertThrows(ReplyException.class,
+        () -> fx.gw.vertx.eventBus().request(IdExtractorAddresses.EXTRACT, new Extraction(
+            extractor, new RequestMaterial(MultiMap.caseInsensitiveMultiMap(), null, null, "GET")), local)
+            .await(10, TimeUnit.SECONDS));
+    assertEquals(400, refused.failureCode());
+    assertTrue(refused.getMessage().contains("X-Id"), refused.getMessage());
   }
 
   @Test
