@@ -101,8 +101,8 @@ public final class IdExtractorConfig {
     try {
       return new XPathMode(expression);
     } catch (XPathExpressionException e) {
-      throw new ConfigException(c.path("xpath_expression"), "is not a valid XPath expression: "
-          + (e.getMessage() != null ? e.getMessage() : String.valueOf(e.getCause())));
+      Throwable reason = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause() : e;
+      throw new ConfigException(c.path("xpath_expression"), "is not a valid XPath expression: " + reason.getMessage());
     }
   }
 }
