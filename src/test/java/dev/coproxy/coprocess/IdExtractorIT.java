@@ -272,6 +272,17 @@ class IdExtractorIT {
   }
 
   @Test
+  void disabledExtractorCallsThePluginEveryTime() throws Exception {
+    authApi("ie-off", extractor("header", "value", new JsonObject().put("header_name", "X-Id")).put("disabled", true), always(60));
+    assertEquals(200, get("ie-off", Map.of("X-Id", "off")).status());
+    assertEquals(200, get("ie-off", Map.of("X-Id", "off")).status());
+    assertEquals(2, fx.driver.callsTo("ie-off").size());
+    assertEquals(404, fx.gw.admin(HttpMethod.GET, "/tyk/keys/" + id("off"), null).status(), "stored under the token, not an ID");
+    assertEquals(200, fx.gw.admin(HttpMethod.GET, "/tyk/keys/t", null).status());
+    assertMetrics("ie-off", 0, 0, 0);
+  }
+
+  @Test
   void theVerticleAnswersOnItsBusAddress() throws Exception {
     IdExtractor extractor = IdExtractorConfig.parse(
         new JsonReader(new JsonObject().put("id_extractor",
