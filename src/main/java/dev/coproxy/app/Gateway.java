@@ -19,6 +19,8 @@ import dev.coproxy.events.EventBusSink;
 import dev.coproxy.events.EventFanoutVerticle;
 import dev.coproxy.events.EventQueue;
 import dev.coproxy.events.EventSink;
+import dev.coproxy.idextractor.IdExtractorClient;
+import dev.coproxy.idextractor.IdExtractorVerticle;
 import dev.coproxy.metrics.GatewayMetrics;
 import dev.coproxy.proxy.ProxyVerticle;
 import dev.coproxy.session.LocalStore;
@@ -67,7 +69,8 @@ public final class Gateway {
     this.eventQueue = new EventQueue(EventQueue.DEFAULT_CAPACITY, meters);
     this.events = new EventBusSink(vertx, eventQueue);
     StandardChain standard = new StandardChain(sessions, System::currentTimeMillis, events);
-    CoprocessChain chains = new CoprocessChain(standard, sessions, new HookClient(vertx), events, meters, config.coprocess());
+    CoprocessChain chains = new CoprocessChain(standard, sessions, new HookClient(vertx), events, meters, config.coprocess(),
+        new IdExtractorClient(vertx), config.hashKeyFunction());
     this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics);
     this.reloadBus = new ReloadBus(vertx, registry);
   }
@@ -87,6 +90,7 @@ public final class Gateway {
     config.unknownKeys().forEach(key -> LOG.log(Level.WARNING, "config key " + key + " is not known to Coproxy and is ignored"));
     sweepTimer = vertx.setPeriodic(30_000, id -> store.sweep());
     vertx.eventBus().registerDefaultCodec(dev.coproxy.proto.Object.class, new ObjectCodec());
+    IdExtractorVerticle.registerCodecs(vertx.eventBus());
     return vertx.executeBlocking(() -> {
           AppPaths.prepare(config);
           return null;
@@ -95,6 +99,8 @@ public final class Gateway {
         .compose(report -> reloadBus.listen())
         .compose(v -> vertx.deployVerticle(new EventFanoutVerticle(config.eventHandlers(), registry, eventQueue, meters)))
         .compose(v -> vertx.deployVerticle(HookDispatchVerticle::new,
+            new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
+        .compose(v -> vertx.deployVerticle(() -> new IdExtractorVerticle(sessions),
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
         .compose(v -> deployLuaDriver())
         .compose(v -> deployGrpcDriver())

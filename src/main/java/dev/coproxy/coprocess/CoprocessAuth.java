@@ -4,6 +4,8 @@ import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.config.ConfigException;
+import dev.coproxy.idextractor.Extracted;
+import dev.coproxy.idextractor.IdCache;
 import dev.coproxy.proto.SessionState;
 import dev.coproxy.session.Session;
 import dev.coproxy.session.SessionMapper;
@@ -18,6 +20,11 @@ import java.util.Map;
  * to the API's, quota state carried over from the stored session), stored under the token with
  * {@code session_lifetime} (the session's, else the API's) as its TTL in seconds, and attached to
  * the request for the session checks that follow.
+ *
+ * <p>With an ID extractor (Tyk's section 9.4) the request's ID is computed first: a session stored
+ * under it with a future {@code id_extractor_deadline} is attached without calling the plugin (the
+ * session checks still run); otherwise the plugin runs and its session is stored under the ID
+ * instead of the token.
  */
 final class CoprocessAuth implements Middleware {
 
@@ -27,12 +34,15 @@ final class CoprocessAuth implements Middleware {
   private final Map<String, String> spec;
   private final AuthFailures authFailures;
   private final SessionRepository sessions;
+  private final IdCache idCache;
 
-  CoprocessAuth(HookRunner runner, Map<String, String> spec, AuthFailures authFailures, SessionRepository sessions) {
+  /** @param idCache the API's ID extractor cache, or null without one */
+  CoprocessAuth(HookRunner runner, Map<String, String> spec, AuthFailures authFailures, SessionRepository sessions, IdCache idCache) {
     this.runner = runner;
     this.spec = spec;
     this.authFailures = authFailures;
     this.sessions = sessions;
+    this.idCache = idCache;
   }
 
   @Override
@@ -47,6 +57,21 @@ final class CoprocessAuth implements Middleware {
 
   @Override
   public Future<Void> onRequest(RequestContext ctx) {
+    if (idCache == null) {
+      return callPlugin(ctx, null);
+    }
+    return idCache.lookup(ctx).compose(lookup -> {
+      Extracted found = lookup.found();
+      if (lookup.hit()) {
+        ctx.attachSession(found.id(), found.storageId(), found.session());
+        return Future.succeededFuture();
+      }
+      return callPlugin(ctx, found);
+    });
+  }
+
+  /** @param extracted the request's ID and stored session, or null without an ID extractor */
+  private Future<Void> callPlugin(RequestContext ctx, Extracted extracted) {
     String query = ctx.query();
     return runner.call(ObjectBuilder.request(ctx, runner.hook(), spec), ctx).compose(reply -> {
       String token = reply.hasSession() ? token(reply) : "";
@@ -58,7 +83,7 @@ final class CoprocessAuth implements Middleware {
         authFailures.fire(ctx, token);
         return Future.failedFuture(ChainInterruption.error(403, FORBIDDEN));
       }
-      return adopt(ctx, reply, token);
+      return adopt(ctx, reply, token, extracted);
     }, failure -> Future.failedFuture(CoprocessMiddleware.dispatchFailure((HookFailure) failure, 403, Overrides.KEY_NOT_AUTHORISED)));
   }
 
@@ -67,7 +92,7 @@ final class CoprocessAuth implements Middleware {
     return fromObject.isEmpty() ? reply.getSession().getMetadataOrDefault("token", "") : fromObject;
   }
 
-  private Future<Void> adopt(RequestContext ctx, dev.coproxy.proto.Object reply, String token) {
+  private Future<Void> adopt(RequestContext ctx, dev.coproxy.proto.Object reply, String token, Extracted extracted) {
     SessionState.Builder state = reply.getSession().toBuilder().putAllMetadata(reply.getMetadataMap())
         .setOrgId(ctx.api().definition().orgId());
     JsonObject json = SessionMapper.toJson(state.build());
@@ -78,9 +103,12 @@ final class CoprocessAuth implements Middleware {
       runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the session cannot be used: " + e.getMessage()));
       return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
     }
-    String id = sessions.storageId(token);
+    // With an extractor the session is stored under the ID: the token only proves the plugin said yes.
+    String key = extracted == null ? token : extracted.id();
+    String id = extracted == null ? sessions.storageId(token) : extracted.storageId();
     long lifetime = session.sessionLifetime() > 0 ? session.sessionLifetime() : ctx.api().definition().sessionLifetime();
-    return sessions.findByStorageId(id).compose(existing -> {
+    Future<Session> stored = extracted == null ? sessions.findByStorageId(id) : Future.succeededFuture(extracted.session());
+    return stored.compose(existing -> {
       if (existing != null) {
         // Quotas must not reset on every auth call: keep the stored quota state.
         json.put("quota_remaining", existing.json().getValue("quota_remaining", json.getValue("quota_remaining")));
@@ -88,7 +116,7 @@ final class CoprocessAuth implements Middleware {
       }
       return sessions.saveByStorageId(id, session, lifetime);
     }).map(v -> {
-      ctx.attachSession(token, id, session);
+      ctx.attachSession(key, id, session);
       return null;
     });
   }

@@ -5,7 +5,13 @@ import dev.coproxy.chain.ChainFactory;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.StandardChain;
 import dev.coproxy.config.GatewayConfig.CoprocessOptions;
+import dev.coproxy.config.JsonReader;
 import dev.coproxy.events.EventSink;
+import dev.coproxy.idextractor.IdCache;
+import dev.coproxy.idextractor.IdExtractor;
+import dev.coproxy.idextractor.IdExtractorClient;
+import dev.coproxy.idextractor.IdExtractorConfig;
+import dev.coproxy.idextractor.IdExtractorMeters;
 import dev.coproxy.session.SessionRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
@@ -26,15 +32,23 @@ public final class CoprocessChain implements ChainFactory {
   private final EventSink events;
   private final MeterRegistry registry;
   private final CoprocessOptions options;
+  private final IdExtractorClient idClient;
+  private final String hashKeyFunction;
 
+  /**
+   * @param idClient reaches the ID extractor verticle for APIs with an {@code id_extractor}
+   * @param hashKeyFunction the gateway's {@code hash_key_function}, for the ID format
+   */
   public CoprocessChain(StandardChain standard, SessionRepository sessions, HookClient client, EventSink events,
-      MeterRegistry registry, CoprocessOptions options) {
+      MeterRegistry registry, CoprocessOptions options, IdExtractorClient idClient, String hashKeyFunction) {
     this.standard = standard;
     this.sessions = sessions;
     this.client = client;
     this.events = events;
     this.registry = registry;
     this.options = options;
+    this.idClient = idClient;
+    this.hashKeyFunction = hashKeyFunction;
   }
 
   @Override
@@ -51,7 +65,7 @@ public final class CoprocessChain implements ChainFactory {
     spec.pre().forEach(hook -> chain.add(new CoprocessMiddleware(runner(api, hook), spec.spec(), authFailures)));
     if (!api.keyless()) {
       chain.add(spec.authCheck() != null
-          ? new CoprocessAuth(runner(api, spec.authCheck()), spec.spec(), authFailures, sessions)
+          ? new CoprocessAuth(runner(api, spec.authCheck()), spec.spec(), authFailures, sessions, idCache(api))
           : standard.tokenAuth(api));
       spec.postKeyAuth().forEach(hook -> chain.add(new CoprocessMiddleware(runner(api, hook), spec.spec(), authFailures)));
       chain.addAll(standard.sessionChecks());
@@ -59,6 +73,14 @@ public final class CoprocessChain implements ChainFactory {
     spec.post().forEach(hook -> chain.add(new CoprocessMiddleware(runner(api, hook), spec.spec(), authFailures)));
     spec.response().forEach(hook -> chain.add(new ResponseHook(runner(api, hook), spec.spec())));
     return chain;
+  }
+
+  // Compiled once per load; a configuration that cannot work fails the load here.
+  private IdCache idCache(ApiDefinition api) {
+    JsonReader customMiddleware = new JsonReader(api.raw()).child("custom_middleware");
+    IdExtractor extractor = IdExtractorConfig.parse(customMiddleware, api.apiId(), api.orgId(), hashKeyFunction);
+    return extractor == null ? null
+        : new IdCache(extractor, idClient, new IdExtractorMeters(registry, api.apiId()), System::currentTimeMillis);
   }
 
   private HookRunner runner(ApiDefinition api, HookSpec hook) {

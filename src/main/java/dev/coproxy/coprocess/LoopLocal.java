@@ -15,7 +15,7 @@ import io.vertx.core.shareddata.LocalMap;
  * was most of a hook's added latency). Without such a consumer the shared address is used. The set
  * of loop-local addresses lives in the Vert.x instance's local shared data, not in static state.
  */
-final class LoopLocal {
+public final class LoopLocal {
 
   private static final String MAP = "coproxy.loop-local-addresses";
 
@@ -23,7 +23,7 @@ final class LoopLocal {
   }
 
   /** The address to send to from the current thread. */
-  static String pick(Vertx vertx, String address) {
+  public static String pick(Vertx vertx, String address) {
     String local = address + "@" + Thread.currentThread().getName();
     LocalMap<String, Boolean> addresses = vertx.sharedData().getLocalMap(MAP);
     return addresses.containsKey(local) ? local : address;
@@ -33,7 +33,7 @@ final class LoopLocal {
    * Registers {@code handler} on {@code address} and, on an event-loop context, also on the
    * loop-local address.
    */
-  static <T> Future<Void> consume(Vertx vertx, Context context, String address, Handler<Message<T>> handler) {
+  public static <T> Future<Void> consume(Vertx vertx, Context context, String address, Handler<Message<T>> handler) {
     MessageConsumer<T> shared = vertx.eventBus().localConsumer(address, handler);
     if (!context.isEventLoopContext()) {
       return shared.completion();

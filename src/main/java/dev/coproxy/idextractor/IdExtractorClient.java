@@ -1,0 +1,26 @@
+package dev.coproxy.idextractor;
+
+import dev.coproxy.coprocess.LoopLocal;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+
+/** The request path's side of {@link IdExtractorVerticle}: one local request per extraction, no copies. */
+public final class IdExtractorClient {
+
+  private static final long TIMEOUT_MILLIS = 10_000;
+
+  private final Vertx vertx;
+  private final DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(TIMEOUT_MILLIS);
+
+  public IdExtractorClient(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** The ID and cached session of a request; fails with a {@link io.vertx.core.eventbus.ReplyException}. */
+  public Future<Extracted> extract(IdExtractor extractor, RequestMaterial material) {
+    return vertx.eventBus().<Extracted>request(LoopLocal.pick(vertx, IdExtractorAddresses.EXTRACT), new Extraction(extractor, material), options)
+        .map(Message::body);
+  }
+}

@@ -1,0 +1,23 @@
+package dev.coproxy.idextractor;
+
+import java.util.Locale;
+
+/** Where the extractor reads its input ({@code extract_from}). */
+public enum Source {
+  HEADER, FORM, BODY, QUERYSTRING;
+
+  /** The config name of this source. */
+  public String key() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The source of a config value, or null when the value names none. */
+  static Source of(String value) {
+    for (Source source : values()) {
+      if (source.key().equals(value)) {
+        return source;
+      }
+    }
+    return null;
+  }
+}
