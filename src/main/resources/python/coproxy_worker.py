@@ -15,6 +15,7 @@ import json
 import os
 import struct
 import sys
+import threading
 import traceback
 
 _HEAD = struct.Struct(">IBI")
@@ -24,6 +25,7 @@ class Channel(object):
     def __init__(self, reader, writer):
         self._reader = reader
         self._writer = writer
+        self._lock = threading.Lock()  # a plugin's own threads may log while a hook runs
 
     def read(self):
         head = self._reader.read(_HEAD.size)
@@ -46,10 +48,11 @@ class Channel(object):
 
     def send(self, kind, header=None, body=b""):
         encoded = json.dumps(header or {}).encode("utf-8")
-        self._writer.write(_HEAD.pack(5 + len(encoded) + len(body), ord(kind), len(encoded)))
-        self._writer.write(encoded)
-        self._writer.write(body)
-        self._writer.flush()
+        with self._lock:
+            self._writer.write(_HEAD.pack(5 + len(encoded) + len(body), ord(kind), len(encoded)))
+            self._writer.write(encoded)
+            self._writer.write(body)
+            self._writer.flush()
 
     def callback(self, fields):
         self.send("C", fields)

@@ -34,6 +34,7 @@ class PythonInterpreterIT {
       assertEquals("Internal Server Error", reply.json().getString("error"));
       assertEquals(1, logs.count("driver python is unavailable"), String.join("\n", logs.lines));
       assertTrue(logs.contains("driver python is unavailable", "/nonexistent/python3", "google.protobuf", "python_interpreter"));
+      assertTrue(logs.contains("MyPreHook", "unavailable", "no usable interpreter"), "the hook's failure says why: " + logs.lines);
       assertEquals(200, gw.call(HttpMethod.GET, "/hello", Map.of(), null).status());
     }
   }
