@@ -76,6 +76,8 @@ class PythonBundlesIT {
             return request, session
         """);
     bundle("broken", "[\"middleware.py\"]", "middleware.py", "from tyk.decorators import *\n\n@Hook\ndef MyPreHook(request, session, spec):\n  return (\n");
+    bundle("sleeper", "[\"middleware.py\"]", "middleware.py",
+        "from tyk.decorators import *\nimport time\n\n@Hook\ndef Sleep(request, session, spec):\n    time.sleep(1)\n    return request, session\n");
     EventSink events = (type, apiId, orgId, meta) -> fired.add(type);
     driver = new PythonDriver(PythonCheck.PYTHON, 2, root.resolve("middleware"), store, events, new SimpleMeterRegistry());
     driver.start();
@@ -99,13 +101,16 @@ class PythonBundlesIT {
     Files.writeString(root.resolve(bundle).resolve(file), text);
   }
 
-  private static dev.coproxy.proto.Object call(String hook, String... bundles) throws Exception {
+  private static io.vertx.core.Future<dev.coproxy.proto.Object> send(String hook, long timeoutMillis, String... bundles) {
     dev.coproxy.proto.Object object = dev.coproxy.proto.Object.newBuilder().setHookType(HookType.Pre).setHookName(hook)
         .setRequest(MiniRequestObject.newBuilder().setUrl("/x").setMethod("GET").setReturnOverrides(ReturnOverrides.newBuilder().setResponseCode(-1)))
         .putSpec("APIID", "api-" + hook).build();
     List<String> dirs = java.util.Arrays.stream(bundles).map(b -> root.resolve(b).toString()).toList();
-    return driver.dispatch(new CoprocessDriver.HookCall(object, "api", System.currentTimeMillis() + 10_000, dirs))
-        .await(15, TimeUnit.SECONDS);
+    return driver.dispatch(new CoprocessDriver.HookCall(object, "api", System.currentTimeMillis() + timeoutMillis, dirs));
+  }
+
+  private static dev.coproxy.proto.Object call(String hook, String... bundles) throws Exception {
+    return send(hook, 10_000, bundles).await(15, TimeUnit.SECONDS);
   }
 
   private static String header(dev.coproxy.proto.Object reply) {
@@ -118,6 +123,23 @@ class PythonBundlesIT {
       assertEquals("alpha-1", header(call("MyPreHook", "alpha")));
       assertEquals("beta", header(call("MyPreHook", "beta")));
     }
+  }
+
+  @Test
+  void aQueuedCallWaitsForAFreeWorkerOnlyUntilItsDeadline() throws Exception {
+    header(call("Sleep", "sleeper")); // loaded on one worker; the other loads it on its first call
+    io.vertx.core.Future<dev.coproxy.proto.Object> first = send("Sleep", 10_000, "sleeper");
+    io.vertx.core.Future<dev.coproxy.proto.Object> second = send("Sleep", 10_000, "sleeper");
+    long start = System.nanoTime();
+    ExecutionException queued = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        () -> send("Sleep", 300, "sleeper").toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    HookFailure timeout = assertInstanceOf(HookFailure.class, queued.getCause());
+    assertEquals(HookFailure.Reason.TIMEOUT, timeout.reason(), timeout.getMessage());
+    assertTrue(timeout.getMessage().contains("no worker was free"), timeout.getMessage());
+    assertTrue(millis < 900, "failed at its deadline, not when a worker came free: " + millis + " ms");
+    first.await(15, TimeUnit.SECONDS);
+    second.await(15, TimeUnit.SECONDS);
   }
 
   @Test
