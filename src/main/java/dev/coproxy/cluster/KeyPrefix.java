@@ -1,0 +1,21 @@
+package dev.coproxy.cluster;
+
+import com.hazelcast.query.Predicate;
+import java.util.Map;
+
+/** Selects the map entries whose key starts with a prefix; evaluated on every member. */
+final class KeyPrefix implements Predicate<String, String> {
+
+  private static final long serialVersionUID = 1L;
+
+  private final String prefix;
+
+  KeyPrefix(String prefix) {
+    this.prefix = prefix;
+  }
+
+  @Override
+  public boolean apply(Map.Entry<String, String> entry) {
+    return entry.getKey().startsWith(prefix);
+  }
+}
