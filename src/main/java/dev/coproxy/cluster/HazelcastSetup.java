@@ -49,6 +49,7 @@ public final class HazelcastSetup {
     hz.setClusterName(options.name().isBlank() ? "coproxy" : options.name());
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.wait.seconds.before.join", "0");
+    hz.setProperty("hazelcast.health.monitoring.level", "OFF");
     // The gateway's own shutdown hook drains requests first, then Vert.x leaves the cluster.
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
     hz.addMapConfig(new MapConfig(MAP_PATTERN).setBackupCount(1).setAsyncBackupCount(0));
