@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.config.Config;
 import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.coprocess.CoprocessAddresses;
 import dev.coproxy.events.EventAddresses;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
@@ -72,6 +73,8 @@ class ClusterIT {
     writeApi(Apis.protectedApi("cauth", "/cauth/", upstream.url("/")));
     writeApi(Apis.keyless("clua", "/clua/", upstream.url("/")).put("custom_middleware",
         new JsonObject().put("driver", "lua").put("pre", new JsonArray().add(new JsonObject().put("name", "lua_helpers")))));
+    writeApi(Apis.keyless("cgrpc", "/cgrpc/", upstream.url("/")).put("custom_middleware",
+        new JsonObject().put("driver", "grpc").put("pre", new JsonArray().add(new JsonObject().put("name", "Pre")))));
     reloadGroup(0);
     for (int node = 0; node < 3; node++) {
       int n = node;
@@ -103,7 +106,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(1)
+  @Order(10)
   void keyCreatedOnOneNodeWorksOnTheOthers() throws Exception {
     String key = createKey(0, new JsonObject().put("rate", 1000).put("per", 1));
     for (int node = 0; node < 3; node++) {
@@ -117,7 +120,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(2)
+  @Order(20)
   void quotaIsCountedOnceAcrossNodes() throws Exception {
     int quota = 12;
     String key = createKey(1, new JsonObject().put("rate", 1000).put("per", 1).put("quota_max", quota).put("quota_renewal_rate", 3600));
@@ -129,7 +132,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(3)
+  @Order(30)
   void rateLimitHoldsAcrossNodesWithinTolerance() throws Exception {
     int rate = 10;
     int concurrency = 4;
@@ -143,7 +146,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(4)
+  @Order(40)
   void pluginDataStoredOnOneNodeIsReadOnAnother() throws Exception {
     HttpResponse<String> stored = get(0, "/clua/x", Map.of("X-Value", "from-node-0"));
     assertEquals(200, stored.statusCode(), stored.body());
@@ -154,7 +157,29 @@ class ClusterIT {
   }
 
   @Test
-  @Order(5)
+  @Order(45)
+  void hookCallsNeverLeaveTheirNode() throws Exception {
+    // This test's Vert.x offers itself, cluster-wide, as the hook dispatcher and as a grpc driver,
+    // which no node runs: a node must still answer from its own verticles only.
+    List<String> strays = new CopyOnWriteArrayList<>();
+    var dispatch = vertx.eventBus().consumer(CoprocessAddresses.DISPATCH, m -> strays.add("dispatch"));
+    var driver = vertx.eventBus().consumer(CoprocessAddresses.driver("grpc"), m -> strays.add("driver"));
+    io.vertx.core.Future.all(dispatch.completion(), driver.completion()).await(20, TimeUnit.SECONDS);
+    try {
+      for (int node = 0; node < 3; node++) {
+        HttpResponse<String> reply = get(node, "/cgrpc/x", Map.of());
+        assertEquals(500, reply.statusCode(), "node " + node + ": no grpc driver runs there: " + reply.body());
+        HttpResponse<String> lua = get(node, "/clua/x", Map.of());
+        assertEquals(200, lua.statusCode(), lua.body());
+      }
+      assertEquals(List.of(), strays, "no hook call reached another cluster member");
+    } finally {
+      io.vertx.core.Future.all(dispatch.unregister(), driver.unregister()).await(20, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(50)
   void groupReloadOnOneNodeReloadsEvery() throws Exception {
     writeApi(Apis.keyless("cnew", "/cnew/", upstream.url("/")));
     for (int node = 0; node < 3; node++) {
@@ -168,7 +193,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(6)
+  @Order(60)
   void eventsCrossTheCluster() throws Exception {
     // An auth failure on node 2 only, seen by this test's own Vert.x on coproxy.events.
     assertEquals(403, get(2, "/cauth/e", Map.of("Authorization", "event-probe-key")).statusCode());
@@ -182,7 +207,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(7)
+  @Order(70)
   void healthShowsTheCluster() throws Exception {
     JsonObject health = new JsonObject(get(1, "/hello", Map.of()).body());
     assertEquals("pass", health.getString("status"), health.encode());
@@ -191,7 +216,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(8)
+  @Order(80)
   void losingANodeUnderTrafficLosesNoState() throws Exception {
     String key = createKey(0, new JsonObject().put("rate", 100_000).put("per", 1).put("quota_max", 100_000).put("quota_renewal_rate", 3600));
     AtomicBoolean running = new AtomicBoolean(true);
