@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The cluster-wide {@link KeyValueStore}: values in one Hazelcast map with per-entry TTLs, counters in
+ * The cluster-wide {@link KeyValueStore}: values in one Hazelcast map with per-entry TTLs (exact to
+ * the millisecond, see {@link StoredValue}), counters in
  * another, incremented by an entry processor on the owning member, so that an increment is atomic
  * across nodes and a quota is counted exactly once. Both maps keep one synchronous backup
  * ({@link HazelcastSetup#MAP_PATTERN}), so the loss of one node loses no data. The maps belong to
@@ -60,24 +61,28 @@ public final class ClusterStore implements KeyValueStore {
 
   @Override
   public Future<String> get(String key) {
-    return back(values.getAsync(key));
+    return back(values.getAsync(key)).map(stored -> StoredValue.decode(stored, System.currentTimeMillis()));
   }
 
   @Override
   public Future<Void> put(String key, String value, long ttlMillis) {
-    // A TTL of 0 is "never expires" for Hazelcast too.
-    return back(values.setAsync(key, value, Math.max(0, ttlMillis), TimeUnit.MILLISECONDS));
+    if (ttlMillis <= 0) {
+      // A TTL of 0 is "never expires" for Hazelcast too.
+      return back(values.setAsync(key, StoredValue.encode(value, 0), 0, TimeUnit.MILLISECONDS));
+    }
+    String stored = StoredValue.encode(value, System.currentTimeMillis() + ttlMillis);
+    return back(values.setAsync(key, stored, ttlMillis + StoredValue.TTL_SLACK_MILLIS, TimeUnit.MILLISECONDS));
   }
 
   @Override
   public Future<Boolean> remove(String key) {
-    return back(values.removeAsync(key)).map(old -> old != null);
+    return back(values.removeAsync(key)).map(old -> StoredValue.decode(old, System.currentTimeMillis()) != null);
   }
 
   @Override
   public Future<List<String>> keys(String prefix) {
     // A distributed query blocks until every member answered: off the event loop.
-    return vertx.executeBlocking(() -> new ArrayList<>(values.keySet(new KeyPrefix(prefix))), false);
+    return vertx.executeBlocking(() -> new ArrayList<>(values.keySet(new KeyPrefix(prefix, System.currentTimeMillis()))), false);
   }
 
   @Override

@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Adds one to a windowed counter, atomically, on the member that owns the key: the value is
  * {@code {count, expiresAtMillis}}. A missing or expired counter starts at 1 with a new window;
- * Hazelcast's own entry TTL removes it once the window is over. The same step runs on the backup,
+ * Hazelcast's own entry TTL removes it a little after the window is over. The same step runs on the backup,
  * so the backup holds the same count.
  */
 final class CounterIncrement implements EntryProcessor<String, long[], long[]> {
@@ -28,7 +28,8 @@ final class CounterIncrement implements EntryProcessor<String, long[], long[]> {
     if (old == null || (old[1] != 0 && old[1] <= now)) {
       long[] fresh = {1, windowMillis > 0 ? now + windowMillis : 0};
       if (windowMillis > 0 && entry instanceof ExtendedMapEntry<String, long[]> extended) {
-        extended.setValue(fresh, windowMillis, TimeUnit.MILLISECONDS);
+        // Hazelcast's TTL is in whole seconds: a second longer, so it never ends the window early.
+        extended.setValue(fresh, windowMillis + StoredValue.TTL_SLACK_MILLIS, TimeUnit.MILLISECONDS);
       } else {
         entry.setValue(fresh);
       }

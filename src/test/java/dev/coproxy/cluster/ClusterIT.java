@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.config.Config;
+import dev.coproxy.api.ReloadBus;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.coprocess.CoprocessAddresses;
 import dev.coproxy.events.EventAddresses;
@@ -64,11 +65,12 @@ class ClusterIT {
     try (InputStream in = ClusterIT.class.getResourceAsStream("/lua/plugins.lua")) {
       Files.write(nodes.middlewarePath.resolve("lua/plugins.lua"), in.readAllBytes());
     }
+    nodes.awaitReady(START);
+    // Joins once the data members run: a lite member alone would form a cluster without data owners.
     vertx = joinAsLiteMember().await(90, TimeUnit.SECONDS);
     vertx.eventBus().<JsonObject>consumer(EventAddresses.EVENTS, m -> events.add(m.body())).completion().await(30, TimeUnit.SECONDS);
     upstream = Upstream.start(vertx);
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
-    nodes.awaitReady(START);
     // Every API the tests use, loaded by one group reload (which also checks the reload reaches B and C).
     writeApi(Apis.protectedApi("cauth", "/cauth/", upstream.url("/")));
     writeApi(Apis.keyless("clua", "/clua/", upstream.url("/")).put("custom_middleware",
@@ -189,6 +191,13 @@ class ClusterIT {
     for (int node = 0; node < 3; node++) {
       int n = node;
       Poll.until(Duration.ofSeconds(20), "node " + n + " serves cnew", () -> get(n, "/cnew/x", Map.of()).statusCode() == 200);
+    }
+    // Another application asks for a reload on the bus: every node reloads.
+    writeApi(Apis.keyless("cbus", "/cbus/", upstream.url("/")));
+    vertx.eventBus().publish(ReloadBus.ADDRESS, new JsonObject());
+    for (int node = 0; node < 3; node++) {
+      int n = node;
+      Poll.until(Duration.ofSeconds(20), "node " + n + " serves cbus", () -> get(n, "/cbus/x", Map.of()).statusCode() == 200);
     }
   }
 

@@ -57,13 +57,18 @@ class ClusterStoreIT {
   @Test
   void valuesWithAndWithoutTtl() throws Exception {
     done(store.put("v:forever", "a", 0));
-    done(store.put("v:short", "b", 300));
+    long before = System.currentTimeMillis();
+    done(store.put("v:short", "b", 1500));
     assertEquals("a", done(store.get("v:forever")));
     assertEquals("b", done(store.get("v:short")));
     Poll.until(Duration.ofSeconds(10), "v:short expires", () -> done(store.get("v:short")) == null);
+    // Hazelcast keeps TTLs in whole seconds; the store keeps the exact expiry, never earlier.
+    assertTrue(System.currentTimeMillis() - before >= 1500, "expired after " + (System.currentTimeMillis() - before) + " ms");
+    done(store.put("v:sub-second", "c", 400));
+    assertEquals("c", done(store.get("v:sub-second")), "a sub-second TTL is not rounded away");
     done(store.put("v:replaced", "old", 200));
     done(store.put("v:replaced", "new", 0));
-    Thread.sleep(400);
+    Thread.sleep(500);
     assertEquals("new", done(store.get("v:replaced")), "a put replaces the TTL too");
     assertTrue(done(store.remove("v:forever")));
     assertFalse(done(store.remove("v:forever")));
@@ -93,10 +98,10 @@ class ClusterStoreIT {
     assertTrue(last.expiresAtMillis() > now && last.expiresAtMillis() <= now + 60_000, last.toString());
     assertEquals(200, all.stream().map(f -> f.result().value()).distinct().count(), "every increment saw its own value");
 
-    assertEquals(1, done(store.increment("c:window", 300)).value());
-    assertEquals(2, done(store.increment("c:window", 300)).value());
+    assertEquals(1, done(store.increment("c:window", 2000)).value());
+    assertEquals(2, done(store.increment("c:window", 2000)).value());
     Poll.until(Duration.ofSeconds(10), "the window ends", () -> done(store.counter("c:window")).value() == 0);
-    assertEquals(1, done(store.increment("c:window", 300)).value(), "a new window starts at 1");
+    assertEquals(1, done(store.increment("c:window", 2000)).value(), "a new window starts at 1");
 
     assertEquals(new Counter(1, 0), done(store.increment("c:forever", 0)));
     done(store.resetCounter("c:forever"));
