@@ -6,6 +6,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.coproxy.session.KeyValueStore;
+import dev.coproxy.session.SessionRepository;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The cluster-wide {@link KeyValueStore}: values in one Hazelcast map with per-entry TTLs (exact to
- * the millisecond, see {@link StoredValue}), counters in
+ * the millisecond, see {@link StoredValue}; sessions in a map of their own that each member
+ * near-caches, invalidated on every change), counters in
  * another, incremented by an entry processor on the owning member, so that an increment is atomic
  * across nodes and a quota is counted exactly once. Both maps keep one synchronous backup
  * ({@link HazelcastSetup#MAP_PATTERN}), so the loss of one node loses no data. The maps belong to
@@ -32,6 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ClusterStore implements KeyValueStore {
 
   static final String VALUES = "coproxy.store";
+  /** Sessions ({@code apikey-*}): read on every authenticated call, so near-cached on each member. */
+  static final String SESSIONS = "coproxy.sessions";
   static final String COUNTERS = "coproxy.counters";
   /** How long /hello warns after a member left. */
   static final long LOSS_WARNING_MILLIS = 30_000;
@@ -39,6 +43,7 @@ public final class ClusterStore implements KeyValueStore {
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
   private final IMap<String, String> values;
+  private final IMap<String, String> sessions;
   private final IMap<String, long[]> counters;
   private final AtomicLong lastMemberLoss = new AtomicLong();
 
@@ -46,6 +51,7 @@ public final class ClusterStore implements KeyValueStore {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.values = hazelcast.getMap(VALUES);
+    this.sessions = hazelcast.getMap(SESSIONS);
     this.counters = hazelcast.getMap(COUNTERS);
     hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
@@ -61,28 +67,33 @@ public final class ClusterStore implements KeyValueStore {
 
   @Override
   public Future<String> get(String key) {
-    return back(values.getAsync(key)).map(stored -> StoredValue.decode(stored, System.currentTimeMillis()));
+    return back(map(key).getAsync(key)).map(stored -> StoredValue.decode(stored, System.currentTimeMillis()));
   }
 
   @Override
   public Future<Void> put(String key, String value, long ttlMillis) {
     if (ttlMillis <= 0) {
       // A TTL of 0 is "never expires" for Hazelcast too.
-      return back(values.setAsync(key, StoredValue.encode(value, 0), 0, TimeUnit.MILLISECONDS));
+      return back(map(key).setAsync(key, StoredValue.encode(value, 0), 0, TimeUnit.MILLISECONDS));
     }
     String stored = StoredValue.encode(value, System.currentTimeMillis() + ttlMillis);
-    return back(values.setAsync(key, stored, ttlMillis + StoredValue.TTL_SLACK_MILLIS, TimeUnit.MILLISECONDS));
+    return back(map(key).setAsync(key, stored, ttlMillis + StoredValue.TTL_SLACK_MILLIS, TimeUnit.MILLISECONDS));
   }
 
   @Override
   public Future<Boolean> remove(String key) {
-    return back(values.removeAsync(key)).map(old -> StoredValue.decode(old, System.currentTimeMillis()) != null);
+    return back(map(key).removeAsync(key)).map(old -> StoredValue.decode(old, System.currentTimeMillis()) != null);
   }
 
   @Override
   public Future<List<String>> keys(String prefix) {
     // A distributed query blocks until every member answered: off the event loop.
-    return vertx.executeBlocking(() -> new ArrayList<>(values.keySet(new KeyPrefix(prefix, System.currentTimeMillis()))), false);
+    return vertx.executeBlocking(() -> {
+      KeyPrefix live = new KeyPrefix(prefix, System.currentTimeMillis());
+      List<String> out = new ArrayList<>(values.keySet(live));
+      out.addAll(sessions.keySet(live));
+      return out;
+    }, false);
   }
 
   @Override
@@ -120,6 +131,10 @@ public final class ClusterStore implements KeyValueStore {
       out.put("output", problem);
     }
     return out;
+  }
+
+  private IMap<String, String> map(String key) {
+    return key.startsWith(SessionRepository.KEY_PREFIX) ? sessions : values;
   }
 
   private static Counter reading(long[] value) {

@@ -1,6 +1,11 @@
 package dev.coproxy.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.KubernetesConfig;
 import com.hazelcast.config.MapConfig;
@@ -23,6 +28,7 @@ public final class HazelcastSetup {
 
   /** Maps of the cluster-wide store; all share one configuration (one synchronous backup). */
   public static final String MAP_PATTERN = "coproxy.*";
+  private static final int NEAR_CACHE_ENTRIES = 50_000;
 
   /** {@code cluster.kubernetes} keys and the Hazelcast discovery properties they set. */
   private static final Map<String, String> KUBERNETES_KEYS = Map.of(
@@ -53,6 +59,14 @@ public final class HazelcastSetup {
     // The gateway's own shutdown hook drains requests first, then Vert.x leaves the cluster.
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
     hz.addMapConfig(new MapConfig(MAP_PATTERN).setBackupCount(1).setAsyncBackupCount(0));
+    // Sessions are read on every authenticated call: each member keeps a near cache of them, which
+    // the owner invalidates on every change (sent at once, not batched).
+    hz.addMapConfig(new MapConfig(ClusterStore.SESSIONS).setBackupCount(1).setAsyncBackupCount(0)
+        .setNearCacheConfig(new NearCacheConfig(ClusterStore.SESSIONS).setInMemoryFormat(InMemoryFormat.OBJECT)
+            .setInvalidateOnChange(true).setCacheLocalEntries(true)
+            .setEvictionConfig(new EvictionConfig().setEvictionPolicy(EvictionPolicy.LRU)
+                .setMaxSizePolicy(MaxSizePolicy.ENTRY_COUNT).setSize(NEAR_CACHE_ENTRIES))));
+    hz.setProperty("hazelcast.map.invalidation.batch.enabled", "false");
 
     NetworkConfig network = hz.getNetworkConfig();
     network.setPort(options.port() == 0 ? 5701 : options.port()).setPortAutoIncrement(true).setPortCount(20);

@@ -83,6 +83,12 @@ class ClusterStoreIT {
     List<String> keys = new ArrayList<>(done(store.keys("p:")));
     keys.sort(null);
     assertEquals(List.of("p:one", "p:two"), keys);
+    // Sessions live in their own near-cached map; the contract is the same.
+    done(store.put("apikey-s1", "{}", 0));
+    assertEquals("{}", done(store.get("apikey-s1")));
+    assertEquals(List.of("apikey-s1"), done(store.keys("apikey-")));
+    assertTrue(done(store.remove("apikey-s1")));
+    assertNull(done(store.get("apikey-s1")), "a local change invalidates the local near cache at once");
   }
 
   @Test

@@ -46,6 +46,9 @@ class HazelcastSetupTest {
     assertNotNull(hz.getMapConfigs().get("__vertx.nodeInfo"));
     assertEquals(1, hz.getMapConfig(ClusterStore.VALUES).getBackupCount());
     assertEquals(1, hz.getMapConfig(ClusterStore.COUNTERS).getBackupCount());
+    assertEquals(1, hz.getMapConfig(ClusterStore.SESSIONS).getBackupCount());
+    assertTrue(hz.getMapConfig(ClusterStore.SESSIONS).getNearCacheConfig().isInvalidateOnChange());
+    assertEquals(null, hz.getMapConfig(ClusterStore.VALUES).getNearCacheConfig(), "plugin data is never read stale");
   }
 
   @Test
