@@ -267,8 +267,27 @@ class ClusterIT {
       JsonObject described = new JsonObject(admin(node, "GET", "/tyk/keys/" + key, null).body());
       assertEquals(100_000 - served.get(), described.getLong("quota_remaining"), described.encode());
     }
+    // /hello warns for a while after a member left.
+    JsonObject health = new JsonObject(get(0, "/hello", Map.of()).body());
+    assertEquals("warn", health.getString("status"), health.encode());
+    assertTrue(health.getJsonObject("details").getJsonObject("cluster").getString("output").contains("member left"), health.encode());
     Poll.until(Duration.ofSeconds(20), "node 0 sees 3 members",
         () -> new JsonObject(get(0, "/hello", Map.of()).body()).getJsonObject("details").getJsonObject("cluster").getInteger("observedValue") == 3);
+  }
+
+  @Test
+  @Order(90)
+  void aStoppedNodeHandsItsDataOver() throws Exception {
+    String key = createKey(1, new JsonObject().put("rate", 1000).put("per", 1).put("quota_max", 50).put("quota_renewal_rate", 3600));
+    for (int i = 0; i < 5; i++) {
+      assertEquals(200, get(i % 2, "/cauth/s", Map.of("Authorization", key)).statusCode());
+    }
+    // SIGTERM: node 1 drains, then leaves the cluster, migrating what it owns to node 0.
+    nodes.processes.get(1).terminate();
+    nodes.processes.get(1).awaitExit(Duration.ofSeconds(60));
+    JsonObject described = new JsonObject(admin(0, "GET", "/tyk/keys/" + key, null).body());
+    assertEquals(45, described.getLong("quota_remaining"), described.encode());
+    assertEquals(200, get(0, "/cauth/s", Map.of("Authorization", key)).statusCode());
   }
 
   private static void writeApi(JsonObject api) throws Exception {
