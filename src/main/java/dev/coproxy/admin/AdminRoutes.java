@@ -38,7 +38,7 @@ public final class AdminRoutes {
   public static Router create(Vertx vertx, GatewayConfig config, SessionRepository sessions, ApiRegistry registry,
       ReloadBus reloadBus, PrometheusMeterRegistry meters, EventSink events) {
     Router router = Router.router(vertx);
-    router.get("/hello").handler(new HealthHandler(registry));
+    router.get("/hello").handler(new HealthHandler(registry, sessions.store()));
     if (config.metrics().enabled()) {
       router.get(config.metrics().path()).handler(PrometheusScrapingHandler.create(meters));
     }

@@ -1,6 +1,7 @@
 package dev.coproxy.admin;
 
 import dev.coproxy.api.ApiRegistry;
+import dev.coproxy.session.KeyValueStore;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -8,7 +9,8 @@ import java.time.Instant;
 
 /**
  * {@code GET /hello} in Tyk's shape: {@code {"status": "pass", "version", "description",
- * "details": {...}}}. Later drivers and the cluster add their components to the details.
+ * "details": {...}}}. A clustered node adds its {@code cluster} component;
+ * when that warns, the status is {@code warn}.
  */
 final class HealthHandler implements Handler<RoutingContext> {
 
@@ -16,9 +18,11 @@ final class HealthHandler implements Handler<RoutingContext> {
   static final String VERSION = "0.1.0";
 
   private final ApiRegistry registry;
+  private final KeyValueStore store;
 
-  HealthHandler(ApiRegistry registry) {
+  HealthHandler(ApiRegistry registry, KeyValueStore store) {
     this.registry = registry;
+    this.store = store;
   }
 
   @Override
@@ -27,8 +31,15 @@ final class HealthHandler implements Handler<RoutingContext> {
     JsonObject details = new JsonObject()
         .put("apis", new JsonObject().put("status", "pass").put("componentType", "system")
             .put("observedValue", registry.current().size()).put("time", now));
+    // A clustered node reports its cluster; any component that warns makes the whole answer warn.
+    JsonObject cluster = store.health();
+    String status = "pass";
+    if (cluster != null) {
+      details.put("cluster", cluster);
+      status = cluster.getString("status", "pass");
+    }
     JsonObject health = new JsonObject()
-        .put("status", "pass")
+        .put("status", status)
         .put("version", VERSION)
         .put("description", "Coproxy API gateway")
         .put("details", details);

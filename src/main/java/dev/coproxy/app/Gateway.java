@@ -24,6 +24,7 @@ import dev.coproxy.idextractor.IdExtractorClient;
 import dev.coproxy.idextractor.IdExtractorVerticle;
 import dev.coproxy.metrics.GatewayMetrics;
 import dev.coproxy.proxy.ProxyVerticle;
+import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.LocalStore;
 import dev.coproxy.session.SessionRepository;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -49,7 +50,7 @@ public final class Gateway {
 
   private final Vertx vertx;
   private final GatewayConfig config;
-  private final LocalStore store = new LocalStore();
+  private final KeyValueStore store;
   private final SessionRepository sessions;
   private final GatewayMetrics metrics;
   private final ApiRegistry registry;
@@ -61,8 +62,9 @@ public final class Gateway {
   private AdminVerticle admin;
   private long sweepTimer;
 
-  private Gateway(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters) {
+  private Gateway(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store) {
     this.vertx = vertx;
+    this.store = store;
     this.config = config;
     this.meters = meters;
     this.sessions = new SessionRepository(store, config.hashKeys());
@@ -83,13 +85,23 @@ public final class Gateway {
    * @return the running gateway, or a failure ({@link ConfigException} for a config that cannot work)
    */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters) {
-    Gateway gateway = new Gateway(vertx, config, meters);
+    return start(vertx, config, meters, new LocalStore());
+  }
+
+  /**
+   * Starts a gateway on a given store: the node's own {@link LocalStore}, or the cluster-wide store
+   * of a clustered node ({@code dev.coproxy.cluster.ClusterStore}).
+   */
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store) {
+    Gateway gateway = new Gateway(vertx, config, meters, store);
     return gateway.run().map(gateway);
   }
 
   private Future<Void> run() {
     config.unknownKeys().forEach(key -> LOG.log(Level.WARNING, "config key " + key + " is not known to Coproxy and is ignored"));
-    sweepTimer = vertx.setPeriodic(30_000, id -> store.sweep());
+    if (store instanceof LocalStore local) {
+      sweepTimer = vertx.setPeriodic(30_000, id -> local.sweep());
+    }
     vertx.eventBus().registerDefaultCodec(dev.coproxy.proto.Object.class, new ObjectCodec());
     IdExtractorVerticle.registerCodecs(vertx.eventBus());
     return vertx.executeBlocking(() -> {

@@ -5,7 +5,11 @@ import dev.coproxy.config.ConfigLoader;
 import dev.coproxy.config.GatewayConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.coproxy.cluster.ClusterMembership;
+import dev.coproxy.session.KeyValueStore;
+import dev.coproxy.session.LocalStore;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
@@ -23,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Main {
 
+  private static final int CLUSTER_JOIN_SECONDS = 120;
   private static final String USAGE = "usage: java -jar coproxy.jar [--conf FILE] [--cluster]";
 
   private Main() {
@@ -33,6 +38,7 @@ public final class Main {
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s [%3$s] %5$s%6$s%n");
     System.setProperty("vertx.disableFileCPResolving", "true");
     Path overlay = null;
+    boolean clusterFlag = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--conf" -> {
@@ -41,17 +47,26 @@ public final class Main {
           }
           overlay = Path.of(args[++i]);
         }
-        case "--cluster" -> exit(2, "coproxy: --cluster is not available in this build yet");
+        case "--cluster" -> clusterFlag = true;
         case "--help", "-h" -> exit(0, USAGE);
         default -> exit(2, "coproxy: unknown argument " + args[i] + "\n" + USAGE);
       }
     }
     GatewayConfig config = loadConfig(overlay);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = createVertx(config, meters);
+    Vertx vertx;
+    KeyValueStore store;
+    if (clusterFlag || config.cluster().enabled()) {
+      ClusterMembership membership = joinCluster(config, meters);
+      vertx = membership.vertx();
+      store = membership.store();
+    } else {
+      vertx = createVertx(config, meters);
+      store = new LocalStore();
+    }
     Gateway gateway;
     try {
-      gateway = Gateway.start(vertx, config, meters).await(60, TimeUnit.SECONDS);
+      gateway = Gateway.start(vertx, config, meters, store).await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       vertx.close();
       Throwable cause = e instanceof ConfigException ? e : e.getCause() instanceof ConfigException ? e.getCause() : e;
@@ -64,6 +79,32 @@ public final class Main {
 
   /** A Vert.x instance with the native transport when available and Micrometer metrics into {@code meters}. */
   public static Vertx createVertx(GatewayConfig config, PrometheusMeterRegistry meters) {
+    return builder(options(config), config, meters).build();
+  }
+
+  // Clustered: a node that cannot start its Hazelcast member or join says why in one line.
+  private static ClusterMembership joinCluster(GatewayConfig config, PrometheusMeterRegistry meters) {
+    VertxOptions options = options(config);
+    ClusterMembership.configureBus(options.getEventBusOptions(), config.cluster());
+    try {
+      ClusterMembership membership = ClusterMembership.join(builder(options, config, meters), config.cluster()).await(CLUSTER_JOIN_SECONDS, TimeUnit.SECONDS);
+      System.getLogger(Main.class.getName()).log(Level.INFO, "joined cluster \"" + config.cluster().name() + "\" with "
+          + membership.members() + " member(s)");
+      return membership;
+    } catch (ConfigException e) {
+      exit(2, "coproxy: invalid configuration: " + e.getMessage());
+    } catch (Exception e) {
+      Throwable cause = e;
+      while (cause.getCause() != null && cause.getCause() != cause) {
+        cause = cause.getCause();
+      }
+      exit(1, "coproxy: cannot join the cluster: " + (e instanceof java.util.concurrent.TimeoutException
+          ? "no answer within " + CLUSTER_JOIN_SECONDS + " s" : cause.getClass().getSimpleName() + ": " + cause.getMessage()));
+    }
+    return null;
+  }
+
+  private static VertxOptions options(GatewayConfig config) {
     // One event loop per core: the proxy, hook dispatch and driver verticles share them, so a hook's
     // hops more often stay on the loop they started on.
     VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
@@ -79,9 +120,13 @@ public final class Main {
         metrics.addDisabledMetricsCategory(domain);
       }
       options.setMetricsOptions(metrics);
-      return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(meters)).build();
     }
-    return Vertx.builder().with(options).build();
+    return options;
+  }
+
+  private static VertxBuilder builder(VertxOptions options, GatewayConfig config, PrometheusMeterRegistry meters) {
+    VertxBuilder builder = Vertx.builder().with(options);
+    return config.metrics().enabled() ? builder.withMetrics(new MicrometerMetricsFactory(meters)) : builder;
   }
 
   private static GatewayConfig loadConfig(Path overlay) {

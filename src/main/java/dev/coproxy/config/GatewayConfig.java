@@ -69,8 +69,13 @@ public record GatewayConfig(
       boolean luaAllowOs) {
   }
 
-  /** {@code cluster}: Hazelcast membership. */
-  public record ClusterOptions(boolean enabled, String host, int port, List<String> members, JsonObject kubernetes) {
+  /**
+   * {@code cluster}: Hazelcast membership. {@code host} is the interface Hazelcast binds (empty = any,
+   * as on Kubernetes), {@code port} its first port; {@code name} keeps separate clusters apart;
+   * {@code bus_host} / {@code bus_port} are the clustered event bus (empty / 0 = chosen by Vert.x).
+   */
+  public record ClusterOptions(boolean enabled, String host, int port, List<String> members, JsonObject kubernetes,
+      String name, String busHost, int busPort) {
   }
 
   /** {@code metrics}: the Prometheus endpoint. */
@@ -159,7 +164,10 @@ public record GatewayConfig(
         r.string("host", "127.0.0.1"),
         (int) r.integer("port", 5701, 0, 65535),
         r.strings("members"),
-        r.object("kubernetes"));
+        r.object("kubernetes"),
+        r.string("name", "coproxy"),
+        r.string("bus_host", ""),
+        (int) r.integer("bus_port", 0, 0, 65535));
   }
 
   private static MetricsOptions metrics(JsonReader r) {

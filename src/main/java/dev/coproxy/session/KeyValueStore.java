@@ -1,6 +1,7 @@
 package dev.coproxy.session;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
@@ -38,6 +39,14 @@ public interface KeyValueStore {
 
   /** Removes a counter, so that the next increment starts a new window. */
   Future<Void> resetCounter(String key);
+
+  /**
+   * The health of what backs the store, as a {@code /hello} detail ({@code status} pass or warn), or
+   * null when there is nothing to report (the in-memory store).
+   */
+  default JsonObject health() {
+    return null;
+  }
 
   /**
    * A counter reading.

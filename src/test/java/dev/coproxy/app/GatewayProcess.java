@@ -15,12 +15,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real gateway in its own JVM: {@code dev.coproxy.app.Main} on this test's class path, in a
- * working directory of the test's choosing, with its stdout and stderr collected line by line.
+ * The real gateway in its own JVM: {@code dev.coproxy.app.Main} on this test's class path (or the
+ * fat jar), in a working directory of the test's choosing, with its stdout and stderr collected
+ * line by line.
  */
-final class GatewayProcess implements AutoCloseable {
+public final class GatewayProcess implements AutoCloseable {
 
-  static final String READY = "Coproxy listening on port";
+  public static final String READY = "Coproxy listening on port";
 
   private final Process process;
   private final List<String> stdout = new CopyOnWriteArrayList<>();
@@ -38,20 +39,41 @@ final class GatewayProcess implements AutoCloseable {
    * Starts {@code Main} with the arguments, in {@code workDir}, with the environment of this JVM
    * minus any {@code COPROXY_*} variable, plus {@code environment}.
    */
-  static GatewayProcess start(Path workDir, Map<String, String> environment, String... args) throws IOException {
+  public static GatewayProcess start(Path workDir, Map<String, String> environment, String... args) throws IOException {
+    List<String> command = new ArrayList<>(javaCommand(List.of("-Xmx256m")));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.addAll(List.of(args));
+    return launch(workDir, environment, command);
+  }
+
+  /**
+   * Starts the fat jar ({@code java [jvmFlags] -jar jar args}) as a user runs it, with the same
+   * environment handling as {@link #start}.
+   */
+  public static GatewayProcess startJar(Path workDir, Path jar, List<String> jvmFlags, String... args) throws IOException {
+    List<String> command = new ArrayList<>(javaCommand(jvmFlags));
+    command.add("-jar");
+    command.add(jar.toAbsolutePath().toString());
+    command.addAll(List.of(args));
+    return launch(workDir, Map.of(), command);
+  }
+
+  private static List<String> javaCommand(List<String> jvmFlags) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx256m");
+    command.addAll(jvmFlags);
     // The same module opens as the test JVM (Netty and Hazelcast reflect into the JDK).
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (arg.startsWith("--add-opens") || arg.startsWith("--add-exports")) {
         command.add(arg);
       }
     }
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Main.class.getName());
-    command.addAll(List.of(args));
+    return command;
+  }
+
+  private static GatewayProcess launch(Path workDir, Map<String, String> environment, List<String> command) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
     builder.environment().keySet().removeIf(name -> name.startsWith("COPROXY_"));
     builder.environment().putAll(environment);
@@ -59,7 +81,7 @@ final class GatewayProcess implements AutoCloseable {
   }
 
   /** Waits until the gateway logs that it listens; fails if it exits or takes longer than the timeout. */
-  void awaitReady(Duration timeout) {
+  public void awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!logged(READY)) {
       if (!process.isAlive()) {
@@ -73,7 +95,7 @@ final class GatewayProcess implements AutoCloseable {
   }
 
   /** Waits for the process to end and returns its exit status; fails after the timeout. */
-  int awaitExit(Duration timeout) throws InterruptedException {
+  public int awaitExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError("gateway still running after " + timeout.toSeconds() + " s:\n" + output());
     }
@@ -84,25 +106,30 @@ final class GatewayProcess implements AutoCloseable {
   }
 
   /** True when a line of stdout or stderr contains the text. */
-  boolean logged(String text) {
+  public boolean logged(String text) {
     return stdout.stream().anyMatch(l -> l.contains(text)) || stderr.stream().anyMatch(l -> l.contains(text));
   }
 
+  /** Sends SIGKILL: the process ends at once, without any clean-up. */
+  public void kill() {
+    process.destroyForcibly();
+  }
+
   /** Sends SIGTERM. */
-  void terminate() {
+  public void terminate() {
     process.destroy();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
   /** The non-blank lines written to stderr so far. */
-  List<String> stderrLines() {
+  public List<String> stderrLines() {
     return stderr.stream().filter(l -> !l.isBlank()).toList();
   }
 
-  String output() {
+  public String output() {
     return "--- stdout\n" + String.join("\n", stdout) + "\n--- stderr\n" + String.join("\n", stderr);
   }
 

@@ -57,6 +57,9 @@ class GatewayConfigTest {
     assertEquals("127.0.0.1", config.cluster().host());
     assertEquals(5701, config.cluster().port());
     assertEquals(List.of(), config.cluster().members());
+    assertEquals("coproxy", config.cluster().name());
+    assertEquals("", config.cluster().busHost());
+    assertEquals(0, config.cluster().busPort());
     assertEquals(List.of(), config.unknownKeys());
   }
 

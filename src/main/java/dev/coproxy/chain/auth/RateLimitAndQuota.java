@@ -70,13 +70,18 @@ public final class RateLimitAndQuota implements Middleware {
     long window = now / windowMillis;
     String current = "rate-" + id + "-" + window;
     double overlap = 1.0 - (now - window * windowMillis) / (double) windowMillis;
-    return store.counter(current).compose(count -> store.counter("rate-" + id + "-" + (window - 1)).compose(previous -> {
+    // Both readings at once: with a cluster-wide store each is a network round trip.
+    Future<KeyValueStore.Counter> currentCount = store.counter(current);
+    Future<KeyValueStore.Counter> previousCount = store.counter("rate-" + id + "-" + (window - 1));
+    return Future.all(currentCount, previousCount).compose(both -> {
+      KeyValueStore.Counter count = currentCount.result();
+      KeyValueStore.Counter previous = previousCount.result();
       // Allowed while the estimate is under the rate: a saturating client gets exactly its rate.
       if (previous.value() * overlap + count.value() >= session.rate()) {
         return Future.succeededFuture(false);
       }
       return store.increment(current, 2 * windowMillis).map(true);
-    }));
+    });
   }
 
   private Future<Void> quota(RequestContext ctx, Session session) {

@@ -1,0 +1,343 @@
+package dev.coproxy.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.config.Config;
+import dev.coproxy.api.ReloadBus;
+import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.coprocess.CoprocessAddresses;
+import dev.coproxy.events.EventAddresses;
+import dev.coproxy.testing.Apis;
+import dev.coproxy.testing.Poll;
+import dev.coproxy.testing.Upstream;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three real clustered nodes (the fat jar, separate JVMs, loopback) plus this test's own clustered
+ * Vert.x (a Hazelcast lite member: it holds no data) that runs the upstream and listens to
+ * {@code coproxy.events}. Nodes share app_path and middleware_path. The last test kills one node.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+
+  private static final Duration START = Duration.ofSeconds(90);
+  private static ClusterNodes nodes;
+  private static Vertx vertx;
+  private static Upstream upstream;
+  private static HttpClient http;
+  private static final List<JsonObject> events = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path root = Files.createTempDirectory("coproxy-cluster-it");
+    nodes = ClusterNodes.start(root, 3);
+    Files.createDirectories(nodes.middlewarePath.resolve("lua"));
+    try (InputStream in = ClusterIT.class.getResourceAsStream("/lua/plugins.lua")) {
+      Files.write(nodes.middlewarePath.resolve("lua/plugins.lua"), in.readAllBytes());
+    }
+    nodes.awaitReady(START);
+    // Joins once the data members run: a lite member alone would form a cluster without data owners.
+    vertx = joinAsLiteMember().await(90, TimeUnit.SECONDS);
+    vertx.eventBus().<JsonObject>consumer(EventAddresses.EVENTS, m -> events.add(m.body())).completion().await(30, TimeUnit.SECONDS);
+    upstream = Upstream.start(vertx);
+    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    // Every API the tests use, loaded by one group reload (which also checks the reload reaches B and C).
+    writeApi(Apis.protectedApi("cauth", "/cauth/", upstream.url("/")));
+    writeApi(Apis.keyless("clua", "/clua/", upstream.url("/")).put("custom_middleware",
+        new JsonObject().put("driver", "lua").put("pre", new JsonArray().add(new JsonObject().put("name", "lua_helpers")))));
+    writeApi(Apis.keyless("cgrpc", "/cgrpc/", upstream.url("/")).put("custom_middleware",
+        new JsonObject().put("driver", "grpc").put("pre", new JsonArray().add(new JsonObject().put("name", "Pre")))));
+    reloadGroup(0);
+    for (int node = 0; node < 3; node++) {
+      int n = node;
+      Poll.until(Duration.ofSeconds(30), "node " + n + " serves clua", () -> get(n, "/clua/x", Map.of()).statusCode() == 200);
+    }
+  }
+
+  // The clustered Vert.x of another application: same cluster settings, no data of its own.
+  private static io.vertx.core.Future<Vertx> joinAsLiteMember() {
+    JsonObject section = nodes.clusterSection(ClusterNodes.freePort());
+    GatewayConfig config = GatewayConfig.from(new JsonObject().put("cluster", section), false);
+    Config hazelcast = HazelcastSetup.build(config.cluster()).setLiteMember(true);
+    VertxOptions options = new VertxOptions();
+    ClusterMembership.configureBus(options.getEventBusOptions(), config.cluster());
+    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (nodes != null) {
+      nodes.close();
+    }
+    if (upstream != null) {
+      upstream.close();
+    }
+    if (vertx != null) {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(10)
+  void keyCreatedOnOneNodeWorksOnTheOthers() throws Exception {
+    String key = createKey(0, new JsonObject().put("rate", 1000).put("per", 1));
+    for (int node = 0; node < 3; node++) {
+      HttpResponse<String> reply = get(node, "/cauth/x", Map.of("Authorization", key));
+      assertEquals(200, reply.statusCode(), "node " + node + ": " + reply.body());
+    }
+    assertEquals(403, get(1, "/cauth/x", Map.of("Authorization", "no-such-key")).statusCode());
+    HttpResponse<String> deleted = admin(2, "DELETE", "/tyk/keys/" + key, null);
+    assertEquals(200, deleted.statusCode(), deleted.body());
+    // Node 0 near-caches the session; the delete's invalidation reaches it within milliseconds.
+    Poll.until(Duration.ofSeconds(5), "deleted on node 2, gone on node 0",
+        () -> get(0, "/cauth/x", Map.of("Authorization", key)).statusCode() == 403);
+  }
+
+  @Test
+  @Order(20)
+  void quotaIsCountedOnceAcrossNodes() throws Exception {
+    int quota = 12;
+    String key = createKey(1, new JsonObject().put("rate", 1000).put("per", 1).put("quota_max", quota).put("quota_renewal_rate", 3600));
+    List<Integer> statuses = parallel(36, 6, i -> get(i % 3, "/cauth/q", Map.of("Authorization", key)).statusCode());
+    assertEquals(quota, statuses.stream().filter(s -> s == 200).count(), statuses.toString());
+    assertEquals(36 - quota, statuses.stream().filter(s -> s == 403).count(), statuses.toString());
+    JsonObject described = new JsonObject(admin(2, "GET", "/tyk/keys/" + key, null).body());
+    assertEquals(0, described.getLong("quota_remaining"), described.encode());
+  }
+
+  @Test
+  @Order(30)
+  void rateLimitHoldsAcrossNodesWithinTolerance() throws Exception {
+    int rate = 10;
+    int concurrency = 4;
+    // A 30 s window: the burst below fits in it, so only the rate limit decides.
+    String key = createKey(2, new JsonObject().put("rate", rate).put("per", 30));
+    List<Integer> statuses = parallel(30, concurrency, i -> get(i % 3, "/cauth/r", Map.of("Authorization", key)).statusCode());
+    long allowed = statuses.stream().filter(s -> s == 200).count();
+    // Documented tolerance: at most one extra call per request in flight at the same time.
+    assertTrue(allowed >= rate && allowed <= rate + concurrency, "allowed " + allowed + " of " + statuses);
+    assertEquals(30 - allowed, statuses.stream().filter(s -> s == 429).count(), statuses.toString());
+  }
+
+  @Test
+  @Order(40)
+  void pluginDataStoredOnOneNodeIsReadOnAnother() throws Exception {
+    HttpResponse<String> stored = get(0, "/clua/x", Map.of("X-Value", "from-node-0"));
+    assertEquals(200, stored.statusCode(), stored.body());
+    for (int node = 1; node < 3; node++) {
+      HttpResponse<String> read = get(node, "/clua/x", Map.of());
+      assertEquals("from-node-0", new JsonObject(read.body()).getJsonObject("headers").getString("x-stored"), read.body());
+    }
+  }
+
+  @Test
+  @Order(45)
+  void hookCallsNeverLeaveTheirNode() throws Exception {
+    // This test's Vert.x offers itself, cluster-wide, as the hook dispatcher and as a grpc driver,
+    // which no node runs: a node must still answer from its own verticles only.
+    List<String> strays = new CopyOnWriteArrayList<>();
+    var dispatch = vertx.eventBus().consumer(CoprocessAddresses.DISPATCH, m -> strays.add("dispatch"));
+    var driver = vertx.eventBus().consumer(CoprocessAddresses.driver("grpc"), m -> strays.add("driver"));
+    io.vertx.core.Future.all(dispatch.completion(), driver.completion()).await(20, TimeUnit.SECONDS);
+    try {
+      for (int node = 0; node < 3; node++) {
+        HttpResponse<String> reply = get(node, "/cgrpc/x", Map.of());
+        assertEquals(500, reply.statusCode(), "node " + node + ": no grpc driver runs there: " + reply.body());
+        HttpResponse<String> lua = get(node, "/clua/x", Map.of());
+        assertEquals(200, lua.statusCode(), lua.body());
+      }
+      assertEquals(List.of(), strays, "no hook call reached another cluster member");
+    } finally {
+      io.vertx.core.Future.all(dispatch.unregister(), driver.unregister()).await(20, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(50)
+  void groupReloadOnOneNodeReloadsEvery() throws Exception {
+    writeApi(Apis.keyless("cnew", "/cnew/", upstream.url("/")));
+    for (int node = 0; node < 3; node++) {
+      assertEquals(404, get(node, "/cnew/x", Map.of()).statusCode(), "not loaded before the reload");
+    }
+    reloadGroup(1);
+    for (int node = 0; node < 3; node++) {
+      int n = node;
+      Poll.until(Duration.ofSeconds(20), "node " + n + " serves cnew", () -> get(n, "/cnew/x", Map.of()).statusCode() == 200);
+    }
+    // Another application asks for a reload on the bus: every node reloads.
+    writeApi(Apis.keyless("cbus", "/cbus/", upstream.url("/")));
+    vertx.eventBus().publish(ReloadBus.ADDRESS, new JsonObject());
+    for (int node = 0; node < 3; node++) {
+      int n = node;
+      Poll.until(Duration.ofSeconds(20), "node " + n + " serves cbus", () -> get(n, "/cbus/x", Map.of()).statusCode() == 200);
+    }
+  }
+
+  @Test
+  @Order(60)
+  void eventsCrossTheCluster() throws Exception {
+    // An auth failure on node 2 only, seen by this test's own Vert.x on coproxy.events.
+    assertEquals(403, get(2, "/cauth/e", Map.of("Authorization", "event-probe-key")).statusCode());
+    Poll.until(Duration.ofSeconds(20), () -> events.stream().anyMatch(e -> "AuthFailure".equals(e.getJsonObject("message").getString("Type"))
+        && "cauth".equals(e.getJsonObject("spec").getString("APIID"))), () -> "AuthFailure in " + events);
+    // A system event published by another application on coproxy.events.trigger: each node fans it out.
+    vertx.eventBus().publish(EventAddresses.TRIGGER, new JsonObject().put("event", "ClusterPing").put("payload", "hi"));
+    Poll.until(Duration.ofSeconds(20), () -> events.stream()
+        .filter(e -> "ClusterPing".equals(e.getJsonObject("message").getString("Type"))).count() == 3,
+        () -> "ClusterPing from each of the 3 nodes in " + events);
+  }
+
+  @Test
+  @Order(70)
+  void healthShowsTheCluster() throws Exception {
+    JsonObject health = new JsonObject(get(1, "/hello", Map.of()).body());
+    assertEquals("pass", health.getString("status"), health.encode());
+    JsonObject cluster = health.getJsonObject("details").getJsonObject("cluster");
+    assertEquals(4, cluster.getInteger("observedValue"), "3 nodes and this test's member: " + health.encode());
+  }
+
+  @Test
+  @Order(80)
+  void losingANodeUnderTrafficLosesNoState() throws Exception {
+    String key = createKey(0, new JsonObject().put("rate", 100_000).put("per", 1).put("quota_max", 100_000).put("quota_renewal_rate", 3600));
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger served = new AtomicInteger();
+    List<String> failures = new CopyOnWriteArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<Future<?>> clients = new ArrayList<>();
+    for (int node = 0; node < 2; node++) {
+      int n = node;
+      clients.add(pool.submit(() -> {
+        while (running.get()) {
+          try {
+            HttpResponse<String> reply = get(n, "/cauth/k", Map.of("Authorization", key));
+            if (reply.statusCode() == 200) {
+              served.incrementAndGet();
+            } else {
+              failures.add("node " + n + ": " + reply.statusCode() + " " + reply.body());
+            }
+          } catch (Exception e) {
+            failures.add("node " + n + ": " + e);
+          }
+        }
+      }));
+    }
+    Poll.until(Duration.ofSeconds(20), () -> served.get() >= 20, () -> "traffic before the kill");
+    nodes.processes.get(2).kill();
+    int atKill = served.get();
+    Poll.until(Duration.ofSeconds(40), () -> served.get() >= atKill + 40, () -> "traffic after the kill, failures " + failures);
+    running.set(false);
+    for (Future<?> client : clients) {
+      client.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    assertEquals(List.of(), failures, "the surviving nodes kept serving");
+    // The session and its quota counter survived: every served call is still counted.
+    for (int node = 0; node < 2; node++) {
+      JsonObject described = new JsonObject(admin(node, "GET", "/tyk/keys/" + key, null).body());
+      assertEquals(100_000 - served.get(), described.getLong("quota_remaining"), described.encode());
+    }
+    // /hello warns for a while after a member left.
+    JsonObject health = new JsonObject(get(0, "/hello", Map.of()).body());
+    assertEquals("warn", health.getString("status"), health.encode());
+    assertTrue(health.getJsonObject("details").getJsonObject("cluster").getString("output").contains("member left"), health.encode());
+    Poll.until(Duration.ofSeconds(20), "node 0 sees 3 members",
+        () -> new JsonObject(get(0, "/hello", Map.of()).body()).getJsonObject("details").getJsonObject("cluster").getInteger("observedValue") == 3);
+  }
+
+  @Test
+  @Order(90)
+  void aStoppedNodeHandsItsDataOver() throws Exception {
+    String key = createKey(1, new JsonObject().put("rate", 1000).put("per", 1).put("quota_max", 50).put("quota_renewal_rate", 3600));
+    for (int i = 0; i < 5; i++) {
+      assertEquals(200, get(i % 2, "/cauth/s", Map.of("Authorization", key)).statusCode());
+    }
+    // SIGTERM: node 1 drains, then leaves the cluster, migrating what it owns to node 0.
+    nodes.processes.get(1).terminate();
+    nodes.processes.get(1).awaitExit(Duration.ofSeconds(60));
+    JsonObject described = new JsonObject(admin(0, "GET", "/tyk/keys/" + key, null).body());
+    assertEquals(45, described.getLong("quota_remaining"), described.encode());
+    assertEquals(200, get(0, "/cauth/s", Map.of("Authorization", key)).statusCode());
+  }
+
+  private static void writeApi(JsonObject api) throws Exception {
+    Files.writeString(nodes.appPath.resolve(api.getString("api_id") + ".json"), api.encodePrettily());
+  }
+
+  private static void reloadGroup(int node) throws Exception {
+    HttpResponse<String> reply = admin(node, "GET", "/tyk/reload/group", null);
+    assertEquals(200, reply.statusCode(), reply.body());
+  }
+
+  private static String createKey(int node, JsonObject session) throws Exception {
+    session.put("org_id", "test-org").put("access_rights", new JsonObject());
+    HttpResponse<String> reply = admin(node, "POST", "/tyk/keys/create", session.encode());
+    assertEquals(200, reply.statusCode(), reply.body());
+    return new JsonObject(reply.body()).getString("key");
+  }
+
+  private static <T> List<T> parallel(int calls, int threads, IndexedCall<T> call) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Callable<T>> tasks = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        int index = i;
+        tasks.add(() -> call.run(index));
+      }
+      List<T> out = new ArrayList<>();
+      for (Future<T> f : pool.invokeAll(tasks, 120, TimeUnit.SECONDS)) {
+        out.add(f.get());
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private interface IndexedCall<T> {
+    T run(int index) throws Exception;
+  }
+
+  private static HttpResponse<String> get(int node, String path, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(nodes.url(node, path))).timeout(Duration.ofSeconds(20)).GET();
+    headers.forEach(request::header);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> admin(int node, String method, String path, String body) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(nodes.url(node, path))).timeout(Duration.ofSeconds(20))
+        .header("x-tyk-authorization", ClusterNodes.SECRET)
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+}
