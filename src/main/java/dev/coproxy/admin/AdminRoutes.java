@@ -6,6 +6,7 @@ import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.session.SessionRepository;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.coproxy.coprocess.DriverHealth;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -36,9 +37,9 @@ public final class AdminRoutes {
 
   /** A router for one event loop; the handlers share the thread-safe collaborators given here. */
   public static Router create(Vertx vertx, GatewayConfig config, SessionRepository sessions, ApiRegistry registry,
-      ReloadBus reloadBus, PrometheusMeterRegistry meters, EventSink events) {
+      ReloadBus reloadBus, PrometheusMeterRegistry meters, EventSink events, DriverHealth drivers) {
     Router router = Router.router(vertx);
-    router.get("/hello").handler(new HealthHandler(registry, sessions.store()));
+    router.get("/hello").handler(new HealthHandler(registry, sessions.store(), drivers));
     if (config.metrics().enabled()) {
       router.get(config.metrics().path()).handler(PrometheusScrapingHandler.create(meters));
     }

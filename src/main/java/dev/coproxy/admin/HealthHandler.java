@@ -1,6 +1,7 @@
 package dev.coproxy.admin;
 
 import dev.coproxy.api.ApiRegistry;
+import dev.coproxy.coprocess.DriverHealth;
 import dev.coproxy.session.KeyValueStore;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
@@ -9,8 +10,8 @@ import java.time.Instant;
 
 /**
  * {@code GET /hello} in Tyk's shape: {@code {"status": "pass", "version", "description",
- * "details": {...}}}. A clustered node adds its {@code cluster} component;
- * when that warns, the status is {@code warn}.
+ * "details": {...}}}. A clustered node adds its {@code cluster} component, and each configured
+ * driver its {@code driver_<name>} component; when any of them warns, the status is {@code warn}.
  */
 final class HealthHandler implements Handler<RoutingContext> {
 
@@ -19,10 +20,12 @@ final class HealthHandler implements Handler<RoutingContext> {
 
   private final ApiRegistry registry;
   private final KeyValueStore store;
+  private final DriverHealth drivers;
 
-  HealthHandler(ApiRegistry registry, KeyValueStore store) {
+  HealthHandler(ApiRegistry registry, KeyValueStore store, DriverHealth drivers) {
     this.registry = registry;
     this.store = store;
+    this.drivers = drivers;
   }
 
   @Override
@@ -37,6 +40,12 @@ final class HealthHandler implements Handler<RoutingContext> {
     if (cluster != null) {
       details.put("cluster", cluster);
       status = cluster.getString("status", "pass");
+    }
+    for (var driver : drivers.components().entrySet()) {
+      details.put(driver.getKey(), driver.getValue());
+      if ("warn".equals(driver.getValue().getString("status"))) {
+        status = "warn";
+      }
     }
     JsonObject health = new JsonObject()
         .put("status", status)

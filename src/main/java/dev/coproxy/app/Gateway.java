@@ -8,6 +8,7 @@ import dev.coproxy.chain.StandardChain;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.coprocess.CoprocessChain;
+import dev.coproxy.coprocess.DriverHealth;
 import dev.coproxy.coprocess.DriverVerticle;
 import dev.coproxy.coprocess.HookClient;
 import dev.coproxy.coprocess.HookDispatchVerticle;
@@ -58,6 +59,7 @@ public final class Gateway {
   private final PrometheusMeterRegistry meters;
   private final EventQueue eventQueue;
   private final EventSink events;
+  private final DriverHealth driverHealth = new DriverHealth();
   private final List<ProxyVerticle> proxies = new ArrayList<>();
   private AdminVerticle admin;
   private long sweepTimer;
@@ -144,6 +146,7 @@ public final class Gateway {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(new ConfigException("coprocess_options.coprocess_grpc_server", e.getMessage()));
     }
+    driverHealth.add(GrpcDriver.NAME, () -> driver.connected() ? null : "gRPC plugin server " + options.grpcServer() + " is unreachable");
     return vertx.deployVerticle(new DriverVerticle(driver)).compose(id -> driver.connect());
   }
 
@@ -156,6 +159,8 @@ public final class Gateway {
     int instances = config.coprocess().luaInstances();
     LuaScripts scripts = new LuaScripts(config.middlewarePath());
     registry.afterReload(() -> vertx.executeBlocking(scripts::load, false));
+    driverHealth.add(LuaDriver.NAME, () -> scripts.current().broken().isEmpty() ? null
+        : "Lua scripts that do not compile: " + String.join(", ", scripts.current().broken().keySet()));
     return vertx.executeBlocking(scripts::load)
         .compose(s -> vertx.deployVerticle(() -> new DriverVerticle(new LuaDriver(scripts, config.coprocess().luaAllowOs(), store, events)),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(instances)
@@ -172,6 +177,7 @@ public final class Gateway {
     }
     PythonDriver driver = new PythonDriver(options.pythonInterpreter(), options.pythonWorkers(), config.middlewarePath(), store, events, meters);
     registry.afterReload(driver::reload);
+    driverHealth.add(PythonDriver.NAME, driver::problem);
     return vertx.executeBlocking(() -> {
           driver.start();
           return null;
@@ -199,7 +205,7 @@ public final class Gateway {
         ? path -> AdminRoutes.isAdminPath(config, path)
         : path -> path.equals("/hello");
     ProxyVerticle proxy = new ProxyVerticle(config, port, registry, metrics, adminPaths,
-        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events));
+        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth));
     return vertx.deployVerticle(proxy).map(id -> {
       proxies.add(proxy);
       return proxy.actualPort();
@@ -208,7 +214,7 @@ public final class Gateway {
 
   private Future<String> deployAdmin() {
     admin = new AdminVerticle(config.listenAddress(), config.controlApiPort(),
-        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events));
+        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth));
     return vertx.deployVerticle(admin);
   }
 

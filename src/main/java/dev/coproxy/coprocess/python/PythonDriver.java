@@ -84,6 +84,15 @@ public final class PythonDriver implements CoprocessDriver {
     return NAME;
   }
 
+  /** What keeps Python hooks from running, for {@code /hello}; null when at least one worker is ready. */
+  public String problem() {
+    WorkerPool current = pool;
+    if (current == null) {
+      return unavailable;
+    }
+    return current.readyWorkers() == 0 ? "python: no worker is ready (starting, or failing to start; see the log)" : null;
+  }
+
   @Override
   public Future<dev.coproxy.proto.Object> dispatch(HookCall call) {
     WorkerPool current = pool;

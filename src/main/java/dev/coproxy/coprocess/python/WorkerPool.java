@@ -55,6 +55,17 @@ final class WorkerPool implements PythonWorker.Listener {
     }
   }
 
+  /** How many workers are up and have said they are ready. */
+  synchronized int readyWorkers() {
+    int ready = 0;
+    for (PythonWorker worker : workers) {
+      if (worker != null && worker.ready()) {
+        ready++;
+      }
+    }
+    return ready;
+  }
+
   /** Runs a frame on the next free worker; the future fails with a {@link HookFailure} on timeout or death. */
   Future<Frame> submit(Frame frame, long deadlineMillis) {
     Pending call = new Pending(frame, deadlineMillis);

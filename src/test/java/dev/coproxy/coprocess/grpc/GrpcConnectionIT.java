@@ -76,12 +76,19 @@ class GrpcConnectionIT {
       }
       long millis = (System.nanoTime() - start) / 1_000_000;
       assertTrue(millis < 5000, "20 calls took " + millis + " ms");
+      JsonObject hello = gw.call(HttpMethod.GET, "/hello", Map.of(), null).json();
+      assertEquals("warn", hello.getString("status"), hello.encode());
+      assertEquals("gRPC plugin server 127.0.0.1:" + port + " is unreachable",
+          hello.getJsonObject("details").getJsonObject("driver_grpc").getString("output"));
       TestPluginServer plugin = TestPluginServer.tcp(pluginVertx);
       plugin.stop();
       plugin.listen(port);
       try {
         Poll.until(Duration.ofSeconds(15), "hooks work once the server is there", () -> get(gw).status() == 200);
         assertEquals(1.0, connectedGauge(gw));
+        JsonObject healthy = gw.call(HttpMethod.GET, "/hello", Map.of(), null).json();
+        assertEquals("pass", healthy.getString("status"), healthy.encode());
+        assertEquals("pass", healthy.getJsonObject("details").getJsonObject("driver_grpc").getString("status"));
       } finally {
         plugin.close();
       }

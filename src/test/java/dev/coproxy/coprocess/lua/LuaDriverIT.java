@@ -172,6 +172,9 @@ class LuaDriverIT {
     assertEquals(before, upstream.received.size(), "the request did not reach the upstream");
     deploy(keyless("lsyntax-ok", hooks("pre", "lua_pre")));
     assertEquals(200, get("/lsyntax-ok/x", Map.of()).status());
+    JsonObject hello = get("/hello", Map.of()).json();
+    assertEquals("warn", hello.getString("status"), hello.encode());
+    assertTrue(hello.getJsonObject("details").getJsonObject("driver_lua").getString("output").contains(".lua"), hello.encode());
   }
 
   @Test

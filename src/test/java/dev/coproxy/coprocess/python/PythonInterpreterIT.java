@@ -35,7 +35,12 @@ class PythonInterpreterIT {
       assertEquals(1, logs.count("driver python is unavailable"), String.join("\n", logs.lines));
       assertTrue(logs.contains("driver python is unavailable", "/nonexistent/python3", "google.protobuf", "python_interpreter"));
       assertTrue(logs.contains("MyPreHook", "unavailable", "no usable interpreter"), "the hook's failure says why: " + logs.lines);
-      assertEquals(200, gw.call(HttpMethod.GET, "/hello", Map.of(), null).status());
+      TestGateway.Reply hello = gw.call(HttpMethod.GET, "/hello", Map.of(), null);
+      assertEquals(200, hello.status());
+      assertEquals("warn", hello.json().getString("status"), hello.text());
+      io.vertx.core.json.JsonObject python = hello.json().getJsonObject("details").getJsonObject("driver_python");
+      assertEquals("warn", python.getString("status"));
+      assertTrue(python.getString("output").contains("/nonexistent/python3"), python.encode());
     }
   }
 
