@@ -149,26 +149,40 @@ def print_hook_table(results, args, baseline="coproxy, no hooks"):
     print(f"\nnon-2xx responses in measured runs: {bad}")
 
 
-def main():
+def parse_args():
+    """The options every benchmark takes: rounds, duration, connections, warm-up, JVM options."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--java-opts", default="-Xms512m -Xmx512m")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def require_tools(jar=True):
     for tool in ("wrk", "nginx", "java"):
         if shutil.which(tool) is None:
             sys.exit(f"bench: {tool} is missing (apt-get install -y wrk nginx)")
-    if not os.path.exists(JAR):
+    if jar and not os.path.exists(JAR):
         sys.exit("bench: target/coproxy.jar is missing (mvn -q -DskipTests package)")
 
-    work = tempfile.mkdtemp(prefix="coproxy-bench-")
+
+def work_dir(prefix):
+    """A fresh work folder with www/data.json (PAYLOAD) for the nginx upstream."""
+    work = tempfile.mkdtemp(prefix=prefix)
     os.chmod(work, 0o755)  # nginx workers run as nobody
-    up, px, gw = free_port(), free_port(), free_port()
     os.makedirs(os.path.join(work, "www"))
     with open(os.path.join(work, "www", "data.json"), "wb") as f:
         f.write(PAYLOAD)
+    return work
+
+
+def main():
+    args = parse_args()
+    require_tools()
+    work = work_dir("coproxy-bench-")
+    up, px, gw = free_port(), free_port(), free_port()
     pids, proc = [], None
     try:
         pids.append(start_nginx(work, "upstream",

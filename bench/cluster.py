@@ -9,17 +9,15 @@ share of the local node's (target: 0.7x or better per node). Reuses bench.py's h
     python3 bench/cluster.py --java-opts "-Xms512m -Xmx512m -XX:+UseParallelGC"
 """
 
-import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import urllib.request
 
-from bench import JAR, PAYLOAD, SECRET, free_port, measure, start_nginx, stop_nginx, wait_http
+from bench import (JAR, SECRET, free_port, measure, parse_args, require_tools, start_nginx, stop_nginx, wait_http,
+                   work_dir)
 
 
 def write_conf(work, name, port, apps, cluster=None):
@@ -47,25 +45,10 @@ def create_key(port):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--duration", type=int, default=10)
-    ap.add_argument("--connections", type=int, default=50)
-    ap.add_argument("--warmup", type=int, default=20)
-    ap.add_argument("--java-opts", default="-Xms512m -Xmx512m")
-    args = ap.parse_args()
-    for tool in ("wrk", "nginx", "java"):
-        if shutil.which(tool) is None:
-            sys.exit(f"bench: {tool} is missing (apt-get install -y wrk nginx)")
-    if not os.path.exists(JAR):
-        sys.exit("bench: target/coproxy.jar is missing (mvn -q -DskipTests package)")
-
-    work = tempfile.mkdtemp(prefix="coproxy-cluster-bench-")
-    os.chmod(work, 0o755)  # nginx workers run as nobody
+    args = parse_args()
+    require_tools()
+    work = work_dir("coproxy-cluster-bench-")
     up = free_port()
-    os.makedirs(os.path.join(work, "www"))
-    with open(os.path.join(work, "www", "data.json"), "wb") as f:
-        f.write(PAYLOAD)
     apps = os.path.join(work, "apps")
     os.makedirs(apps)
     with open(os.path.join(apps, "bench-auth.json"), "w") as f:

@@ -2,13 +2,11 @@
 bench.PAYLOAD, two keyless APIs to it (one plain, one with a single pre hook on a given driver),
 the processes a benchmark starts, and their clean-up. Each benchmark adds only what differs."""
 
-import argparse
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import bench
@@ -16,38 +14,25 @@ import bench
 SETUP = "mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt"
 
 
-def parse_args():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--duration", type=int, default=10)
-    ap.add_argument("--connections", type=int, default=50)
-    ap.add_argument("--warmup", type=int, default=20)
-    ap.add_argument("--java-opts", default="-Xms512m -Xmx512m")
-    return ap.parse_args()
-
-
 class HookBench:
     """Use as a context manager: the work folder, nginx and every started process are cleaned up."""
 
     def __init__(self, name):
-        self.args = parse_args()
+        self.args = bench.parse_args()
         cp_file = os.path.join(bench.ROOT, "target", "cp.txt")
         test_classes = os.path.join(bench.ROOT, "target", "test-classes")
         if not os.path.exists(cp_file) or not os.path.isdir(test_classes):
             sys.exit("bench: run first: " + SETUP)
         self.classpath = ":".join([os.path.join(bench.ROOT, "target", "classes"), test_classes,
                                    open(cp_file).read().strip()])
-        self.work = tempfile.mkdtemp(prefix=f"coproxy-{name}-")
-        os.chmod(self.work, 0o755)  # nginx workers run as nobody
+        bench.require_tools(jar=False)
+        self.work = bench.work_dir(f"coproxy-{name}-")
         self.apps = os.path.join(self.work, "apps")
         self.up, self.gw = bench.free_port(), bench.free_port()
         self.pids, self.procs = [], []
 
     def __enter__(self):
-        os.makedirs(os.path.join(self.work, "www"))
         os.makedirs(self.apps)
-        with open(os.path.join(self.work, "www", "data.json"), "wb") as f:
-            f.write(bench.PAYLOAD)
         self.pids.append(bench.start_nginx(self.work, "upstream",
                                            f"server {{ listen 127.0.0.1:{self.up}; root {self.work}/www; "
                                            f"default_type application/json; }}"))

@@ -1,5 +1,6 @@
 package dev.coproxy.coprocess.lua;
 
+import dev.coproxy.coprocess.PluginLogLevel;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.session.KeyValueStore;
 import io.vertx.core.json.JsonObject;
@@ -71,7 +72,7 @@ final class TykLibrary {
       return LuaValue.NONE;
     }));
     tyk.set("log", function(args -> {
-      LOG.log(level(args.optjstring(2, "info")), "lua: " + args.checkjstring(1));
+      LOG.log(PluginLogLevel.of(args.optjstring(2, "info")), "lua: " + args.checkjstring(1));
       return LuaValue.NONE;
     }));
     tyk.set("log_error", function(args -> {
@@ -96,14 +97,6 @@ final class TykLibrary {
     }
   }
 
-  private static Level level(String name) {
-    return switch (name) {
-      case "debug" -> Level.DEBUG;
-      case "error" -> Level.ERROR;
-      case "warning" -> Level.WARNING;
-      default -> Level.INFO;
-    };
-  }
 
   private static LuaTable table(LuaTable parent, String key) {
     LuaValue value = parent.get(key);

@@ -1,5 +1,6 @@
 package dev.coproxy.coprocess.python;
 
+import dev.coproxy.coprocess.PluginLogLevel;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.session.KeyValueStore;
 import io.vertx.core.Future;
@@ -62,19 +63,11 @@ final class GatewayCallbacks {
             PLUGIN_LOG.log(Level.ERROR, "python plugin code: " + message);
           }
         } else {
-          PLUGIN_LOG.log(level(note.getString("level", "info")), "python (worker " + worker + "): " + message);
+          PLUGIN_LOG.log(PluginLogLevel.of(note.getString("level", "info")), "python (worker " + worker + "): " + message);
         }
       }
       default -> PLUGIN_LOG.log(Level.WARNING, "python worker " + worker + " sent an unknown notification " + note.encode());
     }
   }
 
-  private static Level level(String name) {
-    return switch (name) {
-      case "debug" -> Level.DEBUG;
-      case "error" -> Level.ERROR;
-      case "warning" -> Level.WARNING;
-      default -> Level.INFO;
-    };
-  }
 }
