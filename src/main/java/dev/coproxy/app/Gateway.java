@@ -4,6 +4,7 @@ import dev.coproxy.admin.AdminRoutes;
 import dev.coproxy.admin.AdminVerticle;
 import dev.coproxy.api.ApiRegistry;
 import dev.coproxy.api.ReloadBus;
+import dev.coproxy.bundle.BundleLoader;
 import dev.coproxy.chain.StandardChain;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
@@ -43,6 +44,8 @@ public final class Gateway {
   private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
   /** The secret of the bundled default config, warned about when still in use. */
   private static final String DEFAULT_SECRET = "change-me";
+  /** Wait before the first retry of a bundle download (doubled for each of the next ones). */
+  private static final long BUNDLE_RETRY_MILLIS = 250;
 
   private final Vertx vertx;
   private final GatewayConfig config;
@@ -68,7 +71,8 @@ public final class Gateway {
     this.events = new EventBusSink(vertx, eventQueue);
     StandardChain standard = new StandardChain(sessions, System::currentTimeMillis, events);
     CoprocessChain chains = new CoprocessChain(standard, sessions, new HookClient(vertx), events, meters, config.coprocess());
-    this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics);
+    this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics,
+        new BundleLoader(config.bundles(), config.middlewarePath(), BUNDLE_RETRY_MILLIS));
     this.reloadBus = new ReloadBus(vertx, registry);
   }
 
