@@ -14,6 +14,7 @@ import dev.coproxy.coprocess.HookClient;
 import dev.coproxy.coprocess.HookDispatchVerticle;
 import dev.coproxy.coprocess.ObjectCodec;
 import dev.coproxy.coprocess.grpc.GrpcDriver;
+import dev.coproxy.coprocess.lua.LuaBundles;
 import dev.coproxy.coprocess.lua.LuaDriver;
 import dev.coproxy.coprocess.lua.LuaScripts;
 import dev.coproxy.events.EventBusSink;
@@ -139,9 +140,14 @@ public final class Gateway {
     }
     int instances = config.coprocess().luaInstances();
     LuaScripts scripts = new LuaScripts(config.middlewarePath());
-    registry.afterReload(() -> vertx.executeBlocking(scripts::load, false));
+    LuaBundles bundles = new LuaBundles();
+    registry.afterReload(() -> vertx.executeBlocking(() -> {
+      scripts.load();
+      bundles.load();
+      return null;
+    }, false));
     return vertx.executeBlocking(scripts::load)
-        .compose(s -> vertx.deployVerticle(() -> new DriverVerticle(new LuaDriver(scripts, config.coprocess().luaAllowOs(), store, events)),
+        .compose(s -> vertx.deployVerticle(() -> new DriverVerticle(new LuaDriver(scripts, bundles, config.coprocess().luaAllowOs(), store, events)),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(instances)
                 .setWorkerPoolName("coproxy-lua").setWorkerPoolSize(instances)))
         .mapEmpty();
