@@ -105,7 +105,7 @@ class BundleVerifierTest {
   }
 
   // The content of the last element of a DER SEQUENCE (the key inside PKIX / PKCS#8 envelopes).
-  private static byte[] lastElement(byte[] der) {
+  static byte[] lastElement(byte[] der) {
     int[] outer = header(der, 0);
     int pos = outer[0];
     byte[] last = null;
