@@ -141,6 +141,19 @@ class BundlePartsTest {
     assertEquals(1, command("").run(new String[] {"build", "-m", dir.resolve("none.json").toString(), "-y"}));
   }
 
+  @Test
+  void configKeysAreRead() {
+    JsonObject json = dev.coproxy.config.ConfigLoader.bundledDefaults().put("enable_bundle_downloader", true)
+        .put("bundle_base_url", " http://b/ ").put("public_key_path", "/k.pem").put("bundle_insecure_skip_verify", true)
+        .put("skip_verify_existing_plugin_bundle", true).put("bundle_max_size", 1234);
+    dev.coproxy.config.GatewayConfig config = dev.coproxy.config.GatewayConfig.from(json, false);
+    assertEquals(new dev.coproxy.config.GatewayConfig.BundleOptions(true, "http://b/", "/k.pem", true, true, 1234), config.bundles());
+    assertEquals(List.of(), config.unknownKeys());
+    dev.coproxy.config.ConfigException bad = assertThrows(dev.coproxy.config.ConfigException.class,
+        () -> dev.coproxy.config.GatewayConfig.from(json.copy().put("bundle_max_size", 0), false));
+    assertTrue(bad.getMessage().contains("bundle_max_size"), bad.getMessage());
+  }
+
   private static BundleCommand command(String stdin) {
     PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     return new BundleCommand(sink, sink, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));

@@ -189,6 +189,22 @@ class BundlesIT {
     assertEquals(404, get("b-merge2").status());
   }
 
+  @Test
+  void eventsReachTheBundlesLuaFunctions() throws Exception {
+    String code = Bundles.luaHeaderHook("ev_pre", "X-Ev", "1")
+        + "function on_failure_in_bundle(message, spec)\n"
+        + "  tyk.store_data(\"bundle-event-seen\", message.Type .. \":\" .. spec.APIID, 60)\nend\n";
+    Bundles.build(server.dir, "events.zip", Bundles.middleware("lua", "pre", "ev_pre"), Bundles.files("events.lua", code), null);
+    JsonObject api = Apis.protectedApi("b-events", "/b-events/", upstream.url("/")).put("custom_middleware_bundle", "events.zip")
+        .put("event_handlers", new JsonObject().put("events", new JsonObject().put("AuthFailure", new JsonArray()
+            .add(new JsonObject().put("handler_name", "cp_dynamic_handler")
+                .put("handler_meta", new JsonObject().put("name", "on_failure_in_bundle"))))));
+    assertEquals(List.of(), errorsAbout(deploy(api), "b-events"));
+    assertEquals(403, gw.call(HttpMethod.GET, "/b-events/x", Map.of("Authorization", "no-such-key"), null).status());
+    Poll.until(Duration.ofSeconds(10), "the bundle's event function ran",
+        () -> "AuthFailure:b-events".equals(gw.gateway.sessions().store().get("coprocess-data:bundle-event-seen").await(5, TimeUnit.SECONDS)));
+  }
+
   /** The reload errors that name API {@code id}. */
   static List<String> errorsAbout(JsonObject answer, String id) {
     return answer.getJsonArray("errors").stream().map(String::valueOf).filter(e -> e.contains("api " + id + ":")).toList();
