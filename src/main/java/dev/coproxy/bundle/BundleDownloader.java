@@ -27,6 +27,8 @@ public final class BundleDownloader {
 
   /** Per-attempt timeout (Tyk's is 5 s). */
   static final Duration TIMEOUT = Duration.ofSeconds(5);
+  /** How long reading one answer's body may take, so a server trickling bytes cannot hold the loader. */
+  static final long BODY_MILLIS = 30_000;
   /** Retries after the first attempt (Tyk: up to 4). */
   static final int RETRIES = 4;
 
@@ -109,7 +111,11 @@ public final class BundleDownloader {
       Thread.currentThread().interrupt();
       throw new BundleException("GET " + uri + " interrupted");
     }
-    try (InputStream body = response.body()) {
+    InputStream stream = response.body();
+    // Closing the stream ends a read that is stuck; cancelled once the body is read.
+    java.util.concurrent.CompletableFuture<Void> guard = java.util.concurrent.CompletableFuture.runAsync(() -> closeQuietly(stream),
+        java.util.concurrent.CompletableFuture.delayedExecutor(BODY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS));
+    try (InputStream body = stream) {
       if (response.statusCode() != 200) {
         String error = "HTTP Error, got status code " + response.statusCode();
         if (response.statusCode() >= 500) {
@@ -125,7 +131,17 @@ public final class BundleDownloader {
     } catch (BundleException e) {
       throw e;
     } catch (IOException e) {
-      throw new Retryable("reading the body: " + e.getMessage());
+      throw new Retryable("reading the body: " + (guard.isDone() ? "took longer than " + BODY_MILLIS + " ms" : e.getMessage()));
+    } finally {
+      guard.cancel(false);
+    }
+  }
+
+  private static void closeQuietly(InputStream stream) {
+    try {
+      stream.close();
+    } catch (IOException ignored) {
+      // The read it ends reports the failure.
     }
   }
 
