@@ -17,6 +17,7 @@ import dev.coproxy.coprocess.grpc.GrpcDriver;
 import dev.coproxy.coprocess.lua.LuaBundles;
 import dev.coproxy.coprocess.lua.LuaDriver;
 import dev.coproxy.coprocess.lua.LuaScripts;
+import dev.coproxy.coprocess.python.PythonDriver;
 import dev.coproxy.events.EventBusSink;
 import dev.coproxy.events.EventFanoutVerticle;
 import dev.coproxy.events.EventQueue;
@@ -102,6 +103,7 @@ public final class Gateway {
         .compose(v -> vertx.deployVerticle(HookDispatchVerticle::new,
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
         .compose(v -> deployLuaDriver())
+        .compose(v -> deployPythonDriver())
         .compose(v -> deployGrpcDriver())
         .compose(v -> deployProxies().recover(e -> Future.failedFuture(bindFailure("listen_port", config.listenPort(), e))))
         .compose(v -> config.controlOnTrafficPort() ? Future.<Void>succeededFuture()
@@ -150,6 +152,23 @@ public final class Gateway {
         .compose(s -> vertx.deployVerticle(() -> new DriverVerticle(new LuaDriver(scripts, bundles, config.coprocess().luaAllowOs(), store, events)),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(instances)
                 .setWorkerPoolName("coproxy-lua").setWorkerPoolSize(instances)))
+        .mapEmpty();
+  }
+
+  // Driver python: one worker verticle owning the pool of CPython processes. Calls do not wait for
+  // each other in the verticle: dispatch hands them to the pool and returns a future.
+  private Future<Void> deployPythonDriver() {
+    GatewayConfig.CoprocessOptions options = config.coprocess();
+    if (!options.enableCoprocess()) {
+      return Future.succeededFuture();
+    }
+    PythonDriver driver = new PythonDriver(options.pythonInterpreter(), options.pythonWorkers(), config.middlewarePath(), store, events, meters);
+    registry.afterReload(driver::reload);
+    return vertx.executeBlocking(() -> {
+          driver.start();
+          return null;
+        })
+        .compose(v -> vertx.deployVerticle(new DriverVerticle(driver), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
         .mapEmpty();
   }
 

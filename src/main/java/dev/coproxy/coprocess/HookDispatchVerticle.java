@@ -37,8 +37,9 @@ public final class HookDispatchVerticle extends VerticleBase {
     vertx.eventBus().request(LoopLocal.pick(vertx, CoprocessAddresses.driver(driver)), message.body(), options).onComplete(ar -> {
       if (ar.failed()) {
         HookFailure failure = HookFailure.from(ar.cause());
-        String text = failure.reason() == HookFailure.Reason.UNAVAILABLE
-            ? "driver " + driver + " is not available: no driver verticle is running for it" : failure.getMessage();
+        boolean noDriver = ar.cause() instanceof io.vertx.core.eventbus.ReplyException reply
+            && reply.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS;
+        String text = noDriver ? "driver " + driver + " is not available: no driver verticle is running for it" : failure.getMessage();
         message.fail(failure.reason().code(), text);
         return;
       }

@@ -1,0 +1,151 @@
+package dev.coproxy.coprocess.python;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.coproxy.coprocess.CoprocessDriver;
+import dev.coproxy.coprocess.HookFailure;
+import dev.coproxy.events.EventSink;
+import dev.coproxy.session.KeyValueStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Driver {@code python}: Tyk's Python plugins on a pool of {@code python_workers} CPython processes
+ * ({@link WorkerPool}), so hooks run in parallel and a crash or a hang costs one call, never the
+ * gateway. Plugin code lives in an API's bundle directories, else in {@code <middleware_path>/python};
+ * workers load it lazily per directory. A reload bumps a generation number that travels with each
+ * call: a worker that sees a newer one drops its loaded code first, so nothing is renamed and no
+ * call fails. Without a usable interpreter every hook fails as unavailable (500).
+ */
+public final class PythonDriver implements CoprocessDriver {
+
+  /** The driver name APIs use. */
+  public static final String NAME = "python";
+
+  private static final System.Logger LOG = System.getLogger(PythonDriver.class.getName());
+  /** How long an {@code @Event} handler may run. */
+  private static final long EVENT_MILLIS = 5000;
+
+  private final String configuredInterpreter;
+  private final int workers;
+  private final String defaultDir;
+  private final GatewayCallbacks callbacks;
+  private final Counter restarts;
+  private final AtomicLong generation = new AtomicLong(1);
+  private volatile WorkerPool pool;
+  private volatile RunnerFiles runner;
+  private volatile String unavailable = "python: the driver has not started";
+
+  /**
+   * @param interpreter {@code coprocess_options.python_interpreter}; blank picks one
+   * @param workers {@code coprocess_options.python_workers}
+   * @param middlewarePath the gateway's {@code middleware_path}
+   */
+  public PythonDriver(String interpreter, int workers, Path middlewarePath, KeyValueStore store, EventSink events, MeterRegistry meters) {
+    this.configuredInterpreter = interpreter;
+    this.workers = workers;
+    this.defaultDir = middlewarePath.resolve("python").toAbsolutePath().normalize().toString();
+    this.callbacks = new GatewayCallbacks(store, events);
+    this.restarts = Counter.builder("coproxy.python.worker.restarts")
+        .description("Python worker processes started again after they died or were killed at a deadline")
+        .register(meters);
+  }
+
+  /** Picks the interpreter, unpacks the runner and starts the workers (blocking; never fails). */
+  public void start() {
+    Interpreters.Choice choice = Interpreters.choose(configuredInterpreter);
+    if (choice.interpreter() == null) {
+      unavailable = "python: no usable interpreter; tried " + choice.description();
+      LOG.log(Level.ERROR, "driver python is unavailable, Python hooks will answer 500: no interpreter can import"
+          + " google.protobuf (tried " + choice.description() + "); install python3-protobuf or set"
+          + " coprocess_options.python_interpreter");
+      return;
+    }
+    runner = RunnerFiles.unpack();
+    ProcessBuilder builder = new ProcessBuilder(choice.interpreter(), "-B", runner.worker().toString(), runner.descriptorSet().toString());
+    String path = System.getenv("PYTHONPATH");
+    builder.environment().put("PYTHONPATH", runner.directory() + (path == null || path.isEmpty() ? "" : ":" + path));
+    WorkerPool started = new WorkerPool(workers, (number, listener) -> PythonWorker.start(number, builder, listener, callbacks), restarts);
+    started.start();
+    pool = started;
+    LOG.log(Level.INFO, "driver python: " + workers + " workers on " + choice.interpreter() + " (" + choice.description()
+        + "), plugins in " + defaultDir + " or the API's bundle");
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Future<dev.coproxy.proto.Object> dispatch(HookCall call) {
+    WorkerPool current = pool;
+    if (current == null) {
+      return Future.failedFuture(new HookFailure(HookFailure.Reason.UNAVAILABLE, unavailable));
+    }
+    Frame frame = new Frame(Frame.DISPATCH, header(call.pluginDirs()), call.object().toByteArray());
+    return current.submit(frame, call.deadlineMillis()).compose(reply -> {
+      if (reply.type() == Frame.FAILURE) {
+        return Future.failedFuture(failure(reply));
+      }
+      try {
+        return Future.succeededFuture(dev.coproxy.proto.Object.parseFrom(reply.body()));
+      } catch (InvalidProtocolBufferException e) {
+        return Future.failedFuture(new HookFailure(HookFailure.Reason.BAD_REPLY, "python: the worker's reply does not parse: " + e.getMessage()));
+      }
+    });
+  }
+
+  @Override
+  public Future<Void> dispatchEvent(String payload) {
+    return dispatchEvent(payload, List.of());
+  }
+
+  @Override
+  public Future<Void> dispatchEvent(String payload, List<String> pluginDirs) {
+    WorkerPool current = pool;
+    if (current == null) {
+      return Future.failedFuture(unavailable);
+    }
+    Frame frame = new Frame(Frame.EVENT, header(pluginDirs), payload.getBytes(StandardCharsets.UTF_8));
+    return current.submit(frame, System.currentTimeMillis() + EVENT_MILLIS).compose(reply -> reply.type() == Frame.FAILURE
+        ? Future.failedFuture(failure(reply).getMessage()) : Future.succeededFuture());
+  }
+
+  /** Makes every worker re-read plugin code before its next call; calls sent after this see the new code. */
+  @Override
+  public Future<Void> reload() {
+    generation.incrementAndGet();
+    callbacks.reloaded();
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> close() {
+    WorkerPool current = pool;
+    if (current != null) {
+      current.close();
+    }
+    if (runner != null) {
+      runner.delete();
+    }
+    return Future.succeededFuture();
+  }
+
+  private JsonObject header(List<String> pluginDirs) {
+    return new JsonObject().put("gen", generation.get()).put("dirs", new JsonArray(List.copyOf(pluginDirs))).put("default", defaultDir);
+  }
+
+  private static HookFailure failure(Frame reply) {
+    String trace = reply.header().getString("traceback", "");
+    return new HookFailure(HookFailure.Reason.ERROR, "python: " + reply.header().getString("message", "the plugin failed")
+        + (trace.isEmpty() ? "" : "\n" + trace));
+  }
+}

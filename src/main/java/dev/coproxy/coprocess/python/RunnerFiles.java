@@ -1,0 +1,75 @@
+package dev.coproxy.coprocess.python;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Coproxy's Python runner, shipped as resources in the jar ({@code /python/...}) with the protobuf
+ * descriptor set of the coprocess messages ({@code /proto/coprocess.desc}), unpacked into a fresh
+ * temporary directory at start and removed at stop.
+ */
+final class RunnerFiles {
+
+  /** The runner's files, relative to the {@code /python/} resource folder. */
+  static final List<String> FILES = List.of("coproxy_worker.py", "coproxy_plugins.py", "coproxy_protos.py", "gateway.py",
+      "tyk/__init__.py", "tyk/decorators.py", "tyk/request.py", "tyk/session.py", "tyk/event.py");
+  /** Where the build puts the descriptor set (see the protobuf plugin in the pom). */
+  static final String DESCRIPTOR_SET = "/proto/coprocess.desc";
+
+  private final Path directory;
+
+  private RunnerFiles(Path directory) {
+    this.directory = directory;
+  }
+
+  /** Unpacks the runner (blocking). */
+  static RunnerFiles unpack() {
+    try {
+      Path directory = Files.createTempDirectory("coproxy-python-");
+      for (String file : FILES) {
+        copy("/python/" + file, directory.resolve(file));
+      }
+      copy(DESCRIPTOR_SET, directory.resolve("coprocess.desc"));
+      return new RunnerFiles(directory);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot unpack the Python runner: " + e.getMessage(), e);
+    }
+  }
+
+  private static void copy(String resource, Path target) throws IOException {
+    try (InputStream in = RunnerFiles.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IOException(resource + " is missing from the build");
+      }
+      Files.createDirectories(target.getParent());
+      Files.write(target, in.readAllBytes());
+    }
+  }
+
+  Path directory() {
+    return directory;
+  }
+
+  Path worker() {
+    return directory.resolve("coproxy_worker.py");
+  }
+
+  Path descriptorSet() {
+    return directory.resolve("coprocess.desc");
+  }
+
+  /** Removes the unpacked files. */
+  void delete() {
+    try (Stream<Path> paths = Files.walk(directory)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      // A temporary directory left behind is harmless.
+    }
+  }
+}

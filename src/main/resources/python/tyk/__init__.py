@@ -1,0 +1,1 @@
+"""Tyk's plugin package, as Coproxy's Python workers provide it."""
