@@ -29,8 +29,8 @@ import org.luaj.vm2.Varargs;
  * The scripts are compiled once per load ({@link LuaScripts}); an instance runs them into fresh
  * globals when it sees a new load, between two calls. An API whose code comes from bundles
  * ({@code HookCall.pluginDirs()}) runs each bundle's listed {@code .lua} files in globals of their
- * own ({@link LuaBundles}); a hook is the first bundle's global function of that name. Hooks follow Tyk's global-function contract:
- * {@code f(request, session, spec)} returning {@code request, session}; auth checks
+ * own ({@link LuaBundles}); a hook is the first bundle's global function of that name. Hooks
+ * follow Tyk's global-function contract: {@code f(request, session, spec)} returning {@code request, session}; auth checks
  * {@code f(request, session, metadata, spec)} returning {@code request, session, metadata};
  * response hooks {@code f(request, response, session, metadata, spec)} returning {@code response}.
  */
@@ -143,18 +143,18 @@ public final class LuaDriver implements CoprocessDriver {
         return function;
       }
     }
-    Map<String, String> brokenFiles = new java.util.LinkedHashMap<>();
+    List<String> brokenFiles = new ArrayList<>();
     for (State state : states) {
       String broken = state.scripts.current().brokenFunctions().get(name);
       if (broken != null) {
         throw new HookFailure(HookFailure.Reason.ERROR, broken);
       }
-      state.scripts.current().broken().keySet().forEach(file -> brokenFiles.put(state.scripts.label(file), file));
+      state.scripts.current().broken().keySet().forEach(file -> brokenFiles.add(state.scripts.label(file)));
     }
     String where = states.size() == 1 ? states.get(0).scripts.directory().toString()
         : states.stream().map(state -> state.scripts.directory().toString()).toList().toString();
     throw new HookFailure(HookFailure.Reason.ERROR, "no global Lua function named \"" + name + "\" in " + where
-        + (brokenFiles.isEmpty() ? "" : " (files that do not compile: " + brokenFiles.keySet() + ")"));
+        + (brokenFiles.isEmpty() ? "" : " (files that do not compile: " + brokenFiles + ")"));
   }
 
   // The states of an API's code, current: its bundle directories, or the default folder.

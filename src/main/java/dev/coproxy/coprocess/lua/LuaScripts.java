@@ -21,7 +21,8 @@ import org.luaj.vm2.compiler.LuaC;
 import org.luaj.vm2.lib.BaseLib;
 
 /**
- * The Lua scripts of {@code <middleware_path>/lua/*.lua}, compiled once per load and shared by
+ * The Lua scripts of {@code <middleware_path>/lua/*.lua} (or of one bundle directory: the
+ * {@code .lua} files its manifest lists, see {@link #bundle}), compiled once per load and shared by
  * every Lua instance (a compiled {@link Prototype} is immutable; each instance runs it in its own
  * globals). A load that finds the same files with the same contents keeps the previous compilation.
  * A file that does not compile is logged once, with its error, and remembered: a hook whose
