@@ -14,9 +14,12 @@ import java.util.zip.ZipInputStream;
 /**
  * Unpacks a bundle zip into a directory: entries that would land outside it (zip slip, absolute
  * names) are refused, as is an archive whose unpacked size passes the limit; {@code manifest.json}
- * must be at the root.
+ * must be at the root. Entries are counted and limited too.
  */
 public final class BundleArchive {
+
+  /** Most entries an archive may hold (a bundle is a handful of files; this stops zip bombs of empty entries). */
+  static final int MAX_ENTRIES = 10_000;
 
   private final long maxBytes;
 
@@ -33,7 +36,9 @@ public final class BundleArchive {
     byte[] buffer = new byte[64 * 1024];
     try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
       for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
-        entries++;
+        if (++entries > MAX_ENTRIES) {
+          throw new BundleException("bundle holds more than " + MAX_ENTRIES + " entries");
+        }
         String name = entry.getName().replace('\\', '/');
         Path out = root.resolve(name).normalize();
         if (name.startsWith("/") || !out.startsWith(root) || out.equals(root) && !entry.isDirectory()) {
