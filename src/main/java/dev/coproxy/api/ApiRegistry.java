@@ -63,7 +63,9 @@ public final class ApiRegistry {
     this.appPath = appPath;
     this.chains = chains;
     this.metrics = metrics;
-    this.loader = vertx.createSharedWorkerExecutor("coproxy-api-loader", 1);
+    // Bundle downloads may keep a reload busy for a while (timeouts and retries per bundle): the
+    // blocked-thread warning is for far longer than Vert.x's default minute.
+    this.loader = vertx.createSharedWorkerExecutor("coproxy-api-loader", 1, 10, java.util.concurrent.TimeUnit.MINUTES);
   }
 
   /** The table requests are routed with now. */
