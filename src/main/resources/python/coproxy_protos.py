@@ -45,8 +45,12 @@ def install(desc_path):
     pool = descriptor_pool.DescriptorPool()
     make = _class_maker(pool)
     modules = {}
+    add_serialized = getattr(pool, "AddSerializedFile", None)
     for proto in _in_dependency_order(files.file):
-        pool.Add(proto)
+        if add_serialized is not None:
+            add_serialized(proto.SerializeToString())
+        else:
+            pool.Add(proto)
         descriptor = pool.FindFileByName(proto.name)
         name = proto.name.rsplit("/", 1)[-1][:-len(".proto")] + "_pb2"
         module = types.ModuleType(name, "coprocess messages of %s (built from descriptors)" % proto.name)

@@ -32,6 +32,9 @@ final class RunnerFiles {
   static RunnerFiles unpack() {
     try {
       Path directory = Files.createTempDirectory("coproxy-python-");
+      // Removed by delete() at stop; deleteOnExit (files first, as it runs in reverse) covers a JVM that exits without it.
+      directory.toFile().deleteOnExit();
+      directory.resolve("tyk").toFile().deleteOnExit();
       for (String file : FILES) {
         copy("/python/" + file, directory.resolve(file));
       }
@@ -49,6 +52,7 @@ final class RunnerFiles {
       }
       Files.createDirectories(target.getParent());
       Files.write(target, in.readAllBytes());
+      target.toFile().deleteOnExit();
     }
   }
 

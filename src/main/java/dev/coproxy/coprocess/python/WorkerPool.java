@@ -71,17 +71,30 @@ final class WorkerPool implements PythonWorker.Listener {
 
   private void drain() {
     List<Pending> started = new ArrayList<>();
+    List<Pending> late = new ArrayList<>();
     synchronized (this) {
       for (PythonWorker worker : workers) {
-        if (worker == null || !worker.ready() || worker.current != null || queue.isEmpty()) {
+        if (worker == null || !worker.ready() || worker.current != null) {
           continue;
         }
         Pending call = queue.poll();
+        // A call whose deadline passed while it waited is not worth a worker (it would be killed).
+        while (call != null && call.deadlineMillis <= System.currentTimeMillis()) {
+          late.add(call);
+          call = queue.poll();
+        }
+        if (call == null) {
+          break;
+        }
         call.worker = worker;
         worker.current = call;
         started.add(call);
       }
     }
+    late.forEach(call -> {
+      call.timer.cancel(false);
+      call.promise.tryFail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: no worker was free before the deadline"));
+    });
     for (Pending call : started) {
       try {
         call.worker.send(call.frame);

@@ -77,6 +77,11 @@ class PythonDriverIT {
     if (logs != null) {
       logs.close();
     }
+    if (middleware != null) {
+      try (java.util.stream.Stream<Path> paths = Files.walk(middleware)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      }
+    }
   }
 
   private static String version(String v) {
