@@ -19,7 +19,8 @@ import java.util.UUID;
 /**
  * {@code /tyk/apis} and {@code /tyk/reload}: API definitions are read from the live table and
  * written to {@code app_path} as {@code <api_id>.json} (atomically, through a temporary file); as in
- * Tyk, a change goes live with the next reload. A reload swaps the whole API set at once.
+ * Tyk, a change goes live with the next reload. A reload swaps the whole API set at once;
+ * {@code /tyk/reload?refresh_bundles=true} also fetches plugin bundles again.
  */
 final class ApisApi {
 
@@ -41,9 +42,15 @@ final class ApisApi {
     router.get("/tyk/apis/:id").handler(this::read);
     router.put("/tyk/apis/:id").handler(this::update);
     router.delete("/tyk/apis/:id").handler(this::delete);
-    router.get("/tyk/reload").handler(rc -> reload(rc, registry.reload()));
-    router.get("/tyk/reload/").handler(rc -> reload(rc, registry.reload()));
-    router.get("/tyk/reload/group").handler(rc -> reload(rc, reloadBus.reloadGroup()));
+    router.get("/tyk/reload").handler(rc -> reload(rc, registry.reload(refreshBundles(rc))));
+    router.get("/tyk/reload/").handler(rc -> reload(rc, registry.reload(refreshBundles(rc))));
+    router.get("/tyk/reload/group").handler(rc -> reload(rc, reloadBus.reloadGroup(refreshBundles(rc))));
+  }
+
+  // ?refresh_bundles=true (Coproxy's): fetch plugin bundles again even when they are on disk.
+  private static boolean refreshBundles(RoutingContext rc) {
+    String value = rc.request().getParam(ReloadBus.REFRESH_BUNDLES);
+    return value != null && (value.equalsIgnoreCase("true") || value.equals("1"));
   }
 
   private void list(RoutingContext rc) {

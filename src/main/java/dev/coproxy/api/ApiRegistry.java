@@ -47,14 +47,25 @@ public final class ApiRegistry {
   private final ChainFactory chains;
   private final GatewayMetrics metrics;
   private final WorkerExecutor loader;
+  private final DefinitionResolver resolver;
   private final AtomicReference<ApiTable> table = new AtomicReference<>(ApiTable.EMPTY);
   private final List<Supplier<Future<?>>> afterReload = new CopyOnWriteArrayList<>();
 
   public ApiRegistry(Vertx vertx, Path appPath, ChainFactory chains, GatewayMetrics metrics) {
+    this(vertx, appPath, chains, metrics, DefinitionResolver.NONE);
+  }
+
+  /**
+   * @param resolver completes each definition before it loads (plugin bundles)
+   */
+  public ApiRegistry(Vertx vertx, Path appPath, ChainFactory chains, GatewayMetrics metrics, DefinitionResolver resolver) {
+    this.resolver = resolver;
     this.appPath = appPath;
     this.chains = chains;
     this.metrics = metrics;
-    this.loader = vertx.createSharedWorkerExecutor("coproxy-api-loader", 1);
+    // Bundle downloads may keep a reload busy for a while (timeouts and retries per bundle): the
+    // blocked-thread warning is for far longer than Vert.x's default minute.
+    this.loader = vertx.createSharedWorkerExecutor("coproxy-api-loader", 1, 10, java.util.concurrent.TimeUnit.MINUTES);
   }
 
   /** The table requests are routed with now. */
@@ -68,7 +79,15 @@ public final class ApiRegistry {
 
   /** Re-reads {@code app_path} and swaps the new table in, then runs the after-reload tasks. */
   public Future<ReloadReport> reload() {
-    return loader.executeBlocking(this::load, true).compose(report -> {
+    return reload(false);
+  }
+
+  /**
+   * Like {@link #reload()}; with {@code refreshBundles}, plugin bundles are fetched again even when
+   * they are already on disk.
+   */
+  public Future<ReloadReport> reload(boolean refreshBundles) {
+    return loader.executeBlocking(() -> load(refreshBundles), true).compose(report -> {
       List<Future<?>> tasks = new ArrayList<>();
       afterReload.forEach(task -> tasks.add(task.get()));
       return Future.join(tasks).transform(ar -> Future.succeededFuture(report));
@@ -88,7 +107,8 @@ public final class ApiRegistry {
     return loader.close();
   }
 
-  private ReloadReport load() {
+  private ReloadReport load(boolean refreshBundles) {
+    resolver.startReload(refreshBundles);
     ApiTable previous = table.get();
     Map<Path, LoadedApi> previousBySource = new HashMap<>();
     previous.all().forEach(api -> previousBySource.put(api.source(), api));
@@ -141,6 +161,7 @@ public final class ApiRegistry {
       LOG.log(Level.INFO, "api file " + file + ": api " + def.apiId() + " is inactive (active: false), not loaded");
       return null;
     }
+    def = resolver.resolve(def);
     return new LoadedApi(def, chains.build(def), file, metrics.forApi(def.apiId()));
   }
 

@@ -11,7 +11,8 @@ import java.util.UUID;
 /**
  * Reload over the event bus: a message on {@value #ADDRESS} reloads the APIs of every gateway that
  * receives it (every node, once the bus is clustered). A gateway ignores its own group reloads,
- * which it has already done before publishing.
+ * which it has already done before publishing. A JSON body with {@code "refresh_bundles": true}
+ * fetches plugin bundles again even when they are on disk.
  */
 public final class ReloadBus {
 
@@ -19,6 +20,8 @@ public final class ReloadBus {
   public static final String ADDRESS = "coproxy.reload";
   /** Header naming the gateway that published a group reload. */
   public static final String ORIGIN_HEADER = "origin";
+  /** Body key asking for plugin bundles to be fetched again. */
+  public static final String REFRESH_BUNDLES = "refresh_bundles";
 
   private static final System.Logger LOG = System.getLogger(ReloadBus.class.getName());
 
@@ -38,7 +41,7 @@ public final class ReloadBus {
       if (nodeId.equals(message.headers().get(ORIGIN_HEADER))) {
         return;
       }
-      registry.reload().onComplete(ar -> {
+      registry.reload(refreshRequested(message.body())).onComplete(ar -> {
         if (ar.failed()) {
           LOG.log(Level.ERROR, "reload from " + ADDRESS + " failed", ar.cause());
         }
@@ -52,8 +55,22 @@ public final class ReloadBus {
 
   /** Reloads here, then asks every other node to reload. */
   public Future<ApiRegistry.ReloadReport> reloadGroup() {
-    return registry.reload().onSuccess(report ->
-        vertx.eventBus().publish(ADDRESS, new JsonObject(), new DeliveryOptions().addHeader(ORIGIN_HEADER, nodeId)));
+    return reloadGroup(false);
+  }
+
+  /** Like {@link #reloadGroup()}, passing on whether bundles are fetched again. */
+  public Future<ApiRegistry.ReloadReport> reloadGroup(boolean refreshBundles) {
+    return registry.reload(refreshBundles).onSuccess(report -> vertx.eventBus().publish(ADDRESS,
+        new JsonObject().put(REFRESH_BUNDLES, refreshBundles), new DeliveryOptions().addHeader(ORIGIN_HEADER, nodeId)));
+  }
+
+  /** True for a body {@code {"refresh_bundles": true}} (or the string "true"). */
+  static boolean refreshRequested(Object body) {
+    if (body instanceof JsonObject json) {
+      Object flag = json.getValue(REFRESH_BUNDLES);
+      return Boolean.TRUE.equals(flag) || "true".equals(flag);
+    }
+    return false;
   }
 
   public Future<Void> close() {

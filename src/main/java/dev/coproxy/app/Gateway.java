@@ -4,6 +4,7 @@ import dev.coproxy.admin.AdminRoutes;
 import dev.coproxy.admin.AdminVerticle;
 import dev.coproxy.api.ApiRegistry;
 import dev.coproxy.api.ReloadBus;
+import dev.coproxy.bundle.BundleLoader;
 import dev.coproxy.chain.StandardChain;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
@@ -14,6 +15,7 @@ import dev.coproxy.coprocess.HookClient;
 import dev.coproxy.coprocess.HookDispatchVerticle;
 import dev.coproxy.coprocess.ObjectCodec;
 import dev.coproxy.coprocess.grpc.GrpcDriver;
+import dev.coproxy.coprocess.lua.LuaBundles;
 import dev.coproxy.coprocess.lua.LuaDriver;
 import dev.coproxy.coprocess.lua.LuaScripts;
 import dev.coproxy.coprocess.python.PythonDriver;
@@ -48,6 +50,8 @@ public final class Gateway {
   private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
   /** The secret of the bundled default config, warned about when still in use. */
   private static final String DEFAULT_SECRET = "change-me";
+  /** Wait before the first retry of a bundle download (doubled for each of the next ones). */
+  private static final long BUNDLE_RETRY_MILLIS = 250;
 
   private final Vertx vertx;
   private final GatewayConfig config;
@@ -76,7 +80,8 @@ public final class Gateway {
     StandardChain standard = new StandardChain(sessions, System::currentTimeMillis, events);
     CoprocessChain chains = new CoprocessChain(standard, sessions, new HookClient(vertx), events, meters, config.coprocess(),
         new IdExtractorClient(vertx), config.hashKeyFunction());
-    this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics);
+    this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics,
+        new BundleLoader(config.bundles(), config.middlewarePath(), BUNDLE_RETRY_MILLIS));
     this.reloadBus = new ReloadBus(vertx, registry);
   }
 
@@ -158,11 +163,16 @@ public final class Gateway {
     }
     int instances = config.coprocess().luaInstances();
     LuaScripts scripts = new LuaScripts(config.middlewarePath());
-    registry.afterReload(() -> vertx.executeBlocking(scripts::load, false));
+    LuaBundles bundles = new LuaBundles();
+    registry.afterReload(() -> vertx.executeBlocking(() -> {
+      scripts.load();
+      bundles.load();
+      return null;
+    }, false));
     driverHealth.add(LuaDriver.NAME, () -> scripts.current().broken().isEmpty() ? null
         : "Lua scripts that do not compile: " + String.join(", ", scripts.current().broken().keySet()));
     return vertx.executeBlocking(scripts::load)
-        .compose(s -> vertx.deployVerticle(() -> new DriverVerticle(new LuaDriver(scripts, config.coprocess().luaAllowOs(), store, events)),
+        .compose(s -> vertx.deployVerticle(() -> new DriverVerticle(new LuaDriver(scripts, bundles, config.coprocess().luaAllowOs(), store, events)),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(instances)
                 .setWorkerPoolName("coproxy-lua").setWorkerPoolSize(instances)))
         .mapEmpty();

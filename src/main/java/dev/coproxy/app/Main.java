@@ -1,5 +1,6 @@
 package dev.coproxy.app;
 
+import dev.coproxy.bundle.BundleCommand;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.ConfigLoader;
 import dev.coproxy.config.GatewayConfig;
@@ -23,17 +24,23 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code java -jar coproxy.jar [--conf FILE] [--cluster]}: loads the configuration, starts the
  * gateway, and drains in-flight requests on SIGTERM. A configuration that cannot work ends the
- * process with status 2 and one line naming the key.
+ * process with status 2 and one line naming the key. {@code coproxy.jar bundle build ...} builds a
+ * plugin bundle instead ({@link BundleCommand}).
  */
 public final class Main {
 
   private static final int CLUSTER_JOIN_SECONDS = 120;
-  private static final String USAGE = "usage: java -jar coproxy.jar [--conf FILE] [--cluster]";
+  private static final String USAGE = "usage: java -jar coproxy.jar [--conf FILE] [--cluster]\n"
+      + "       java -jar coproxy.jar bundle build [-m manifest.json] [-o bundle.zip] [-k private.pem] [-y]";
 
   private Main() {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("bundle")) {
+      int status = new BundleCommand(System.out, System.err, System.in).run(java.util.Arrays.copyOfRange(args, 1, args.length));
+      System.exit(status);
+    }
     System.setProperty("java.util.logging.manager", GatewayLogManager.class.getName());
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s [%3$s] %5$s%6$s%n");
     System.setProperty("vertx.disableFileCPResolving", "true");

@@ -28,6 +28,7 @@ import java.util.Set;
  * @param coprocess {@code coprocess_options}
  * @param cluster {@code cluster}
  * @param metrics {@code metrics}
+ * @param bundles plugin bundle loading ({@code enable_bundle_downloader} and the keys around it)
  * @param unknownKeys keys present in the config that Coproxy does not know (warned about once)
  */
 public record GatewayConfig(
@@ -49,6 +50,7 @@ public record GatewayConfig(
     CoprocessOptions coprocess,
     ClusterOptions cluster,
     MetricsOptions metrics,
+    BundleOptions bundles,
     List<String> unknownKeys) {
 
   private static final Set<String> HASH_FUNCTIONS = Set.of("", "murmur32", "murmur64", "murmur128", "sha256");
@@ -82,6 +84,20 @@ public record GatewayConfig(
   public record MetricsOptions(boolean enabled, String path) {
   }
 
+  /**
+   * Plugin bundles: Tyk's top-level keys plus Coproxy's size limit.
+   *
+   * @param downloaderEnabled {@code enable_bundle_downloader}
+   * @param baseUrl {@code bundle_base_url}
+   * @param publicKeyPath {@code public_key_path}; empty = signatures are not checked
+   * @param insecureSkipVerify {@code bundle_insecure_skip_verify} (https only)
+   * @param skipVerifyExisting {@code skip_verify_existing_plugin_bundle}
+   * @param maxSize {@code bundle_max_size}: largest archive, and largest unpacked size, in bytes
+   */
+  public record BundleOptions(boolean downloaderEnabled, String baseUrl, String publicKeyPath, boolean insecureSkipVerify,
+      boolean skipVerifyExisting, long maxSize) {
+  }
+
   /** True when the Gateway API is served on the traffic port. */
   public boolean controlOnTrafficPort() {
     return controlApiPort == 0 || controlApiPort == listenPort;
@@ -106,9 +122,7 @@ public record GatewayConfig(
       throw new ConfigException("app_path", "must name a directory");
     }
     // Tyk keys accepted without effect (yet) are known, so they are not warned about.
-    for (String key : List.of("enable_bundle_downloader", "bundle_base_url", "public_key_path",
-        "bundle_insecure_skip_verify", "skip_verify_existing_plugin_bundle", "use_db_app_configs",
-        "policies", "storage", "enable_analytics", "analytics_config", "log_level")) {
+    for (String key : List.of("use_db_app_configs", "policies", "storage", "enable_analytics", "analytics_config", "log_level")) {
       r.has(key);
     }
     // Arguments are evaluated left to right, so unreadKeys() sees every key read before it.
@@ -131,6 +145,7 @@ public record GatewayConfig(
         coprocess(r.child("coprocess_options"), cores),
         cluster(r.child("cluster")),
         metrics(r.child("metrics")),
+        bundles(r),
         List.copyOf(r.unreadKeys()));
   }
 
@@ -168,6 +183,16 @@ public record GatewayConfig(
         r.string("name", "coproxy"),
         r.string("bus_host", ""),
         (int) r.integer("bus_port", 0, 0, 65535));
+  }
+
+  private static BundleOptions bundles(JsonReader r) {
+    return new BundleOptions(
+        r.bool("enable_bundle_downloader", false),
+        r.string("bundle_base_url", "").trim(),
+        r.string("public_key_path", "").trim(),
+        r.bool("bundle_insecure_skip_verify", false),
+        r.bool("skip_verify_existing_plugin_bundle", false),
+        r.integer("bundle_max_size", 100L * 1024 * 1024, 1, Long.MAX_VALUE));
   }
 
   private static MetricsOptions metrics(JsonReader r) {

@@ -56,8 +56,13 @@ final class CoprocessFixture implements AutoCloseable {
 
   /** A gateway with {@code enable_coprocess: true} plus the given coprocess options. */
   static CoprocessFixture start(JsonObject coprocessOptions) throws Exception {
+    return start(coprocessOptions, new JsonObject());
+  }
+
+  /** As {@link #start(JsonObject)}, with other top-level config keys too. */
+  static CoprocessFixture start(JsonObject coprocessOptions, JsonObject config) throws Exception {
     JsonObject options = new JsonObject().put("enable_coprocess", true).mergeIn(coprocessOptions);
-    TestGateway gw = TestGateway.start(new JsonObject().put("coprocess_options", options), Map.of());
+    TestGateway gw = TestGateway.start(config.copy().put("coprocess_options", options), Map.of());
     Upstream upstream = Upstream.start(gw.vertx);
     return new CoprocessFixture(gw, upstream, ScriptedDriver.deploy(gw.vertx, DRIVER));
   }

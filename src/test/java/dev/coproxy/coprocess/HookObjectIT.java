@@ -34,10 +34,15 @@ class HookObjectIT {
   private static final String MD5_EMPTY = "d41d8cd98f00b204e9800998ecf8427e";
 
   private static CoprocessFixture fx;
+  private static java.nio.file.Path bundles;
 
   @BeforeAll
   static void start() throws Exception {
-    fx = CoprocessFixture.start();
+    // Bundles come from a file:// base URL; the middleware path is a fresh directory.
+    bundles = java.nio.file.Files.createTempDirectory("coproxy-hookobject-bundles");
+    fx = CoprocessFixture.start(new JsonObject(), new JsonObject()
+        .put("middleware_path", java.nio.file.Files.createTempDirectory("coproxy-hookobject-mw").toString())
+        .put("enable_bundle_downloader", true).put("bundle_base_url", "file://" + bundles));
   }
 
   @AfterAll
@@ -119,8 +124,8 @@ class HookObjectIT {
   @Test
   void specCarriesBundleHashAndConfigData() throws Exception {
     JsonObject config = new JsonObject().put("foo", "bar").put("n", 1);
-    fx.deploy(fx.keyless("ob-spec", middleware().put("pre", hooks("obSpec")))
-        .put("custom_middleware_bundle", "bundle-1.zip").put("config_data", config));
+    dev.coproxy.testing.Bundles.build(bundles, "bundle-1.zip", middleware().put("pre", hooks("obSpec")), Map.of(), null);
+    fx.deploy(fx.keyless("ob-spec", new JsonObject()).put("custom_middleware_bundle", "bundle-1.zip").put("config_data", config));
     fx.deploy(fx.keyless("ob-spec-off", middleware().put("pre", hooks("obSpecOff")))
         .put("config_data", config).put("config_data_disabled", true));
     fx.deploy(fx.keyless("ob-spec-empty", middleware().put("pre", hooks("obSpecEmpty"))).put("config_data", new JsonObject()));

@@ -12,6 +12,10 @@ import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
@@ -23,8 +27,10 @@ import org.luaj.vm2.Varargs;
  * Driver {@code lua}: one LuaJ state per instance, deployed as a worker verticle (one instance per
  * {@code lua_instances}), so calls to one instance never overlap and no event loop ever runs Lua.
  * The scripts are compiled once per load ({@link LuaScripts}); an instance runs them into fresh
- * globals when it sees a new load, between two calls. Hooks follow Tyk's global-function contract:
- * {@code f(request, session, spec)} returning {@code request, session}; auth checks
+ * globals when it sees a new load, between two calls. An API whose code comes from bundles
+ * ({@code HookCall.pluginDirs()}) runs each bundle's listed {@code .lua} files in globals of their
+ * own ({@link LuaBundles}); a hook is the first bundle's global function of that name. Hooks
+ * follow Tyk's global-function contract: {@code f(request, session, spec)} returning {@code request, session}; auth checks
  * {@code f(request, session, metadata, spec)} returning {@code request, session, metadata};
  * response hooks {@code f(request, response, session, metadata, spec)} returning {@code response}.
  */
@@ -38,14 +44,38 @@ public final class LuaDriver implements CoprocessDriver {
   private static final long SETUP_MILLIS = 5000;
 
   private final LuaScripts scripts;
+  private final LuaBundles bundles;
   private final boolean allowOs;
   private final TykLibrary tyk;
-  private Globals globals;
-  private long generation = -1;
+  private final State folder;
+  private final Map<String, State> bundleStates = new HashMap<>();
+  /** The state whose code runs now (a timeout there forces its rebuild). */
+  private State running;
   private long deadline;
 
+  /** One set of scripts run into globals of this instance. */
+  private static final class State {
+    private LuaScripts scripts;
+    private Globals globals;
+    private long generation = -1;
+
+    State(LuaScripts scripts) {
+      this.scripts = scripts;
+    }
+  }
+
   public LuaDriver(LuaScripts scripts, boolean allowOs, KeyValueStore store, EventSink events) {
+    this(scripts, new LuaBundles(), allowOs, store, events);
+  }
+
+  /**
+   * @param scripts the default folder's scripts ({@code <middleware_path>/lua})
+   * @param bundles the scripts of bundle directories, shared by the instances
+   */
+  public LuaDriver(LuaScripts scripts, LuaBundles bundles, boolean allowOs, KeyValueStore store, EventSink events) {
     this.scripts = scripts;
+    this.bundles = bundles;
+    this.folder = new State(scripts);
     this.allowOs = allowOs;
     this.tyk = new TykLibrary(store, events, () -> Math.max(1, deadline - System.currentTimeMillis()));
   }
@@ -69,9 +99,8 @@ public final class LuaDriver implements CoprocessDriver {
       // Queued behind a slow call: nobody waits for this answer any more.
       throw new HookFailure(HookFailure.Reason.TIMEOUT, "lua: the deadline passed before an instance was free");
     }
-    refresh();
     dev.coproxy.proto.Object object = call.object();
-    LuaValue function = function(object.getHookName());
+    LuaValue function = function(states(call.pluginDirs()), object.getHookName());
     LuaTable request = LuaTables.toLua(object.getRequest());
     LuaValue session = object.hasSession() ? LuaTables.toLua(object.getSession()) : new LuaTable();
     LuaTable metadata = mapTable(object.getMetadataMap());
@@ -106,17 +135,46 @@ public final class LuaDriver implements CoprocessDriver {
     return reply.build();
   }
 
-  private LuaValue function(String name) {
-    LuaValue function = globals.get(name);
-    if (function.isfunction()) {
-      return function;
+  private LuaValue function(List<State> states, String name) {
+    for (State state : states) {
+      LuaValue function = state.globals.get(name);
+      if (function.isfunction()) {
+        running = state;
+        return function;
+      }
     }
-    String broken = scripts.current().brokenFunctions().get(name);
-    if (broken != null) {
-      throw new HookFailure(HookFailure.Reason.ERROR, broken);
+    List<String> brokenFiles = new ArrayList<>();
+    for (State state : states) {
+      String broken = state.scripts.current().brokenFunctions().get(name);
+      if (broken != null) {
+        throw new HookFailure(HookFailure.Reason.ERROR, broken);
+      }
+      state.scripts.current().broken().keySet().forEach(file -> brokenFiles.add(state.scripts.label(file)));
     }
-    throw new HookFailure(HookFailure.Reason.ERROR, "no global Lua function named \"" + name + "\" in " + scripts.directory()
-        + (scripts.current().broken().isEmpty() ? "" : " (files that do not compile: " + scripts.current().broken().keySet() + ")"));
+    String where = states.size() == 1 ? states.get(0).scripts.directory().toString()
+        : states.stream().map(state -> state.scripts.directory().toString()).toList().toString();
+    throw new HookFailure(HookFailure.Reason.ERROR, "no global Lua function named \"" + name + "\" in " + where
+        + (brokenFiles.isEmpty() ? "" : " (files that do not compile: " + brokenFiles + ")"));
+  }
+
+  // The states of an API's code, current: its bundle directories, or the default folder.
+  private List<State> states(List<String> pluginDirs) {
+    if (pluginDirs.isEmpty()) {
+      refresh(folder);
+      return List.of(folder);
+    }
+    List<State> states = new ArrayList<>(pluginDirs.size());
+    for (String dir : pluginDirs) {
+      LuaScripts current = bundles.scripts(dir);
+      State state = bundleStates.computeIfAbsent(dir, d -> new State(current));
+      if (state.scripts != current) {
+        state.scripts = current;
+        state.generation = -1;
+      }
+      refresh(state);
+      states.add(state);
+    }
+    return states;
   }
 
   // Runs Lua; every way it can fail becomes a HookFailure carrying the Lua message.
@@ -126,23 +184,29 @@ public final class LuaDriver implements CoprocessDriver {
     } catch (LuaError e) {
       throw new HookFailure(HookFailure.Reason.ERROR, "lua: " + e.getMessage());
     } catch (LuaSandbox.DeadlineExceeded e) {
-      generation = -1;
+      stale();
       throw new HookFailure(HookFailure.Reason.TIMEOUT, "lua: " + e.getMessage());
     } catch (StackOverflowError e) {
-      generation = -1;
+      stale();
       throw new HookFailure(HookFailure.Reason.ERROR, "lua: stack overflow");
     } catch (RuntimeException e) {
       throw new HookFailure(HookFailure.Reason.ERROR, "lua: " + e);
     }
   }
 
-  /** Rebuilds this instance's globals when the scripts were loaded again (or a script was stopped). */
-  private void refresh() {
-    LuaScripts.Snapshot snapshot = scripts.current();
-    if (snapshot.generation() == 0) {
-      snapshot = scripts.load();
+  private void stale() {
+    if (running != null) {
+      running.generation = -1;
     }
-    if (snapshot.generation() == generation) {
+  }
+
+  /** Rebuilds a state's globals when its scripts were loaded again (or a script was stopped). */
+  private void refresh(State state) {
+    LuaScripts.Snapshot snapshot = state.scripts.current();
+    if (snapshot.generation() == 0) {
+      snapshot = state.scripts.load();
+    }
+    if (snapshot.generation() == state.generation) {
       return;
     }
     Globals fresh = LuaSandbox.create(allowOs, () -> deadline);
@@ -152,21 +216,26 @@ public final class LuaDriver implements CoprocessDriver {
       try {
         new LuaClosure(chunk.prototype(), fresh).call();
       } catch (LuaError | LuaSandbox.DeadlineExceeded | StackOverflowError e) {
-        LOG.log(Level.ERROR, "lua/" + chunk.file() + " failed while loading: " + e.getMessage());
+        LOG.log(Level.ERROR, state.scripts.label(chunk.file()) + " failed while loading: " + e.getMessage());
       }
     }
-    globals = fresh;
-    generation = snapshot.generation();
+    state.globals = fresh;
+    state.generation = snapshot.generation();
   }
 
   /** Calls the function named in a {@code cp_dynamic_handler}'s meta with the event and the API spec. */
   @Override
   public Future<Void> dispatchEvent(String payload) {
+    return dispatchEvent(payload, List.of());
+  }
+
+  /** As {@link #dispatchEvent(String)}, looking the function up in the API's bundles when it has some. */
+  @Override
+  public Future<Void> dispatchEvent(String payload, List<String> pluginDirs) {
     try {
       JsonObject event = new JsonObject(payload);
       String name = event.getString("handler_name", "");
-      refresh();
-      LuaValue function = function(name);
+      LuaValue function = function(states(pluginDirs), name);
       tyk.request(new LuaTable());
       deadline = System.currentTimeMillis() + SETUP_MILLIS;
       invoke(function, LuaValue.varargsOf(LuaTables.fromJson(event.getValue("message")), LuaTables.fromJson(event.getValue("spec"))));
@@ -179,7 +248,9 @@ public final class LuaDriver implements CoprocessDriver {
   @Override
   public Future<Void> reload() {
     scripts.load();
-    refresh();
+    bundles.load();
+    bundleStates.keySet().removeIf(dir -> !java.nio.file.Files.isDirectory(java.nio.file.Path.of(dir)));
+    refresh(folder);
     return Future.succeededFuture();
   }
 

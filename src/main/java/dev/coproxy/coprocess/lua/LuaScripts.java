@@ -21,7 +21,8 @@ import org.luaj.vm2.compiler.LuaC;
 import org.luaj.vm2.lib.BaseLib;
 
 /**
- * The Lua scripts of {@code <middleware_path>/lua/*.lua}, compiled once per load and shared by
+ * The Lua scripts of {@code <middleware_path>/lua/*.lua} (or of one bundle directory: the
+ * {@code .lua} files its manifest lists, see {@link #bundle}), compiled once per load and shared by
  * every Lua instance (a compiled {@link Prototype} is immutable; each instance runs it in its own
  * globals). A load that finds the same files with the same contents keeps the previous compilation.
  * A file that does not compile is logged once, with its error, and remembered: a hook whose
@@ -48,14 +49,28 @@ public final class LuaScripts {
   }
 
   private final Path directory;
+  private final boolean fromManifest;
   private final Globals compiler = new Globals();
   private volatile Snapshot current = new Snapshot(0, List.of(), Map.of(), Map.of());
   private String fingerprint = "";
 
   public LuaScripts(Path middlewarePath) {
-    this.directory = middlewarePath.resolve("lua");
+    this(middlewarePath.resolve("lua"), false);
+  }
+
+  private LuaScripts(Path directory, boolean fromManifest) {
+    this.directory = directory;
+    this.fromManifest = fromManifest;
     compiler.load(new BaseLib());
     LuaC.install(compiler);
+  }
+
+  /**
+   * The scripts of an unpacked bundle: the {@code .lua} files of its manifest's {@code file_list},
+   * in list order (Tyk loads the listed files into its module cache).
+   */
+  public static LuaScripts bundle(Path bundleDir) {
+    return new LuaScripts(bundleDir, true);
   }
 
   /** Where the scripts are read from. */
@@ -71,7 +86,14 @@ public final class LuaScripts {
   /** Reads the directory again and compiles what changed; blocking, call it off the event loops. */
   public synchronized Snapshot load() {
     Map<String, byte[]> files = new LinkedHashMap<>();
-    if (Files.isDirectory(directory)) {
+    if (fromManifest) {
+      try {
+        readListed(files);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(Level.ERROR, "lua: cannot read the bundle " + directory + " (" + e.getMessage() + "); keeping the scripts loaded before");
+        return current;
+      }
+    } else if (Files.isDirectory(directory)) {
       try (Stream<Path> list = Files.list(directory)) {
         for (Path file : list.filter(p -> p.getFileName().toString().endsWith(".lua") && Files.isRegularFile(p)).sorted().toList()) {
           files.put(file.getFileName().toString(), Files.readAllBytes(file));
@@ -90,9 +112,9 @@ public final class LuaScripts {
     Map<String, String> brokenFunctions = new LinkedHashMap<>();
     files.forEach((name, source) -> {
       try {
-        chunks.add(new Chunk(name, compiler.compilePrototype(new ByteArrayInputStream(source), "@lua/" + name)));
+        chunks.add(new Chunk(name, compiler.compilePrototype(new ByteArrayInputStream(source), "@" + label(name))));
       } catch (LuaError | IOException e) {
-        String error = "lua/" + name + " does not compile: " + e.getMessage();
+        String error = label(name) + " does not compile: " + e.getMessage();
         LOG.log(Level.ERROR, error + " (the hooks it defines fail until it is fixed and reloaded)");
         broken.put(name, error);
         Matcher m = FUNCTION.matcher(new String(source, java.nio.charset.StandardCharsets.UTF_8));
@@ -105,6 +127,24 @@ public final class LuaScripts {
     current = new Snapshot(current.generation() + 1, List.copyOf(chunks), Map.copyOf(broken), Map.copyOf(brokenFunctions));
     LOG.log(Level.INFO, "lua: loaded " + chunks.size() + " scripts from " + directory + (broken.isEmpty() ? "" : ", " + broken.size() + " failed"));
     return current;
+  }
+
+  /** How a file is named in messages: {@code lua/x.lua}, or its path in a bundle. */
+  public String label(String file) {
+    return fromManifest ? directory.resolve(file).toString() : "lua/" + file;
+  }
+
+  private void readListed(Map<String, byte[]> files) throws IOException {
+    io.vertx.core.json.JsonObject manifest = new io.vertx.core.json.JsonObject(
+        Files.readString(directory.resolve("manifest.json"), java.nio.charset.StandardCharsets.UTF_8));
+    io.vertx.core.json.JsonArray list = manifest.getJsonArray("file_list", new io.vertx.core.json.JsonArray());
+    for (int i = 0; i < list.size(); i++) {
+      String name = list.getString(i);
+      Path file = directory.resolve(name).normalize();
+      if (name.endsWith(".lua") && file.startsWith(directory.normalize())) {
+        files.put(name, Files.readAllBytes(file));
+      }
+    }
   }
 
   private static String fingerprint(Map<String, byte[]> files) {
