@@ -9,12 +9,15 @@ import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.SessionRepository;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -141,11 +144,22 @@ public final class ClusterStore implements KeyValueStore {
     return new Counter(value[0], value[1]);
   }
 
+  // Hazelcast runs a future's non-async callbacks on ForkJoinPool.commonPool (one thread on two
+  // cores): every store call would queue there and then hop again to the event loop. The callback
+  // here only completes a promise, so it runs on the thread that completes the operation (the
+  // caller itself for a near-cache hit), and the promise hands the result to the caller's loop.
+  private static final Executor DIRECT = Runnable::run;
+
   private <T> Future<T> back(CompletionStage<T> stage) {
     Context context = Vertx.currentContext();
-    if (context != null && context.isEventLoopContext()) {
-      return Future.fromCompletionStage(stage, context);
-    }
-    return Future.fromCompletionStage(stage);
+    Promise<T> promise = context != null && context.isEventLoopContext() ? ((ContextInternal) context).promise() : Promise.promise();
+    stage.whenCompleteAsync((value, failure) -> {
+      if (failure != null) {
+        promise.fail(failure);
+      } else {
+        promise.complete(value);
+      }
+    }, DIRECT);
+    return promise.future();
   }
 }

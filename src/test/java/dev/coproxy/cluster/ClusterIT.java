@@ -62,8 +62,10 @@ class ClusterIT {
     Path root = Files.createTempDirectory("coproxy-cluster-it");
     nodes = ClusterNodes.start(root, 3);
     Files.createDirectories(nodes.middlewarePath.resolve("lua"));
-    try (InputStream in = ClusterIT.class.getResourceAsStream("/lua/plugins.lua")) {
-      Files.write(nodes.middlewarePath.resolve("lua/plugins.lua"), in.readAllBytes());
+    for (String script : List.of("plugins.lua", "idextractor.lua")) {
+      try (InputStream in = ClusterIT.class.getResourceAsStream("/lua/" + script)) {
+        Files.write(nodes.middlewarePath.resolve("lua/" + script), in.readAllBytes());
+      }
     }
     nodes.awaitReady(START);
     // Joins once the data members run: a lite member alone would form a cluster without data owners.
@@ -77,6 +79,12 @@ class ClusterIT {
         new JsonObject().put("driver", "lua").put("pre", new JsonArray().add(new JsonObject().put("name", "lua_helpers")))));
     writeApi(Apis.keyless("cgrpc", "/cgrpc/", upstream.url("/")).put("custom_middleware",
         new JsonObject().put("driver", "grpc").put("pre", new JsonArray().add(new JsonObject().put("name", "Pre")))));
+    // A plugin that authorises only its first call in the whole cluster (its flag is plugin data),
+    // behind an ID extractor on the Authorization header.
+    writeApi(Apis.protectedApi("cidx", "/cidx/", upstream.url("/")).put("custom_plugin_auth_enabled", true)
+        .put("custom_middleware", new JsonObject().put("driver", "lua").put("auth_check", new JsonObject().put("name", "idx_header"))
+            .put("id_extractor", new JsonObject().put("extract_from", "header").put("extract_with", "value")
+                .put("extractor_config", new JsonObject().put("header_name", "Authorization")))));
     reloadGroup(0);
     for (int node = 0; node < 3; node++) {
       int n = node;
@@ -158,6 +166,20 @@ class ClusterIT {
       HttpResponse<String> read = get(node, "/clua/x", Map.of());
       assertEquals("from-node-0", new JsonObject(read.body()).getJsonObject("headers").getString("x-stored"), read.body());
     }
+  }
+
+  @Test
+  @Order(42)
+  void anIdCachedOnOneNodeIsAHitOnTheOthers() throws Exception {
+    assertEquals(200, get(0, "/cidx/x", Map.of("Authorization", "abc")).statusCode(), "the plugin's one authorisation");
+    for (int node = 1; node < 3; node++) {
+      // The plugin refuses every call after its first: only the cluster-wide cache lets these in.
+      HttpResponse<String> cached = get(node, "/cidx/x", Map.of("Authorization", "abc"));
+      assertEquals(200, cached.statusCode(), "node " + node + ": " + cached.body());
+      assertTrue(admin(node, "GET", "/metrics", null).body()
+          .contains("coproxy_idextractor_total{api_id=\"cidx\",result=\"hit\"} 1.0"), "node " + node + " counted a hit");
+    }
+    assertEquals(403, get(1, "/cidx/x", Map.of("Authorization", "other")).statusCode());
   }
 
   @Test
