@@ -47,13 +47,21 @@ public final class RateLimitAndQuota implements Middleware {
     if (!session.rateLimited()) {
       return quota(ctx, session);
     }
-    return rate(ctx.sessionId(), session).compose(allowed -> {
-      if (allowed) {
-        return quota(ctx, session);
+    return rate(ctx.sessionId(), session).compose(slot -> {
+      if (slot == null) {
+        fire(ctx, "RatelimitExceeded", "Key Rate Limit Exceeded");
+        return Future.failedFuture(ChainInterruption.error(429, "Rate limit exceeded"));
       }
-      fire(ctx, "RatelimitExceeded", "Key Rate Limit Exceeded");
-      return Future.failedFuture(ChainInterruption.error(429, "Rate limit exceeded"));
+      // The call is allowed: its rate count and its quota count go out together (with a
+      // cluster-wide store each is a round trip to the key's owner).
+      Future<KeyValueStore.Counter> counted = store.increment(slot.key(), slot.ttlMillis());
+      Future<Void> quota = quota(ctx, session);
+      return Future.all(counted, quota).mapEmpty();
     });
+  }
+
+  /** The rate counter a call that is allowed adds one to. */
+  private record RateSlot(String key, long ttlMillis) {
   }
 
   private void fire(RequestContext ctx, String type, String message) {
@@ -64,7 +72,7 @@ public final class RateLimitAndQuota implements Middleware {
   // Refused calls are not counted: a client sending faster than its rate still gets its rate
   // through, as with Tyk's token bucket. Two concurrent calls may both pass the last free slot;
   // that over-admission (at most one call per concurrent request) is the documented tolerance.
-  private Future<Boolean> rate(String id, Session session) {
+  private Future<RateSlot> rate(String id, Session session) {
     long windowMillis = Math.max(1, Math.round(session.per() * 1000));
     long now = clockMillis.getAsLong();
     long window = now / windowMillis;
@@ -78,9 +86,9 @@ public final class RateLimitAndQuota implements Middleware {
       KeyValueStore.Counter previous = previousCount.result();
       // Allowed while the estimate is under the rate: a saturating client gets exactly its rate.
       if (previous.value() * overlap + count.value() >= session.rate()) {
-        return Future.succeededFuture(false);
+        return Future.succeededFuture(null);
       }
-      return store.increment(current, 2 * windowMillis).map(true);
+      return Future.succeededFuture(new RateSlot(current, 2 * windowMillis));
     });
   }
 
