@@ -6,6 +6,7 @@ import com.google.protobuf.MapEntry;
 import com.google.protobuf.Message;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
@@ -21,7 +22,16 @@ import org.luaj.vm2.Varargs;
  */
 public final class LuaTables {
 
+  // The Lua string of each field name, made once: building a LuaString hashes and interns it, and
+  // every hook call converts dozens of fields each way. Immutable values, so shared by all instances.
+  private static final Map<FieldDescriptor, LuaString> NAMES = new ConcurrentHashMap<>();
+
   private LuaTables() {
+  }
+
+  private static LuaString name(FieldDescriptor field) {
+    LuaString name = NAMES.get(field);
+    return name != null ? name : NAMES.computeIfAbsent(field, f -> LuaString.valueOf(f.getName()));
   }
 
   /** The message as a table. */
@@ -41,7 +51,7 @@ public final class LuaTables {
       } else {
         value = scalarToLua(field, message.getField(field));
       }
-      table.rawset(field.getName(), value);
+      table.rawset(name(field), value);
     }
     return table;
   }
@@ -81,7 +91,7 @@ public final class LuaTables {
       return;
     }
     for (FieldDescriptor field : builder.getDescriptorForType().getFields()) {
-      LuaValue value = table.get(field.getName());
+      LuaValue value = table.get(name(field));
       if (value.isnil()) {
         continue;
       }
