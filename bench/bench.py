@@ -178,6 +178,24 @@ def work_dir(prefix):
     return work
 
 
+def print_ratio_table(results, args, baseline, label):
+    """The median table of an interleaved run, each target's rps against `baseline`'s, with the
+    rps of every round; returns the non-2xx count of the measured runs (also printed)."""
+    base = statistics.median(x["rps"] for x in results[baseline])
+    print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s --latency, {args.rounds} interleaved rounds, median\n")
+    print(f"| target | rps | p50 ms | p99 ms | rps / {label} | rps per round |")
+    print("|---|---:|---:|---:|---:|---|")
+    for name, runs in results.items():
+        rps = statistics.median(x["rps"] for x in runs)
+        p50 = statistics.median(x["p50"] for x in runs)
+        p99 = statistics.median(x["p99"] for x in runs)
+        per_round = ", ".join(f"{x['rps'] / 1000:.1f}k" for x in runs)
+        print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / base:.2f} | {per_round} |")
+    bad = sum(x["non2xx"] for runs in results.values() for x in runs)
+    print(f"\nnon-2xx responses in measured runs: {bad}")
+    return bad
+
+
 def main():
     args = parse_args()
     require_tools()

@@ -11,13 +11,12 @@ share of the local node's (target: 0.7x or better per node). Reuses bench.py's h
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import urllib.request
 
-from bench import (JAR, SECRET, free_port, measure, parse_args, require_tools, start_nginx, stop_nginx, wait_http,
-                   work_dir)
+from bench import (JAR, SECRET, free_port, measure, parse_args, print_ratio_table, require_tools, start_nginx,
+                   stop_nginx, wait_http, work_dir)
 
 
 def write_conf(work, name, port, apps, cluster=None):
@@ -80,18 +79,7 @@ def main():
         ]
         results = measure(targets, args)
 
-        base = statistics.median(x["rps"] for x in results["coproxy local"])
-        print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s --latency, {args.rounds} interleaved rounds, median\n")
-        print("| target | rps | p50 ms | p99 ms | rps / local | rps per round |")
-        print("|---|---:|---:|---:|---:|---|")
-        for name, runs in results.items():
-            rps = statistics.median(x["rps"] for x in runs)
-            p50 = statistics.median(x["p50"] for x in runs)
-            p99 = statistics.median(x["p99"] for x in runs)
-            rounds = ", ".join(f"{x['rps'] / 1000:.1f}k" for x in runs)
-            print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / base:.2f} | {rounds} |")
-        bad = sum(x["non2xx"] for runs in results.values() for x in runs)
-        print(f"\nnon-2xx responses in measured runs: {bad}")
+        print_ratio_table(results, args, "coproxy local", "local")
         # The quota counter is shared: the clustered key's usage is the sum of both nodes' calls.
         req = urllib.request.Request(f"http://127.0.0.1:{b_port}/tyk/keys/{shared_key}",
                                      headers={"x-tyk-authorization": SECRET})

@@ -13,7 +13,6 @@ and the hit/miss counts are read from /metrics after the run.
 import json
 import os
 import re
-import statistics
 import sys
 import urllib.request
 
@@ -82,22 +81,11 @@ def main():
         results = bench.measure(targets, b.args)
         text = urllib.request.urlopen(f"{gw}/metrics").read().decode()
 
-        base = statistics.median(x["rps"] for x in results["coproxy token auth"])
-        print(f"\nwrk -t1 -c{b.args.connections} -d{b.args.duration}s --latency, {b.args.rounds} interleaved rounds, median\n")
-        print("| target | rps | p50 ms | p99 ms | rps / token auth | rps per round |")
-        print("|---|---:|---:|---:|---:|---|")
-        for name, runs in results.items():
-            rps = statistics.median(x["rps"] for x in runs)
-            p50 = statistics.median(x["p50"] for x in runs)
-            p99 = statistics.median(x["p99"] for x in runs)
-            per_round = ", ".join(f"{x['rps'] / 1000:.1f}k" for x in runs)
-            print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / base:.2f} | {per_round} |")
-        bad = sum(x["non2xx"] for runs in results.values() for x in runs)
+        bench.print_ratio_table(results, b.args, "coproxy token auth", "token auth")
         calls = metric(text, "coproxy_hook_duration_seconds_count", api_id="cached")
         hits = metric(text, "coproxy_idextractor_total", api_id="cached", result="hit")
         misses = metric(text, "coproxy_idextractor_total", api_id="cached", result="miss")
         errors = metric(text, "coproxy_idextractor_total", api_id="cached", result="error")
-        print(f"\nnon-2xx responses in measured runs: {bad}")
         print(f"auth_check plugin calls: {calls:.0f} (1 ID, deadline 1 h: expected 1); "
               f"ID extractor hit {hits:.0f}, miss {misses:.0f}, error {errors:.0f}")
         if calls != 1:

@@ -10,6 +10,7 @@ import dev.coproxy.events.EventAddresses;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.TestGateway;
+import dev.coproxy.testing.Traffic;
 import dev.coproxy.testing.Upstream;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -278,36 +278,17 @@ class LuaDriverIT {
   void reloadPicksUpAChangedScriptWithoutAFailedRequest() throws Exception {
     deploy(keyless("lreload", hooks("pre", "lua_reload")));
     assertEquals("1", upstreamSaw(get("/lreload/x", Map.of())).getString("x-version"));
-    AtomicBoolean running = new AtomicBoolean(true);
-    List<String> failures = new CopyOnWriteArrayList<>();
-    List<String> versions = new CopyOnWriteArrayList<>();
-    Thread traffic = new Thread(() -> {
-      while (running.get()) {
-        try {
-          TestGateway.Reply r = get("/lreload/x", Map.of());
-          if (r.status() != 200) {
-            failures.add(r.status() + " " + r.text());
-          } else {
-            versions.add(upstreamSaw(r).getString("x-version"));
-          }
-        } catch (Exception e) {
-          failures.add(e.toString());
-        }
-      }
-    });
-    traffic.start();
-    try {
+    Traffic traffic = Traffic.start(1, () -> get("/lreload/x", Map.of()), r -> upstreamSaw(r).getString("x-version"));
+    List<String> versions = traffic.values;
+    try (traffic) {
       Poll.until(Duration.ofSeconds(10), () -> versions.size() >= 5, () -> "traffic before the reload");
       Files.writeString(middleware.resolve("lua/reload.lua"), version("2"), StandardCharsets.UTF_8);
       gw.reload();
       assertEquals("2", upstreamSaw(get("/lreload/x", Map.of())).getString("x-version"), "the reload answered after the new script was loaded");
       int seen = versions.size();
       Poll.until(Duration.ofSeconds(10), () -> versions.size() >= seen + 5, () -> "traffic after the reload");
-    } finally {
-      running.set(false);
-      traffic.join(20_000);
     }
-    assertEquals(List.of(), failures);
+    assertEquals(List.of(), traffic.failures);
     assertEquals("2", versions.get(versions.size() - 1));
   }
 }

@@ -8,6 +8,7 @@ import dev.coproxy.events.EventAddresses;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.TestGateway;
+import dev.coproxy.testing.Traffic;
 import dev.coproxy.testing.Upstream;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -29,7 +30,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -347,29 +347,9 @@ class PythonDriverIT {
   void reloadUnderTrafficFailsNoRequestAndServesTheNewCode() throws Exception {
     deploy(keyless("preload", "pre", "ReloadVersion"));
     assertEquals("1", upstreamSaw(get("/preload/x", Map.of())).getString("x-version"));
-    AtomicBoolean running = new AtomicBoolean(true);
-    List<String> failures = new CopyOnWriteArrayList<>();
-    List<String> versions = new CopyOnWriteArrayList<>();
-    List<Thread> traffic = new ArrayList<>();
-    for (int t = 0; t < 3; t++) {
-      Thread thread = new Thread(() -> {
-        while (running.get()) {
-          try {
-            TestGateway.Reply r = get("/preload/x", Map.of());
-            if (r.status() != 200) {
-              failures.add(r.status() + " " + r.text());
-            } else {
-              versions.add(upstreamSaw(r).getString("x-version"));
-            }
-          } catch (Exception e) {
-            failures.add(e.toString());
-          }
-        }
-      });
-      thread.start();
-      traffic.add(thread);
-    }
-    try {
+    Traffic traffic = Traffic.start(3, () -> get("/preload/x", Map.of()), r -> upstreamSaw(r).getString("x-version"));
+    List<String> versions = traffic.values;
+    try (traffic) {
       Poll.until(Duration.ofSeconds(10), () -> versions.size() >= 10, () -> "traffic before the reload");
       Files.writeString(middleware.resolve("python/reload_version.py"), version("2"));
       gw.reload();
@@ -378,13 +358,8 @@ class PythonDriverIT {
       }
       int seen = versions.size();
       Poll.until(Duration.ofSeconds(10), () -> versions.size() >= seen + 10, () -> "traffic after the reload");
-    } finally {
-      running.set(false);
-      for (Thread thread : traffic) {
-        thread.join(20_000);
-      }
     }
-    assertEquals(List.of(), failures);
+    assertEquals(List.of(), traffic.failures);
     assertEquals("2", versions.get(versions.size() - 1));
   }
 }
