@@ -122,3 +122,25 @@ function lua_stdin(request, session, spec)
   tyk.req.set_header("X-Stdin", tostring(io.read("*l")))
   return request, session
 end
+
+-- Busy for about 30 ms (longer than the event-loop budget, well under the deadline), after an event
+-- and a log line that must happen once per call.
+function lua_busy(request, session, spec)
+  tyk.trigger_event("LuaBusy", request.headers["X-Call"] or "")
+  tyk.log("lua_busy ran", "info")
+  local stop = os.clock() + 0.03
+  local i = 0
+  while os.clock() < stop do
+    i = i + 1
+  end
+  tyk.req.set_header("X-Busy", "done")
+  return request, session
+end
+
+-- Reads a file: io may block, so this hook never runs on an event loop.
+function lua_reads_file(request, session, spec)
+  local f = io.open(request.headers["X-Path"], "r")
+  tyk.req.set_header("X-File", f:read("*l"))
+  f:close()
+  return request, session
+end

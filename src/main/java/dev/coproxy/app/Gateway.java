@@ -156,12 +156,15 @@ public final class Gateway {
   }
 
   // Driver lua runs on its own worker pool, one thread per instance, so a slow plugin never takes
-  // threads from the event loops or from Vert.x's shared worker pool.
+  // threads from the event loops or from Vert.x's shared worker pool. With lua_loop_budget_ms above
+  // 0, one instance per event loop runs quick, pure hooks where the request is, within that budget,
+  // and hands the others to the workers.
   private Future<Void> deployLuaDriver() {
     if (!config.coprocess().enableCoprocess()) {
       return Future.succeededFuture();
     }
     int instances = config.coprocess().luaInstances();
+    long budget = config.coprocess().luaLoopBudgetMillis();
     LuaScripts scripts = new LuaScripts(config.middlewarePath());
     LuaBundles bundles = new LuaBundles();
     registry.afterReload(() -> vertx.executeBlocking(() -> {
@@ -175,6 +178,9 @@ public final class Gateway {
         .compose(s -> vertx.deployVerticle(() -> new DriverVerticle(new LuaDriver(scripts, bundles, config.coprocess().luaAllowOs(), store, events)),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(instances)
                 .setWorkerPoolName("coproxy-lua").setWorkerPoolSize(instances)))
+        .compose(id -> budget == 0 ? Future.succeededFuture() : vertx.deployVerticle(
+            () -> DriverVerticle.front(new LuaDriver(scripts, bundles, config.coprocess().luaAllowOs(), store, events, new LuaDriver.Loop(budget, vertx)), meters),
+            new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
         .mapEmpty();
   }
 

@@ -68,7 +68,8 @@ public record GatewayConfig(
       String pythonInterpreter,
       int pythonWorkers,
       int luaInstances,
-      boolean luaAllowOs) {
+      boolean luaAllowOs,
+      long luaLoopBudgetMillis) {
   }
 
   /**
@@ -167,7 +168,8 @@ public record GatewayConfig(
         r.string("python_interpreter", ""),
         (int) r.integer("python_workers", cores, 1, 256),
         (int) r.integer("lua_instances", cores, 1, 256),
-        r.bool("lua_allow_os", false));
+        r.bool("lua_allow_os", false),
+        r.integer("lua_loop_budget_ms", 2, 0, 100));
     r.has("python_path_prefix");
     r.has("python_version");
     return options;

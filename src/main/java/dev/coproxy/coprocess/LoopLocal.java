@@ -30,6 +30,21 @@ public final class LoopLocal {
   }
 
   /**
+   * Registers {@code handler} on the loop-local address of {@code address} only (an event-loop
+   * context's own instance, which senders on other threads never reach).
+   */
+  public static <T> Future<Void> consumeOwn(Vertx vertx, Context context, String address, Handler<Message<T>> handler) {
+    if (!context.isEventLoopContext()) {
+      return Future.failedFuture("a loop-local consumer needs an event-loop context");
+    }
+    String local = address + "@" + Thread.currentThread().getName();
+    return vertx.eventBus().<T>localConsumer(local, handler).completion().map(v -> {
+      vertx.sharedData().<String, Boolean>getLocalMap(MAP).put(local, true);
+      return null;
+    });
+  }
+
+  /**
    * Registers {@code handler} on {@code address} and, on an event-loop context, also on the
    * loop-local address.
    */

@@ -24,6 +24,11 @@ public final class LuaBundles {
     });
   }
 
+  /** The scripts of a directory already compiled, or null: never blocks. */
+  public LuaScripts compiled(String dir) {
+    return byDir.get(dir);
+  }
+
   /** Reads every known bundle again; blocking, call it off the event loops. */
   public void load() {
     byDir.keySet().removeIf(dir -> !Files.isDirectory(Path.of(dir)));

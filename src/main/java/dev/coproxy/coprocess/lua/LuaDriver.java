@@ -2,20 +2,20 @@ package dev.coproxy.coprocess.lua;
 
 import dev.coproxy.coprocess.CoprocessDriver;
 import dev.coproxy.coprocess.HookFailure;
+import dev.coproxy.coprocess.RunElsewhere;
 import dev.coproxy.events.EventSink;
-import dev.coproxy.proto.HookType;
-import dev.coproxy.proto.MiniRequestObject;
-import dev.coproxy.proto.ResponseObject;
-import dev.coproxy.proto.SessionState;
 import dev.coproxy.session.KeyValueStore;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
@@ -24,15 +24,21 @@ import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 
 /**
- * Driver {@code lua}: one LuaJ state per instance, deployed as a worker verticle (one instance per
- * {@code lua_instances}), so calls to one instance never overlap and no event loop ever runs Lua.
- * The scripts are compiled once per load ({@link LuaScripts}); an instance runs them into fresh
- * globals when it sees a new load, between two calls. An API whose code comes from bundles
+ * Driver {@code lua}: one LuaJ state per instance, so calls to one instance never overlap. The
+ * scripts are compiled once per load ({@link LuaScripts}); an instance runs them into fresh globals
+ * when it sees a new load, between two calls. An API whose code comes from bundles
  * ({@code HookCall.pluginDirs()}) runs each bundle's listed {@code .lua} files in globals of their
- * own ({@link LuaBundles}); a hook is the first bundle's global function of that name. Hooks
- * follow Tyk's global-function contract: {@code f(request, session, spec)} returning {@code request, session}; auth checks
- * {@code f(request, session, metadata, spec)} returning {@code request, session, metadata};
- * response hooks {@code f(request, response, session, metadata, spec)} returning {@code response}.
+ * own ({@link LuaBundles}); a hook is the first bundle's global function of that name, called as
+ * {@link LuaHookCall} describes.
+ *
+ * <p>Instances run in one of two places. Worker instances ({@code lua_instances}, a worker pool of
+ * their own) run anything until its deadline. An instance on an event loop ({@link Loop}) runs a
+ * call there only within a small time budget and without anything that may block: past the budget,
+ * or at a store call, a file, a process or a coroutine, the script is stopped, nothing it did takes
+ * effect, and the call is handed to the workers ({@link RunElsewhere}); that hook then always goes
+ * to the workers until its code is loaded again. Its globals are built on a worker thread, and calls
+ * go to the workers meanwhile. So a hook that is quick and pure costs no hand-over between threads,
+ * and no script can hold an event loop for longer than the budget.
  */
 public final class LuaDriver implements CoprocessDriver {
 
@@ -46,18 +52,35 @@ public final class LuaDriver implements CoprocessDriver {
   private final LuaScripts scripts;
   private final LuaBundles bundles;
   private final boolean allowOs;
+  private final Loop loop;
   private final TykLibrary tyk;
   private final State folder;
   private final Map<String, State> bundleStates = new HashMap<>();
   /** The state whose code runs now (a timeout there forces its rebuild). */
   private State running;
+  /** The running call's deadline (store calls wait at most until then). */
   private long deadline;
+
+  /**
+   * How an instance on an event loop runs.
+   *
+   * @param budgetMillis how long a call may run on the loop ({@code lua_loop_budget_ms})
+   * @param vertx builds the instance's globals off the loop
+   */
+  public record Loop(long budgetMillis, Vertx vertx) {
+  }
 
   /** One set of scripts run into globals of this instance. */
   private static final class State {
     private LuaScripts scripts;
     private Globals globals;
     private long generation = -1;
+    /** When the running code must stop; read by the globals' instruction hook. */
+    private volatile long stopAt;
+    private boolean building;
+    /** Hooks that run on the workers (on a loop instance), for the scripts' generation below. */
+    private final Set<String> offLoop = new HashSet<>();
+    private long offLoopGeneration = -1;
 
     State(LuaScripts scripts) {
       this.scripts = scripts;
@@ -69,14 +92,22 @@ public final class LuaDriver implements CoprocessDriver {
   }
 
   /**
+   * A worker instance.
+   *
    * @param scripts the default folder's scripts ({@code <middleware_path>/lua})
    * @param bundles the scripts of bundle directories, shared by the instances
    */
   public LuaDriver(LuaScripts scripts, LuaBundles bundles, boolean allowOs, KeyValueStore store, EventSink events) {
+    this(scripts, bundles, allowOs, store, events, null);
+  }
+
+  /** An instance on an event loop when {@code loop} is set, else a worker instance. */
+  public LuaDriver(LuaScripts scripts, LuaBundles bundles, boolean allowOs, KeyValueStore store, EventSink events, Loop loop) {
     this.scripts = scripts;
     this.bundles = bundles;
     this.folder = new State(scripts);
     this.allowOs = allowOs;
+    this.loop = loop;
     this.tyk = new TykLibrary(store, events, () -> Math.max(1, deadline - System.currentTimeMillis()));
   }
 
@@ -89,50 +120,26 @@ public final class LuaDriver implements CoprocessDriver {
   public Future<dev.coproxy.proto.Object> dispatch(HookCall call) {
     try {
       return Future.succeededFuture(run(call));
-    } catch (HookFailure failure) {
+    } catch (HookFailure | RunElsewhere failure) {
       return Future.failedFuture(failure);
     }
   }
 
   private dev.coproxy.proto.Object run(HookCall call) {
-    if (System.currentTimeMillis() > call.deadlineMillis()) {
+    long now = System.currentTimeMillis();
+    if (now > call.deadlineMillis()) {
       // Queued behind a slow call: nobody waits for this answer any more.
       throw new HookFailure(HookFailure.Reason.TIMEOUT, "lua: the deadline passed before an instance was free");
     }
     dev.coproxy.proto.Object object = call.object();
-    LuaValue function = function(states(call.pluginDirs()), object.getHookName());
-    LuaTable request = LuaTables.toLua(object.getRequest());
-    LuaValue session = object.hasSession() ? LuaTables.toLua(object.getSession()) : new LuaTable();
-    LuaTable metadata = mapTable(object.getMetadataMap());
-    LuaTable spec = mapTable(object.getSpecMap());
-    tyk.request(request);
+    String hook = object.getHookName();
+    LuaValue function = function(states(call.pluginDirs()), hook);
+    if (loop != null && running.offLoop.contains(hook)) {
+      throw new RunElsewhere();
+    }
     deadline = call.deadlineMillis();
-    dev.coproxy.proto.Object.Builder reply = object.toBuilder();
-    if (object.getHookType() == HookType.Response) {
-      LuaValue response = LuaTables.toLua(object.getResponse());
-      Varargs out = invoke(function, LuaValue.varargsOf(new LuaValue[] {request, response, session, metadata, spec}));
-      LuaValue returned = out.arg1().istable() ? out.arg1() : response;
-      ResponseObject.Builder builder = object.getResponse().toBuilder();
-      LuaTables.fromLua(returned, builder);
-      return reply.setResponse(builder).build();
-    }
-    boolean auth = object.getHookType() == HookType.CustomKeyCheck;
-    Varargs out = auth
-        ? invoke(function, LuaValue.varargsOf(new LuaValue[] {request, session, metadata, spec}))
-        : invoke(function, LuaValue.varargsOf(request, session, spec));
-    MiniRequestObject.Builder newRequest = object.getRequest().toBuilder();
-    LuaTables.fromLua(out.arg1().istable() ? out.arg1() : request, newRequest);
-    reply.setRequest(newRequest);
-    LuaValue newSession = out.arg(2);
-    if (newSession.istable() && (object.hasSession() || LuaTables.hasEntries(newSession))) {
-      SessionState.Builder state = object.getSession().toBuilder();
-      LuaTables.fromLua(newSession, state);
-      reply.setSession(state);
-    }
-    if (auth && out.arg(3).istable()) {
-      reply.clearMetadata().putAllMetadata(stringMap(out.arg(3)));
-    }
-    return reply.build();
+    running.stopAt = loop == null ? deadline : Math.min(deadline, now + loop.budgetMillis());
+    return LuaHookCall.run(function, object, tyk, (f, args) -> invoke(f, args, hook));
   }
 
   private LuaValue function(List<State> states, String name) {
@@ -157,41 +164,69 @@ public final class LuaDriver implements CoprocessDriver {
         + (brokenFiles.isEmpty() ? "" : " (files that do not compile: " + brokenFiles + ")"));
   }
 
-  // The states of an API's code, current: its bundle directories, or the default folder.
+  // The states of an API's code, current: its bundle directories, or the default folder. On a loop
+  // instance a state that is not current yet sends the call to the workers.
   private List<State> states(List<String> pluginDirs) {
     if (pluginDirs.isEmpty()) {
-      refresh(folder);
+      current(folder);
       return List.of(folder);
     }
     List<State> states = new ArrayList<>(pluginDirs.size());
     for (String dir : pluginDirs) {
-      LuaScripts current = bundles.scripts(dir);
-      State state = bundleStates.computeIfAbsent(dir, d -> new State(current));
-      if (state.scripts != current) {
-        state.scripts = current;
-        state.generation = -1;
+      LuaScripts compiled = loop == null ? bundles.scripts(dir) : bundles.compiled(dir);
+      if (compiled == null) {
+        throw new RunElsewhere();
       }
-      refresh(state);
+      State state = bundleStates.computeIfAbsent(dir, d -> new State(compiled));
+      if (state.scripts != compiled) {
+        state.scripts = compiled;
+        state.generation = -1;
+        state.offLoopGeneration = -1;
+      }
+      current(state);
       states.add(state);
     }
     return states;
   }
 
-  // Runs Lua; every way it can fail becomes a HookFailure carrying the Lua message.
-  private Varargs invoke(LuaValue function, Varargs args) {
+  // Runs Lua; every way it can fail becomes a HookFailure carrying the Lua message, or, on a loop
+  // instance, RunElsewhere.
+  private Varargs invoke(LuaValue function, Varargs args, String hook) {
     try {
-      return function.invoke(args);
-    } catch (LuaError e) {
-      throw new HookFailure(HookFailure.Reason.ERROR, "lua: " + e.getMessage());
+      Varargs out = function.invoke(args);
+      tyk.finish();
+      return out;
+    } catch (LuaSandbox.LeavesLoop e) {
+      throw elsewhere(hook, e.getMessage());
     } catch (LuaSandbox.DeadlineExceeded e) {
+      if (loop != null && System.currentTimeMillis() <= deadline) {
+        throw elsewhere(hook, "it ran longer than lua_loop_budget_ms (" + loop.budgetMillis() + " ms)");
+      }
+      tyk.finish();
       stale();
       throw new HookFailure(HookFailure.Reason.TIMEOUT, "lua: " + e.getMessage());
     } catch (StackOverflowError e) {
+      tyk.finish();
       stale();
       throw new HookFailure(HookFailure.Reason.ERROR, "lua: stack overflow");
+    } catch (LuaError e) {
+      tyk.finish();
+      throw new HookFailure(HookFailure.Reason.ERROR, "lua: " + e.getMessage());
     } catch (RuntimeException e) {
+      tyk.finish();
       throw new HookFailure(HookFailure.Reason.ERROR, "lua: " + e);
     }
+  }
+
+  // The script was stopped part-way on a loop: its globals are rebuilt, and the hook goes to the
+  // workers from now on.
+  private RunElsewhere elsewhere(String hook, String why) {
+    tyk.abandon();
+    stale();
+    if (running.offLoop.add(hook)) {
+      LOG.log(Level.INFO, "lua: hook " + hook + " runs on the Lua worker threads from now on: " + why);
+    }
+    return new RunElsewhere();
   }
 
   private void stale() {
@@ -200,27 +235,66 @@ public final class LuaDriver implements CoprocessDriver {
     }
   }
 
-  /** Rebuilds a state's globals when its scripts were loaded again (or a script was stopped). */
-  private void refresh(State state) {
+  /**
+   * Brings a state's globals up to its scripts' last load (or rebuilds them after a script was
+   * stopped). A worker instance does it at once; a loop instance starts it on a worker thread and
+   * sends calls to the workers until it is done.
+   */
+  private void current(State state) {
     LuaScripts.Snapshot snapshot = state.scripts.current();
-    if (snapshot.generation() == 0) {
-      snapshot = state.scripts.load();
-    }
-    if (snapshot.generation() == state.generation) {
+    if (snapshot.generation() != 0 && snapshot.generation() == state.generation) {
       return;
     }
-    Globals fresh = LuaSandbox.create(allowOs, () -> deadline);
+    if (loop == null) {
+      install(state, snapshot.generation() == 0 ? state.scripts.load() : snapshot);
+      return;
+    }
+    if (!state.building) {
+      state.building = true;
+      loop.vertx().executeBlocking(() -> {
+        LuaScripts.Snapshot latest = state.scripts.current();
+        return latest.generation() == 0 ? state.scripts.load() : latest;
+      }, false).map(latest -> new Built(latest, build(state, latest))).onComplete(ar -> {
+        state.building = false;
+        if (ar.succeeded()) {
+          adopt(state, ar.result().snapshot(), ar.result().globals());
+        } else {
+          LOG.log(Level.ERROR, "lua: building the scripts of " + state.scripts.directory() + " failed: " + ar.cause());
+        }
+      });
+    }
+    throw new RunElsewhere();
+  }
+
+  private record Built(LuaScripts.Snapshot snapshot, Globals globals) {
+  }
+
+  private void install(State state, LuaScripts.Snapshot snapshot) {
+    adopt(state, snapshot, build(state, snapshot));
+  }
+
+  private void adopt(State state, LuaScripts.Snapshot snapshot, Globals globals) {
+    state.globals = globals;
+    state.generation = snapshot.generation();
+    if (state.offLoopGeneration != snapshot.generation()) {
+      state.offLoop.clear();
+      state.offLoopGeneration = snapshot.generation();
+    }
+  }
+
+  // Runs every file's top-level code into fresh globals.
+  private Globals build(State state, LuaScripts.Snapshot snapshot) {
+    Globals fresh = LuaSandbox.create(allowOs, () -> state.stopAt);
     fresh.set("tyk", tyk.table());
     for (LuaScripts.Chunk chunk : snapshot.chunks()) {
-      deadline = System.currentTimeMillis() + SETUP_MILLIS;
+      state.stopAt = System.currentTimeMillis() + SETUP_MILLIS;
       try {
         new LuaClosure(chunk.prototype(), fresh).call();
-      } catch (LuaError | LuaSandbox.DeadlineExceeded | StackOverflowError e) {
+      } catch (LuaError | LuaSandbox.DeadlineExceeded | LuaSandbox.LeavesLoop | StackOverflowError e) {
         LOG.log(Level.ERROR, state.scripts.label(chunk.file()) + " failed while loading: " + e.getMessage());
       }
     }
-    state.globals = fresh;
-    state.generation = snapshot.generation();
+    return fresh;
   }
 
   /** Calls the function named in a {@code cp_dynamic_handler}'s meta with the event and the API spec. */
@@ -238,9 +312,10 @@ public final class LuaDriver implements CoprocessDriver {
       LuaValue function = function(states(pluginDirs), name);
       tyk.request(new LuaTable());
       deadline = System.currentTimeMillis() + SETUP_MILLIS;
-      invoke(function, LuaValue.varargsOf(LuaTables.fromJson(event.getValue("message")), LuaTables.fromJson(event.getValue("spec"))));
+      running.stopAt = deadline;
+      invoke(function, LuaValue.varargsOf(LuaTables.fromJson(event.getValue("message")), LuaTables.fromJson(event.getValue("spec"))), name);
       return Future.succeededFuture();
-    } catch (HookFailure | DecodeException | ClassCastException e) {
+    } catch (HookFailure | RunElsewhere | DecodeException | ClassCastException e) {
       return Future.failedFuture("lua event: " + e.getMessage());
     }
   }
@@ -250,28 +325,7 @@ public final class LuaDriver implements CoprocessDriver {
     scripts.load();
     bundles.load();
     bundleStates.keySet().removeIf(dir -> !java.nio.file.Files.isDirectory(java.nio.file.Path.of(dir)));
-    refresh(folder);
+    current(folder);
     return Future.succeededFuture();
-  }
-
-  private static LuaTable mapTable(java.util.Map<String, String> map) {
-    LuaTable table = new LuaTable();
-    map.forEach((k, v) -> table.set(k, v));
-    return table;
-  }
-
-  private static java.util.Map<String, String> stringMap(LuaValue table) {
-    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
-    LuaValue k = LuaValue.NIL;
-    while (true) {
-      Varargs next = table.next(k);
-      k = next.arg1();
-      if (k.isnil()) {
-        return out;
-      }
-      if (next.arg(2).isstring()) {
-        out.put(k.tojstring(), next.arg(2).tojstring());
-      }
-    }
   }
 }

@@ -1,5 +1,8 @@
 package dev.coproxy.coprocess.lua;
 
+import io.vertx.core.Context;
+import java.util.List;
+import java.util.Map;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LoadState;
 import org.luaj.vm2.LuaTable;
@@ -25,6 +28,10 @@ import org.luaj.vm2.lib.jse.LuajavaLib;
  * {@code luajava} removed unless {@code lua_allow_os} is set, an empty standard input, and an
  * instruction-count hook that stops a script once its call's deadline has passed. The {@code debug} library that installs the
  * hook is not left visible to scripts.
+ *
+ * <p>Functions that may block (files and processes through {@code io} and {@code os}, loading
+ * files, coroutines, which LuaJ runs on threads of their own) are guarded: called on an event loop,
+ * they stop the script with {@link LeavesLoop}, and the call runs again on a Lua worker thread.
  */
 final class LuaSandbox {
 
@@ -37,6 +44,23 @@ final class LuaSandbox {
       super("the script ran past its deadline and was stopped", null, false, false);
     }
   }
+
+  /**
+   * Thrown when a script running on an event loop reaches something that may block; an Error, so
+   * that {@code pcall} cannot swallow it.
+   */
+  static final class LeavesLoop extends Error {
+    LeavesLoop(String what) {
+      super(what + " may block, so it does not run on an event loop", null, false, false);
+    }
+  }
+
+  /** The functions guarded by {@link #guard}, per library ("" is the base library). */
+  private static final Map<String, List<String>> BLOCKING = Map.of(
+      "", List.of("dofile", "loadfile", "require"),
+      "io", List.of("close", "flush", "input", "lines", "open", "output", "popen", "read", "tmpfile", "write"),
+      "os", List.of("execute", "exit", "remove", "rename", "tmpname"),
+      "coroutine", List.of("create", "resume", "wrap"));
 
   private LuaSandbox() {
   }
@@ -81,6 +105,7 @@ final class LuaSandbox {
     LuaValue sethook = globals.get("debug").get("sethook");
     sethook.invoke(LuaValue.varargsOf(hook, LuaValue.EMPTYSTRING, LuaValue.valueOf(CHECK_EVERY)));
     hookCoroutines(globals, sethook, hook);
+    BLOCKING.forEach((library, names) -> names.forEach(name -> guard(library.isEmpty() ? globals : globals.get(library), library, name)));
     globals.set("debug", LuaValue.NIL);
     LuaValue loaded = globals.get("package").get("loaded");
     if (loaded.istable()) {
@@ -113,6 +138,25 @@ final class LuaSandbox {
           end
         end
         """, "=sandbox").call();
+  }
+
+  // Replaces a library function by one that refuses to run on an event loop (removed functions stay
+  // removed).
+  private static void guard(LuaValue library, String libraryName, String name) {
+    LuaValue function = library.istable() ? library.get(name) : LuaValue.NIL;
+    if (!function.isfunction()) {
+      return;
+    }
+    String label = libraryName.isEmpty() ? name : libraryName + "." + name;
+    library.set(name, new VarArgFunction() {
+      @Override
+      public Varargs invoke(Varargs args) {
+        if (Context.isOnEventLoopThread()) {
+          throw new LeavesLoop(label);
+        }
+        return function.invoke(args);
+      }
+    });
   }
 
   private static void remove(Globals globals, String library, String name) {

@@ -3,8 +3,11 @@ package dev.coproxy.coprocess.lua;
 import dev.coproxy.coprocess.PluginLogLevel;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.session.KeyValueStore;
+import io.vertx.core.Context;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.luaj.vm2.LuaTable;
@@ -17,6 +20,10 @@ import org.luaj.vm2.lib.VarArgFunction;
  * {@code clear_header}, {@code get_headers}) acting on the request of the running hook, and the
  * gateway functions of the Python binding: {@code store_data} and {@code get_data} on the gateway's
  * store under {@value #DATA_PREFIX}, {@code trigger_event} (a system event) and {@code log}.
+ *
+ * <p>On an event loop the store functions stop the script ({@link LuaSandbox.LeavesLoop}: they
+ * wait for the store), and logs and events wait until the call ends: a call stopped there runs
+ * again on a worker, and must not log or fire twice.
  */
 final class TykLibrary {
 
@@ -29,6 +36,8 @@ final class TykLibrary {
   private final EventSink events;
   private final LongSupplier remainingMillis;
   private LuaTable request = new LuaTable();
+  /** Logs and events of the running call on an event loop, done when it ends. */
+  private final List<Runnable> deferred = new ArrayList<>();
 
   /**
    * @param remainingMillis time left before the running call's deadline, bounding store calls
@@ -42,6 +51,28 @@ final class TykLibrary {
   /** Sets the request table the {@code tyk.req} helpers act on for the next call. */
   void request(LuaTable current) {
     this.request = current;
+    deferred.clear();
+  }
+
+  /** Does the logs and events the call ended with (it ran to its end, or failed for good). */
+  void finish() {
+    List<Runnable> done = List.copyOf(deferred);
+    deferred.clear();
+    done.forEach(Runnable::run);
+  }
+
+  /** Drops them: the call runs again elsewhere. */
+  void abandon() {
+    deferred.clear();
+  }
+
+  // Right away on a worker thread; at the end of the call on an event loop.
+  private void sideEffect(Runnable action) {
+    if (Context.isOnEventLoopThread()) {
+      deferred.add(action);
+    } else {
+      action.run();
+    }
   }
 
   LuaTable table() {
@@ -60,23 +91,28 @@ final class TykLibrary {
     tyk.set("req", req);
     tyk.set("store_data", function(args -> {
       long ttlSeconds = args.optlong(3, 0);
-      await(store.put(DATA_PREFIX + args.checkjstring(1), args.checkjstring(2), Math.max(0, ttlSeconds) * 1000));
+      await(() -> store.put(DATA_PREFIX + args.checkjstring(1), args.checkjstring(2), Math.max(0, ttlSeconds) * 1000));
       return LuaValue.NONE;
     }));
     tyk.set("get_data", function(args -> {
-      String value = await(store.get(DATA_PREFIX + args.checkjstring(1)));
+      String value = await(() -> store.get(DATA_PREFIX + args.checkjstring(1)));
       return LuaValue.valueOf(value == null ? "" : value);
     }));
     tyk.set("trigger_event", function(args -> {
-      events.fire(args.checkjstring(1), "", "", new JsonObject().put("Message", args.optjstring(2, "")).put("OriginatingRequest", ""));
+      String type = args.checkjstring(1);
+      JsonObject meta = new JsonObject().put("Message", args.optjstring(2, "")).put("OriginatingRequest", "");
+      sideEffect(() -> events.fire(type, "", "", meta));
       return LuaValue.NONE;
     }));
     tyk.set("log", function(args -> {
-      LOG.log(PluginLogLevel.of(args.optjstring(2, "info")), "lua: " + args.checkjstring(1));
+      Level level = PluginLogLevel.of(args.optjstring(2, "info"));
+      String line = "lua: " + args.checkjstring(1);
+      sideEffect(() -> LOG.log(level, line));
       return LuaValue.NONE;
     }));
     tyk.set("log_error", function(args -> {
-      LOG.log(Level.ERROR, "lua: " + args.checkjstring(1));
+      String line = "lua: " + args.checkjstring(1);
+      sideEffect(() -> LOG.log(Level.ERROR, line));
       return LuaValue.NONE;
     }));
     return tyk;
@@ -84,9 +120,12 @@ final class TykLibrary {
 
   // Blocks this worker (never an event loop) until the store answers, at most until the deadline.
   // Vert.x refuses Future.await on worker threads, so the wait goes through a CompletableFuture.
-  private <T> T await(io.vertx.core.Future<T> future) {
+  private <T> T await(java.util.function.Supplier<io.vertx.core.Future<T>> call) {
+    if (Context.isOnEventLoopThread()) {
+      throw new LuaSandbox.LeavesLoop("a store call");
+    }
     try {
-      return future.toCompletionStage().toCompletableFuture().get(remainingMillis.getAsLong(), TimeUnit.MILLISECONDS);
+      return call.get().toCompletionStage().toCompletableFuture().get(remainingMillis.getAsLong(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
       throw new org.luaj.vm2.LuaError("the gateway store did not answer before the hook's deadline");
     } catch (java.util.concurrent.ExecutionException e) {

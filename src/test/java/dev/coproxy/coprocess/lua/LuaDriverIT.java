@@ -216,6 +216,51 @@ class LuaDriverIT {
     }
   }
 
+  private static double front(String result) {
+    io.micrometer.core.instrument.Counter counter = gw.meters.find("coproxy.hook.front").tags("driver", "lua", "result", result).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
+  void quickHooksRunOnTheEventLoopAndTheOthersOnTheWorkers() throws Exception {
+    deploy(keyless("lfront", hooks("pre", "lua_pre")));
+    deploy(keyless("lbusy", hooks("pre", "lua_busy")));
+    deploy(keyless("lfile", hooks("pre", "lua_reads_file")));
+    deploy(keyless("lstore", hooks("pre", "lua_helpers")));
+    get("/lfront/x", Map.of());
+    double loop = front("event_loop");
+    double handed = front("handed_over");
+    for (int i = 0; i < 10; i++) {
+      TestGateway.Reply reply = get("/lfront/x", Map.of());
+      assertEquals("yes", upstreamSaw(reply).getString("x-lua-pre"), reply.text());
+    }
+    assertEquals(loop + 10, front("event_loop"), "a quick pure hook is answered on the event loop");
+    assertEquals(handed, front("handed_over"));
+
+    // Past the budget: stopped on the loop, run again on a worker; its event fires once per call.
+    for (int i = 0; i < 3; i++) {
+      TestGateway.Reply reply = get("/lbusy/x", Map.of("X-Call", "busy-" + i));
+      assertEquals(200, reply.status(), reply.text());
+      assertEquals("done", upstreamSaw(reply).getString("x-busy"));
+    }
+    // Events go point to point to the fan-out or to this test's consumer: together, once per call.
+    java.util.function.LongSupplier fired = () -> {
+      io.micrometer.core.instrument.Counter fanout = gw.meters.find("coproxy.events").tags("event", "LuaBusy").counter();
+      return events.stream().filter(e -> "LuaBusy".equals(e.getString("event"))).count() + (fanout == null ? 0 : (long) fanout.count());
+    };
+    Poll.until(Duration.ofSeconds(5), () -> fired.getAsLong() >= 3, () -> "LuaBusy fired " + fired.getAsLong() + " times");
+    Thread.sleep(200);
+    assertEquals(3, fired.getAsLong(), "the event fires once per call, not again for the run stopped on the loop");
+    assertEquals(handed + 3, front("handed_over"), "each busy call went to a worker");
+
+    // Files and the store wait: those hooks go to the workers and still work.
+    Path file = middleware.resolve("lua-read-me.txt");
+    Files.writeString(file, "file-line\n");
+    assertEquals("file-line", upstreamSaw(get("/lfile/x", Map.of("X-Path", file.toString()))).getString("x-file"));
+    assertEquals("v7", upstreamSaw(get("/lstore/x", Map.of("X-Value", "v7"))).getString("x-stored"));
+    assertEquals(handed + 5, front("handed_over"));
+  }
+
   @Test
   void osExecuteIsSwitchedOff() throws Exception {
     Path marker = middleware.resolve("os-execute-ran");

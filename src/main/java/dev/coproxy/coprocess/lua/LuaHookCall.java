@@ -1,0 +1,84 @@
+package dev.coproxy.coprocess.lua;
+
+import dev.coproxy.proto.HookType;
+import dev.coproxy.proto.MiniRequestObject;
+import dev.coproxy.proto.ResponseObject;
+import dev.coproxy.proto.SessionState;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+
+/**
+ * One hook call on the Lua side, in Tyk's global-function contract: the object's request, session,
+ * metadata and spec become tables ({@link LuaTables}), the function runs, and what it returns
+ * becomes the reply. {@code f(request, session, spec)} returns {@code request, session}; auth
+ * checks {@code f(request, session, metadata, spec)} return {@code request, session, metadata};
+ * response hooks {@code f(request, response, session, metadata, spec)} return {@code response}.
+ */
+final class LuaHookCall {
+
+  private LuaHookCall() {
+  }
+
+  /**
+   * @param invoke runs the function with its arguments (the caller maps Lua's failures)
+   */
+  static dev.coproxy.proto.Object run(LuaValue function, dev.coproxy.proto.Object object, TykLibrary tyk,
+      BiFunction<LuaValue, Varargs, Varargs> invoke) {
+    LuaTable request = LuaTables.toLua(object.getRequest());
+    LuaValue session = object.hasSession() ? LuaTables.toLua(object.getSession()) : new LuaTable();
+    LuaTable metadata = mapTable(object.getMetadataMap());
+    LuaTable spec = mapTable(object.getSpecMap());
+    tyk.request(request);
+    dev.coproxy.proto.Object.Builder reply = object.toBuilder();
+    if (object.getHookType() == HookType.Response) {
+      LuaValue response = LuaTables.toLua(object.getResponse());
+      Varargs out = invoke.apply(function, LuaValue.varargsOf(new LuaValue[] {request, response, session, metadata, spec}));
+      LuaValue returned = out.arg1().istable() ? out.arg1() : response;
+      ResponseObject.Builder builder = object.getResponse().toBuilder();
+      LuaTables.fromLua(returned, builder);
+      return reply.setResponse(builder).build();
+    }
+    boolean auth = object.getHookType() == HookType.CustomKeyCheck;
+    Varargs out = auth
+        ? invoke.apply(function, LuaValue.varargsOf(new LuaValue[] {request, session, metadata, spec}))
+        : invoke.apply(function, LuaValue.varargsOf(request, session, spec));
+    MiniRequestObject.Builder newRequest = object.getRequest().toBuilder();
+    LuaTables.fromLua(out.arg1().istable() ? out.arg1() : request, newRequest);
+    reply.setRequest(newRequest);
+    LuaValue newSession = out.arg(2);
+    if (newSession.istable() && (object.hasSession() || LuaTables.hasEntries(newSession))) {
+      SessionState.Builder state = object.getSession().toBuilder();
+      LuaTables.fromLua(newSession, state);
+      reply.setSession(state);
+    }
+    if (auth && out.arg(3).istable()) {
+      reply.clearMetadata().putAllMetadata(stringMap(out.arg(3)));
+    }
+    return reply.build();
+  }
+
+  private static LuaTable mapTable(Map<String, String> map) {
+    LuaTable table = new LuaTable();
+    map.forEach((k, v) -> table.set(k, v));
+    return table;
+  }
+
+  private static Map<String, String> stringMap(LuaValue table) {
+    Map<String, String> out = new LinkedHashMap<>();
+    LuaValue k = LuaValue.NIL;
+    while (true) {
+      Varargs next = table.next(k);
+      k = next.arg1();
+      if (k.isnil()) {
+        return out;
+      }
+      if (next.arg(2).isstring()) {
+        out.put(k.tojstring(), next.arg(2).tojstring());
+      }
+    }
+  }
+}
