@@ -156,7 +156,7 @@ public final class Gateway {
   }
 
   // Driver lua runs on its own worker pool, one thread per instance, so a slow plugin never takes
-  // threads from the event loops or from Vert.x's shared worker pool. With lua_loop_budget_ms above
+  // threads from the event loops or from Vert.x's shared worker pool. With lua_loop_instructions above
   // 0, one instance per event loop runs quick, pure hooks where the request is, within that budget,
   // and hands the others to the workers.
   private Future<Void> deployLuaDriver() {
@@ -164,7 +164,7 @@ public final class Gateway {
       return Future.succeededFuture();
     }
     int instances = config.coprocess().luaInstances();
-    long budget = config.coprocess().luaLoopBudgetMillis();
+    long budget = config.coprocess().luaLoopInstructions();
     LuaScripts scripts = new LuaScripts(config.middlewarePath());
     LuaBundles bundles = new LuaBundles();
     registry.afterReload(() -> vertx.executeBlocking(() -> {

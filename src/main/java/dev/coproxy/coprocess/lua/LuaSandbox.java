@@ -50,8 +50,8 @@ final class LuaSandbox {
    * that {@code pcall} cannot swallow it.
    */
   static final class LeavesLoop extends Error {
-    LeavesLoop(String what) {
-      super(what + " may block, so it does not run on an event loop", null, false, false);
+    LeavesLoop(String why) {
+      super(why, null, false, false);
     }
   }
 
@@ -62,14 +62,44 @@ final class LuaSandbox {
       "os", List.of("execute", "exit", "remove", "rename", "tmpname"),
       "coroutine", List.of("create", "resume", "wrap"));
 
+  /**
+   * What stops the code a set of globals runs: its deadline, and on an event loop a number of
+   * instructions (counted, not timed, so that a preempted thread or a pause of the JVM never moves
+   * a quick hook off the loop).
+   */
+  static final class Limits {
+    private volatile long deadline;
+    private long checksLeft = Long.MAX_VALUE;
+    private long instructions;
+
+    /**
+     * @param deadlineMillis epoch milliseconds after which the code is stopped
+     * @param loopInstructions instructions it may run on an event loop, 0 for no such limit
+     */
+    void set(long deadlineMillis, long loopInstructions) {
+      deadline = deadlineMillis;
+      instructions = loopInstructions;
+      checksLeft = loopInstructions <= 0 ? Long.MAX_VALUE : Math.max(1, loopInstructions / CHECK_EVERY);
+    }
+
+    void check() {
+      if (--checksLeft < 0) {
+        throw new LeavesLoop("running more than " + instructions + " instructions (lua_loop_instructions)");
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new DeadlineExceeded();
+      }
+    }
+  }
+
   private LuaSandbox() {
   }
 
   /**
    * @param allowOs keep the process and Java escape hatches
-   * @param deadline epoch milliseconds after which the running script is stopped
+   * @param limits what stops the running script, checked every {@value #CHECK_EVERY} instructions
    */
-  static Globals create(boolean allowOs, java.util.function.LongSupplier deadline) {
+  static Globals create(boolean allowOs, Limits limits) {
     Globals globals = new Globals();
     globals.load(new JseBaseLib());
     globals.load(new PackageLib());
@@ -96,9 +126,7 @@ final class LuaSandbox {
     LuaValue hook = new VarArgFunction() {
       @Override
       public Varargs invoke(Varargs args) {
-        if (System.currentTimeMillis() > deadline.getAsLong()) {
-          throw new DeadlineExceeded();
-        }
+        limits.check();
         return NONE;
       }
     };
@@ -152,7 +180,7 @@ final class LuaSandbox {
       @Override
       public Varargs invoke(Varargs args) {
         if (Context.isOnEventLoopThread()) {
-          throw new LeavesLoop(label);
+          throw new LeavesLoop(label + " may block");
         }
         return function.invoke(args);
       }

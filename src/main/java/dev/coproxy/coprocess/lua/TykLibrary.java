@@ -122,7 +122,7 @@ final class TykLibrary {
   // Vert.x refuses Future.await on worker threads, so the wait goes through a CompletableFuture.
   private <T> T await(java.util.function.Supplier<io.vertx.core.Future<T>> call) {
     if (Context.isOnEventLoopThread()) {
-      throw new LuaSandbox.LeavesLoop("a store call");
+      throw new LuaSandbox.LeavesLoop("a store call waits for the store");
     }
     try {
       return call.get().toCompletionStage().toCompletableFuture().get(remainingMillis.getAsLong(), TimeUnit.MILLISECONDS);
