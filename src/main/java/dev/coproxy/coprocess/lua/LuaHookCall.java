@@ -46,11 +46,14 @@ final class LuaHookCall {
     Varargs out = auth
         ? invoke.apply(function, LuaValue.varargsOf(new LuaValue[] {request, session, metadata, spec}))
         : invoke.apply(function, LuaValue.varargsOf(request, session, spec));
-    MiniRequestObject.Builder newRequest = object.getRequest().toBuilder();
-    LuaTables.fromLua(out.arg1().istable() ? out.arg1() : request, newRequest);
-    reply.setRequest(newRequest);
+    LuaValue newRequest = out.arg1().istable() ? out.arg1() : request;
+    if (LuaTables.touched(newRequest)) {
+      MiniRequestObject.Builder builder = object.getRequest().toBuilder();
+      LuaTables.fromLua(newRequest, builder);
+      reply.setRequest(builder);
+    }
     LuaValue newSession = out.arg(2);
-    if (newSession.istable() && (object.hasSession() || LuaTables.hasEntries(newSession))) {
+    if (newSession.istable() && LuaTables.touched(newSession) && (object.hasSession() || LuaTables.hasEntries(newSession))) {
       SessionState.Builder state = object.getSession().toBuilder();
       LuaTables.fromLua(newSession, state);
       reply.setSession(state);

@@ -1,9 +1,11 @@
 package dev.coproxy.coprocess.lua;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.MapEntry;
 import com.google.protobuf.Message;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +21,11 @@ import org.luaj.vm2.Varargs;
  * strings are byte strings, so a binary {@code raw_body} round-trips unchanged). Every message field
  * is a table, even when the message is absent, so that a script can write {@code session.rate = 1}
  * without creating it first. On the way back unknown keys and values of the wrong type are ignored.
+ *
+ * <p>A message's table is lazy ({@link MessageTable}): a field becomes a Lua value when a script
+ * first reads it (all of them when it iterates), and only the fields that became Lua values are
+ * read back, since the others cannot have changed. A hook touching two fields of a request converts
+ * those two, not the thirty of the request and the session.
  */
 public final class LuaTables {
 
@@ -29,37 +36,91 @@ public final class LuaTables {
   private LuaTables() {
   }
 
+  // A message type's fields by their Lua names.
+  private static final Map<Descriptor, Map<LuaValue, FieldDescriptor>> BY_NAME = new ConcurrentHashMap<>();
+
   private static LuaString name(FieldDescriptor field) {
     LuaString name = NAMES.get(field);
     return name != null ? name : NAMES.computeIfAbsent(field, f -> LuaString.valueOf(f.getName()));
   }
 
-  /** The message as a table. */
+  private static Map<LuaValue, FieldDescriptor> fields(Descriptor type) {
+    Map<LuaValue, FieldDescriptor> fields = BY_NAME.get(type);
+    return fields != null ? fields : BY_NAME.computeIfAbsent(type, t -> {
+      Map<LuaValue, FieldDescriptor> byName = new HashMap<>();
+      t.getFields().forEach(field -> byName.put(name(field), field));
+      return Map.copyOf(byName);
+    });
+  }
+
+  /** The message as a (lazy) table. */
   public static LuaTable toLua(Message message) {
-    LuaTable table = new LuaTable();
-    for (FieldDescriptor field : message.getDescriptorForType().getFields()) {
-      LuaValue value;
-      if (field.isMapField()) {
-        value = mapToLua(field, message);
-      } else if (field.isRepeated()) {
-        LuaTable array = new LuaTable();
-        int n = message.getRepeatedFieldCount(field);
-        for (int i = 0; i < n; i++) {
-          array.set(i + 1, scalarToLua(field, message.getRepeatedField(field, i)));
-        }
-        value = array;
-      } else {
-        value = scalarToLua(field, message.getField(field));
-      }
-      table.rawset(name(field), value);
+    return new MessageTable(message);
+  }
+
+  /**
+   * A message's table: a field is converted when first read through {@code get} or {@code rawget},
+   * every field at the first {@code next} (so {@code pairs} sees them all). A field a script set to
+   * nil reads as its message value again, as nil already meant "keep" on the way back.
+   */
+  static final class MessageTable extends LuaTable {
+    private final Message message;
+    private final Map<LuaValue, FieldDescriptor> fields;
+    private boolean whole;
+
+    MessageTable(Message message) {
+      this.message = message;
+      this.fields = fields(message.getDescriptorForType());
     }
-    return table;
+
+    @Override
+    public LuaValue rawget(LuaValue key) {
+      LuaValue value = super.rawget(key);
+      if (value.isnil() && !whole) {
+        FieldDescriptor field = fields.get(key);
+        if (field != null) {
+          value = fieldToLua(field, message);
+          super.rawset(key, value);
+        }
+      }
+      return value;
+    }
+
+    @Override
+    public Varargs next(LuaValue key) {
+      if (!whole) {
+        fields.forEach((name, field) -> rawget(name));
+        whole = true;
+      }
+      return super.next(key);
+    }
+
+    /** The fields converted so far, without converting more. */
+    Varargs convertedAfter(LuaValue key) {
+      return super.next(key);
+    }
+  }
+
+  private static LuaValue fieldToLua(FieldDescriptor field, Message message) {
+    if (field.isMapField()) {
+      return mapToLua(field, message);
+    }
+    if (field.isRepeated()) {
+      LuaTable array = new LuaTable();
+      int n = message.getRepeatedFieldCount(field);
+      for (int i = 0; i < n; i++) {
+        array.set(i + 1, scalarToLua(field, message.getRepeatedField(field, i)));
+      }
+      return array;
+    }
+    return scalarToLua(field, message.getField(field));
   }
 
   private static LuaTable mapToLua(FieldDescriptor field, Message message) {
     LuaTable map = new LuaTable();
-    FieldDescriptor keyField = field.getMessageType().findFieldByName("key");
-    FieldDescriptor valueField = field.getMessageType().findFieldByName("value");
+    // A map entry's key and value are its fields 1 and 2.
+    FieldDescriptor keyField = field.getMessageType().getFields().get(0);
+    FieldDescriptor valueField = field.getMessageType().getFields().get(1);
     int n = message.getRepeatedFieldCount(field);
     for (int i = 0; i < n; i++) {
       Message entry = (Message) message.getRepeatedField(field, i);
@@ -87,31 +148,54 @@ public final class LuaTables {
    * map or repeated field present in the table replaces the builder's.
    */
   public static void fromLua(LuaValue table, Message.Builder builder) {
+    if (table instanceof MessageTable lazy && lazy.message.getDescriptorForType() == builder.getDescriptorForType()) {
+      // Only what became Lua values can differ from the message.
+      LuaValue key = LuaValue.NIL;
+      while (true) {
+        Varargs next = lazy.convertedAfter(key);
+        key = next.arg1();
+        if (key.isnil()) {
+          return;
+        }
+        FieldDescriptor field = lazy.fields.get(key);
+        if (field != null) {
+          fieldFromLua(field, next.arg(2), builder);
+        }
+      }
+    }
     if (!table.istable()) {
       return;
     }
     for (FieldDescriptor field : builder.getDescriptorForType().getFields()) {
       LuaValue value = table.get(name(field));
-      if (value.isnil()) {
-        continue;
+      if (!value.isnil()) {
+        fieldFromLua(field, value, builder);
       }
-      if (field.isMapField()) {
-        mapFromLua(field, value, builder);
-      } else if (field.isRepeated()) {
-        builder.clearField(field);
-        if (value.istable()) {
-          for (int i = 1; i <= value.length(); i++) {
-            Object element = scalarFromLua(field, value.get(i), builder);
-            if (element != null) {
-              builder.addRepeatedField(field, element);
-            }
+    }
+  }
+
+  /** True when a table returned for {@code message} may hold a change: anything but its untouched table. */
+  public static boolean touched(LuaValue table) {
+    return !(table instanceof MessageTable lazy) || !lazy.convertedAfter(LuaValue.NIL).arg1().isnil();
+  }
+
+  private static void fieldFromLua(FieldDescriptor field, LuaValue value, Message.Builder builder) {
+    if (field.isMapField()) {
+      mapFromLua(field, value, builder);
+    } else if (field.isRepeated()) {
+      builder.clearField(field);
+      if (value.istable()) {
+        for (int i = 1; i <= value.length(); i++) {
+          Object element = scalarFromLua(field, value.get(i), builder);
+          if (element != null) {
+            builder.addRepeatedField(field, element);
           }
         }
-      } else {
-        Object converted = scalarFromLua(field, value, builder);
-        if (converted != null) {
-          builder.setField(field, converted);
-        }
+      }
+    } else {
+      Object converted = scalarFromLua(field, value, builder);
+      if (converted != null) {
+        builder.setField(field, converted);
       }
     }
   }
@@ -126,8 +210,8 @@ public final class LuaTables {
     if (!value.istable()) {
       return;
     }
-    FieldDescriptor keyField = field.getMessageType().findFieldByName("key");
-    FieldDescriptor valueField = field.getMessageType().findFieldByName("value");
+    FieldDescriptor keyField = field.getMessageType().getFields().get(0);
+    FieldDescriptor valueField = field.getMessageType().getFields().get(1);
     Message.Builder entryBuilder = builder.newBuilderForField(field);
     LuaValue k = LuaValue.NIL;
     while (true) {
@@ -160,7 +244,8 @@ public final class LuaTables {
         if (!value.istable()) {
           yield null;
         }
-        Message.Builder child = parent.newBuilderForField(field);
+        // A lazy table holds only the fields a script read: it applies to the message it came from.
+        Message.Builder child = value instanceof MessageTable lazy ? lazy.message.toBuilder() : parent.newBuilderForField(field);
         fromLua(value, child);
         yield child.build();
       }

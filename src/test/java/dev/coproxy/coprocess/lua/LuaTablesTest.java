@@ -51,9 +51,29 @@ class LuaTablesTest {
   @Test
   void anUntouchedTableComesBackEqual() {
     MiniRequestObject original = request();
-    MiniRequestObject.Builder back = MiniRequestObject.newBuilder();
+    MiniRequestObject.Builder back = original.toBuilder();
     LuaTables.fromLua(LuaTables.toLua(original), back);
     assertEquals(original, back.build());
+    // Every field converted (as pairs does) and read into an empty builder: the same message.
+    LuaTable table = LuaTables.toLua(original);
+    table.next(org.luaj.vm2.LuaValue.NIL);
+    MiniRequestObject.Builder fresh = MiniRequestObject.newBuilder();
+    LuaTables.fromLua(table, fresh);
+    assertEquals(original, fresh.build());
+  }
+
+  @Test
+  void fieldsBecomeLuaValuesOnlyWhenRead() {
+    MiniRequestObject original = request();
+    LuaTable table = LuaTables.toLua(original);
+    assertFalse(LuaTables.touched(table));
+    assertEquals(original.getMethod(), table.get("method").tojstring());
+    assertTrue(LuaTables.touched(table));
+    table.get("set_headers").set("X-New", "1");
+    MiniRequestObject.Builder back = MiniRequestObject.newBuilder();
+    LuaTables.fromLua(table, back);
+    assertEquals(MiniRequestObject.newBuilder().setMethod(original.getMethod()).putSetHeaders("X-New", "1").build(), back.build(),
+        "only the two fields read come back");
   }
 
   @Test
