@@ -30,8 +30,8 @@ final class LuaHookCall {
       BiFunction<LuaValue, Varargs, Varargs> invoke) {
     LuaTable request = LuaTables.toLua(object.getRequest());
     LuaValue session = object.hasSession() ? LuaTables.toLua(object.getSession()) : new LuaTable();
-    LuaTable metadata = mapTable(object.getMetadataMap());
-    LuaTable spec = mapTable(object.getSpecMap());
+    LuaTable metadata = LuaTables.toLua(object.getMetadataMap());
+    LuaTable spec = LuaTables.toLua(object.getSpecMap());
     tyk.request(request);
     dev.coproxy.proto.Object.Builder reply = object.toBuilder();
     if (object.getHookType() == HookType.Response) {
@@ -62,12 +62,6 @@ final class LuaHookCall {
       reply.clearMetadata().putAllMetadata(stringMap(out.arg(3)));
     }
     return reply.build();
-  }
-
-  private static LuaTable mapTable(Map<String, String> map) {
-    LuaTable table = new LuaTable();
-    map.forEach((k, v) -> table.set(k, v));
-    return table;
   }
 
   private static Map<String, String> stringMap(LuaValue table) {

@@ -101,6 +101,49 @@ public final class LuaTables {
     }
   }
 
+  /** A string map as a table, filled when a script first reads or iterates it. */
+  public static LuaTable toLua(Map<String, String> map) {
+    return new StringMapTable(map);
+  }
+
+  private static final class StringMapTable extends LuaTable {
+    private Map<String, String> pending;
+
+    StringMapTable(Map<String, String> map) {
+      this.pending = map.isEmpty() ? null : map;
+    }
+
+    private void fill() {
+      Map<String, String> map = pending;
+      pending = null;
+      map.forEach((k, v) -> rawset(k, v));
+    }
+
+    @Override
+    public LuaValue rawget(LuaValue key) {
+      if (pending != null) {
+        fill();
+      }
+      return super.rawget(key);
+    }
+
+    @Override
+    public Varargs next(LuaValue key) {
+      if (pending != null) {
+        fill();
+      }
+      return super.next(key);
+    }
+
+    @Override
+    public void rawset(LuaValue key, LuaValue value) {
+      if (pending != null) {
+        fill();
+      }
+      super.rawset(key, value);
+    }
+  }
+
   private static LuaValue fieldToLua(FieldDescriptor field, Message message) {
     if (field.isMapField()) {
       return mapToLua(field, message);
