@@ -169,7 +169,7 @@ public record GatewayConfig(
         (int) r.integer("python_workers", cores, 1, 256),
         (int) r.integer("lua_instances", cores, 1, 256),
         r.bool("lua_allow_os", false),
-        r.integer("lua_loop_instructions", 100_000, 0, 10_000_000));
+        r.integer("lua_loop_instructions", 20_000, 0, 10_000_000));
     r.has("python_path_prefix");
     r.has("python_version");
     return options;

@@ -93,7 +93,7 @@ class LuaSandboxTest {
     assertTrue(config.coprocess().luaAllowOs());
     assertEquals(3, config.coprocess().luaInstances());
     assertEquals(0, config.coprocess().luaLoopInstructions());
-    assertEquals(100_000, GatewayConfig.from(new JsonObject(), false).coprocess().luaLoopInstructions());
+    assertEquals(20_000, GatewayConfig.from(new JsonObject(), false).coprocess().luaLoopInstructions());
     assertFalse(GatewayConfig.from(new JsonObject(), false).coprocess().luaAllowOs());
     assertTrue(config.unknownKeys().isEmpty(), config.unknownKeys().toString());
   }
