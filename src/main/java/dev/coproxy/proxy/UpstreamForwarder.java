@@ -96,6 +96,9 @@ final class UpstreamForwarder {
       return;
     }
     response.closeHandler(v -> upstream.reset());
+    // Every failure of the exchange reaches the response future or the body's handlers below; without
+    // a handler of its own, Vert.x would also log each one (a reset after the client left) as SEVERE.
+    upstream.exceptionHandler(e -> { });
     MultiMap headers = upstream.headers();
     HopByHop.copy(ctx.headers(), headers, true);
     if (ctx.api().definition().preserveHostHeader() && request.authority() != null) {
