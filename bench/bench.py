@@ -149,9 +149,12 @@ def print_hook_table(results, args, baseline="coproxy, no hooks"):
     print(f"\nnon-2xx responses in measured runs: {bad}")
 
 
-def parse_args():
-    """The options every benchmark takes: rounds, duration, connections, warm-up, JVM options."""
+def parse_args(extra=None):
+    """The options every benchmark takes: rounds, duration, connections, warm-up, JVM options;
+    `extra(parser)` adds a benchmark's own."""
     ap = argparse.ArgumentParser()
+    if extra:
+        extra(ap)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=50)

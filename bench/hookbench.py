@@ -17,8 +17,8 @@ SETUP = "mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outpu
 class HookBench:
     """Use as a context manager: the work folder, nginx and every started process are cleaned up."""
 
-    def __init__(self, name):
-        self.args = bench.parse_args()
+    def __init__(self, name, extra_args=None):
+        self.args = bench.parse_args(extra_args)
         cp_file = os.path.join(bench.ROOT, "target", "cp.txt")
         test_classes = os.path.join(bench.ROOT, "target", "test-classes")
         if not os.path.exists(cp_file) or not os.path.isdir(test_classes):

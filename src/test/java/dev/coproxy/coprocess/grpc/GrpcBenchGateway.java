@@ -28,7 +28,7 @@ public final class GrpcBenchGateway {
         .put("app_path", args[1])
         .put("secret", "bench-secret")
         .put("coprocess_options", new JsonObject().put("enable_coprocess", true)
-            .put("coprocess_grpc_server", "tcp://127.0.0.1:" + args[2]));
+            .put("coprocess_grpc_server", args[2].contains("://") ? args[2] : "tcp://127.0.0.1:" + args[2]));
     GatewayConfig config = GatewayConfig.from(json, false);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Main.createVertx(config, meters);

@@ -170,9 +170,17 @@ public final class TestPluginServer implements AutoCloseable {
         o.getRequest().getReturnOverrides().toBuilder().setResponseCode(400).setResponseError(message))).build();
   }
 
-  /** Runs the server alone: {@code TestPluginServer <port>}; prints a line when ready. */
+  /**
+   * Runs the server alone: {@code TestPluginServer <port>}, or {@code TestPluginServer unix:<path>}
+   * for a unix socket; prints a line when ready.
+   */
   public static void main(String[] args) throws Exception {
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
+    if (args[0].startsWith("unix:")) {
+      unix(vertx, args[0].substring("unix:".length()));
+      System.out.println("plugin server ready on " + args[0]);
+      return;
+    }
     TestPluginServer s = new TestPluginServer(vertx, null);
     s.listen(Integer.parseInt(args[0]));
     System.out.println("plugin server ready on port " + s.port());
