@@ -40,6 +40,7 @@ import java.net.BindException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Wires one gateway node: the store, sessions, the API registry, the reload bus, the proxy
@@ -83,6 +84,10 @@ public final class Gateway {
     this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics,
         new BundleLoader(config.bundles(), config.middlewarePath(), BUNDLE_RETRY_MILLIS));
     this.reloadBus = new ReloadBus(vertx, registry);
+    registry.afterReload(() -> {
+      metrics.forgetApisOtherThan(registry.current().all().stream().map(api -> api.definition().apiId()).collect(Collectors.toSet()));
+      return Future.succeededFuture();
+    });
   }
 
   /**

@@ -1,9 +1,13 @@
 package dev.coproxy.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -33,6 +37,22 @@ public final class GatewayMetrics {
   /** The meters of one API; cheap to keep per loaded API. */
   public ApiMeters forApi(String apiId) {
     return new ApiMeters(apiId);
+  }
+
+  /**
+   * Removes Coproxy's per-API meters ({@code coproxy_*} with an {@code api_id} tag: requests,
+   * upstream latency, hooks, ID extractor) of APIs that are no longer loaded, so that a deleted API's
+   * series leave {@code /metrics}. An API loaded again later starts new series.
+   */
+  public void forgetApisOtherThan(Set<String> loaded) {
+    List<Meter> gone = new ArrayList<>();
+    for (Meter meter : registry.getMeters()) {
+      String apiId = meter.getId().getTag("api_id");
+      if (apiId != null && meter.getId().getName().startsWith("coproxy.") && !NO_API.equals(apiId) && !loaded.contains(apiId)) {
+        gone.add(meter);
+      }
+    }
+    gone.forEach(registry::remove);
   }
 
   /** Meters of requests that matched no API. */

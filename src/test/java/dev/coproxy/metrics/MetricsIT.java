@@ -76,6 +76,14 @@ class MetricsIT {
       String after = scrape(gw);
       assertEquals(4.0, value(after, "coproxy_requests_total", "api_id=\"metrics-open\"", "code=\"200\""));
       assertEquals(4.0, value(after, "coproxy_upstream_latency_seconds_count", "api_id=\"metrics-open\""));
+
+      // A deleted API's series leave /metrics at the next reload; the others stay.
+      java.nio.file.Files.delete(gw.appPath.resolve("closed.json"));
+      assertEquals(200, get(gw, "/tyk/reload", "x-tyk-authorization", TestGateway.SECRET));
+      String deleted = scrape(gw);
+      assertTrue(deleted.lines().noneMatch(l -> l.contains("api_id=\"metrics-closed\"")), "no metrics-closed series left");
+      assertEquals(4.0, value(deleted, "coproxy_requests_total", "api_id=\"metrics-open\"", "code=\"200\""));
+      assertEquals(1.0, value(deleted, "coproxy_requests_total", "api_id=\"(none)\"", "code=\"404\""));
     } finally {
       upstreamVertx.close().await(10, TimeUnit.SECONDS);
     }
