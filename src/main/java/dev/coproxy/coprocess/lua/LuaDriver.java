@@ -11,13 +11,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import org.luaj.vm2.Globals;
-import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
@@ -46,18 +40,14 @@ public final class LuaDriver implements CoprocessDriver {
   public static final String NAME = "lua";
 
   private static final System.Logger LOG = System.getLogger(LuaDriver.class.getName());
-  /** How long a file's top-level code or an event function may run. */
-  private static final long SETUP_MILLIS = 5000;
+  /** How long an event function may run. */
+  private static final long EVENT_MILLIS = 5000;
 
-  private final LuaScripts scripts;
-  private final LuaBundles bundles;
-  private final boolean allowOs;
   private final Loop loop;
   private final TykLibrary tyk;
-  private final State folder;
-  private final Map<String, State> bundleStates = new HashMap<>();
-  /** The state whose code runs now (a timeout there forces its rebuild). */
-  private State running;
+  private final LuaStates states;
+  /** The state whose code runs now (a script stopped there forces its rebuild). */
+  private LuaStates.State running;
   /** The running call's deadline (store calls wait at most until then). */
   private long deadline;
 
@@ -68,23 +58,6 @@ public final class LuaDriver implements CoprocessDriver {
    * @param vertx builds the instance's globals off the loop
    */
   public record Loop(long instructions, Vertx vertx) {
-  }
-
-  /** One set of scripts run into globals of this instance. */
-  private static final class State {
-    private LuaScripts scripts;
-    private Globals globals;
-    private long generation = -1;
-    /** When the running code must stop; checked by the globals' instruction hook. */
-    private final LuaSandbox.Limits limits = new LuaSandbox.Limits();
-    private boolean building;
-    /** Hooks that run on the workers (on a loop instance), for the scripts' generation below. */
-    private final Set<String> offLoop = new HashSet<>();
-    private long offLoopGeneration = -1;
-
-    State(LuaScripts scripts) {
-      this.scripts = scripts;
-    }
   }
 
   public LuaDriver(LuaScripts scripts, boolean allowOs, KeyValueStore store, EventSink events) {
@@ -103,12 +76,9 @@ public final class LuaDriver implements CoprocessDriver {
 
   /** An instance on an event loop when {@code loop} is set, else a worker instance. */
   public LuaDriver(LuaScripts scripts, LuaBundles bundles, boolean allowOs, KeyValueStore store, EventSink events, Loop loop) {
-    this.scripts = scripts;
-    this.bundles = bundles;
-    this.folder = new State(scripts);
-    this.allowOs = allowOs;
     this.loop = loop;
     this.tyk = new TykLibrary(store, events, () -> Math.max(1, deadline - System.currentTimeMillis()));
+    this.states = new LuaStates(scripts, bundles, allowOs, tyk, loop);
   }
 
   @Override
@@ -133,8 +103,8 @@ public final class LuaDriver implements CoprocessDriver {
     }
     dev.coproxy.proto.Object object = call.object();
     String hook = object.getHookName();
-    LuaValue function = function(states(call.pluginDirs()), hook);
-    if (loop != null && running.offLoop.contains(hook)) {
+    LuaValue function = function(states.of(call.pluginDirs()), hook);
+    if (loop != null && running.offLoop(hook)) {
       throw new RunElsewhere();
     }
     deadline = call.deadlineMillis();
@@ -142,51 +112,26 @@ public final class LuaDriver implements CoprocessDriver {
     return LuaHookCall.run(function, object, tyk, (f, args) -> invoke(f, args, hook));
   }
 
-  private LuaValue function(List<State> states, String name) {
-    for (State state : states) {
-      LuaValue function = state.globals.get(name);
+  private LuaValue function(List<LuaStates.State> states, String name) {
+    for (LuaStates.State state : states) {
+      LuaValue function = state.globals().get(name);
       if (function.isfunction()) {
         running = state;
         return function;
       }
     }
     List<String> brokenFiles = new ArrayList<>();
-    for (State state : states) {
-      String broken = state.scripts.current().brokenFunctions().get(name);
+    for (LuaStates.State state : states) {
+      String broken = state.scripts().current().brokenFunctions().get(name);
       if (broken != null) {
         throw new HookFailure(HookFailure.Reason.ERROR, broken);
       }
-      state.scripts.current().broken().keySet().forEach(file -> brokenFiles.add(state.scripts.label(file)));
+      state.scripts().current().broken().keySet().forEach(file -> brokenFiles.add(state.scripts().label(file)));
     }
-    String where = states.size() == 1 ? states.get(0).scripts.directory().toString()
-        : states.stream().map(state -> state.scripts.directory().toString()).toList().toString();
+    String where = states.size() == 1 ? states.get(0).scripts().directory().toString()
+        : states.stream().map(state -> state.scripts().directory().toString()).toList().toString();
     throw new HookFailure(HookFailure.Reason.ERROR, "no global Lua function named \"" + name + "\" in " + where
         + (brokenFiles.isEmpty() ? "" : " (files that do not compile: " + brokenFiles + ")"));
-  }
-
-  // The states of an API's code, current: its bundle directories, or the default folder. On a loop
-  // instance a state that is not current yet sends the call to the workers.
-  private List<State> states(List<String> pluginDirs) {
-    if (pluginDirs.isEmpty()) {
-      current(folder);
-      return List.of(folder);
-    }
-    List<State> states = new ArrayList<>(pluginDirs.size());
-    for (String dir : pluginDirs) {
-      LuaScripts compiled = loop == null ? bundles.scripts(dir) : bundles.compiled(dir);
-      if (compiled == null) {
-        throw new RunElsewhere();
-      }
-      State state = bundleStates.computeIfAbsent(dir, d -> new State(compiled));
-      if (state.scripts != compiled) {
-        state.scripts = compiled;
-        state.generation = -1;
-        state.offLoopGeneration = -1;
-      }
-      current(state);
-      states.add(state);
-    }
-    return states;
   }
 
   // Runs Lua; every way it can fail becomes a HookFailure carrying the Lua message, or, on a loop
@@ -220,7 +165,7 @@ public final class LuaDriver implements CoprocessDriver {
   private RunElsewhere elsewhere(String hook, String why) {
     tyk.abandon();
     stale();
-    if (running.offLoop.add(hook)) {
+    if (running.moveOffLoop(hook)) {
       LOG.log(Level.INFO, "lua: hook " + hook + " runs on the Lua worker threads from now on: " + why);
     }
     return new RunElsewhere();
@@ -228,70 +173,8 @@ public final class LuaDriver implements CoprocessDriver {
 
   private void stale() {
     if (running != null) {
-      running.generation = -1;
+      running.stale();
     }
-  }
-
-  /**
-   * Brings a state's globals up to its scripts' last load (or rebuilds them after a script was
-   * stopped). A worker instance does it at once; a loop instance starts it on a worker thread and
-   * sends calls to the workers until it is done.
-   */
-  private void current(State state) {
-    LuaScripts.Snapshot snapshot = state.scripts.current();
-    if (snapshot.generation() != 0 && snapshot.generation() == state.generation) {
-      return;
-    }
-    if (loop == null) {
-      install(state, snapshot.generation() == 0 ? state.scripts.load() : snapshot);
-      return;
-    }
-    if (!state.building) {
-      state.building = true;
-      loop.vertx().executeBlocking(() -> {
-        LuaScripts.Snapshot latest = state.scripts.current();
-        return latest.generation() == 0 ? state.scripts.load() : latest;
-      }, false).map(latest -> new Built(latest, build(state, latest))).onComplete(ar -> {
-        state.building = false;
-        if (ar.succeeded()) {
-          adopt(state, ar.result().snapshot(), ar.result().globals());
-        } else {
-          LOG.log(Level.ERROR, "lua: building the scripts of " + state.scripts.directory() + " failed: " + ar.cause());
-        }
-      });
-    }
-    throw new RunElsewhere();
-  }
-
-  private record Built(LuaScripts.Snapshot snapshot, Globals globals) {
-  }
-
-  private void install(State state, LuaScripts.Snapshot snapshot) {
-    adopt(state, snapshot, build(state, snapshot));
-  }
-
-  private void adopt(State state, LuaScripts.Snapshot snapshot, Globals globals) {
-    state.globals = globals;
-    state.generation = snapshot.generation();
-    if (state.offLoopGeneration != snapshot.generation()) {
-      state.offLoop.clear();
-      state.offLoopGeneration = snapshot.generation();
-    }
-  }
-
-  // Runs every file's top-level code into fresh globals.
-  private Globals build(State state, LuaScripts.Snapshot snapshot) {
-    Globals fresh = LuaSandbox.create(allowOs, state.limits);
-    fresh.set("tyk", tyk.table());
-    for (LuaScripts.Chunk chunk : snapshot.chunks()) {
-      state.limits.set(System.currentTimeMillis() + SETUP_MILLIS, 0);
-      try {
-        new LuaClosure(chunk.prototype(), fresh).call();
-      } catch (LuaError | LuaSandbox.DeadlineExceeded | LuaSandbox.LeavesLoop | StackOverflowError e) {
-        LOG.log(Level.ERROR, state.scripts.label(chunk.file()) + " failed while loading: " + e.getMessage());
-      }
-    }
-    return fresh;
   }
 
   /** Calls the function named in a {@code cp_dynamic_handler}'s meta with the event and the API spec. */
@@ -306,9 +189,9 @@ public final class LuaDriver implements CoprocessDriver {
     try {
       JsonObject event = new JsonObject(payload);
       String name = event.getString("handler_name", "");
-      LuaValue function = function(states(pluginDirs), name);
+      LuaValue function = function(states.of(pluginDirs), name);
       tyk.request(new LuaTable());
-      deadline = System.currentTimeMillis() + SETUP_MILLIS;
+      deadline = System.currentTimeMillis() + EVENT_MILLIS;
       running.limits.set(deadline, 0);
       invoke(function, LuaValue.varargsOf(LuaTables.fromJson(event.getValue("message")), LuaTables.fromJson(event.getValue("spec"))), name);
       return Future.succeededFuture();
@@ -319,10 +202,7 @@ public final class LuaDriver implements CoprocessDriver {
 
   @Override
   public Future<Void> reload() {
-    scripts.load();
-    bundles.load();
-    bundleStates.keySet().removeIf(dir -> !java.nio.file.Files.isDirectory(java.nio.file.Path.of(dir)));
-    current(folder);
+    states.reload();
     return Future.succeededFuture();
   }
 }
