@@ -7,7 +7,8 @@ length of the rest, one type byte, u32 header length, the header, the body bytes
 
 gateway -> worker: D dispatch (body Object), E event (body payload), A answer to a callback
 worker -> gateway: K ready, R reply (body Object, empty for events), F failure (header message,
-                   traceback), C callback awaiting an answer, N notification (log, trigger_event)
+                   traceback; timeout when the call was not run because its deadline passed),
+                   C callback awaiting an answer, N notification (log, trigger_event)
 
 The hot frames carry no JSON: the header of D and E is binary (u32 reload generation, u64 deadline
 in epoch milliseconds, then the API's plugin directories joined by NUL bytes, none meaning the
@@ -131,7 +132,8 @@ class Worker(object):
                     raise RuntimeError("unexpected frame %r" % kind)
                 generation, deadline, dirs = call_header(header)
                 if deadline < time.time() * 1000:
-                    self.fail("the call's deadline passed before a worker could run it", "")
+                    self.channel.send_json("F", {"message": "the call's deadline passed before a worker could run it",
+                                                 "timeout": True})
                     continue
                 self.plugins.refresh(generation)
                 if kind == "D":

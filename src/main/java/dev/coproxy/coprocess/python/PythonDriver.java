@@ -168,7 +168,8 @@ public final class PythonDriver implements CoprocessDriver {
   private static HookFailure failure(Frame reply) {
     JsonObject header = reply.json();
     String trace = header.getString("traceback", "");
-    return new HookFailure(HookFailure.Reason.ERROR, "python: " + header.getString("message", "the plugin failed")
+    HookFailure.Reason reason = header.getBoolean("timeout", false) ? HookFailure.Reason.TIMEOUT : HookFailure.Reason.ERROR;
+    return new HookFailure(reason, "python: " + header.getString("message", "the plugin failed")
         + (trace.isEmpty() ? "" : "\n" + trace));
   }
 }
