@@ -35,7 +35,6 @@ final class WorkerPool implements PythonWorker.Listener {
   private static final long SWEEP_MILLIS = 20;
   /** How long a worker may run a call whose caller was already answered (it timed out while queued). */
   private static final long ORPHAN_GRACE_MILLIS = 1000;
-  private static final HookFailure NO_WORKER = new HookFailure(HookFailure.Reason.TIMEOUT, "python: no worker was free before the deadline");
 
   /** Starts the worker process with a given number. */
   interface Launcher {
@@ -168,7 +167,7 @@ final class WorkerPool implements PythonWorker.Listener {
         worker.calls.stream().skip(1).filter(call -> call.deadlineMillis <= now).forEach(late::add);
       }
     }
-    late.forEach(call -> call.fail(NO_WORKER));
+    late.forEach(call -> call.fail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: no worker was free before the deadline")));
     hung.forEach(call -> call.fail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: the call ran past its deadline; its worker was killed and is being replaced")));
     if (!hung.isEmpty()) {
       drain();
