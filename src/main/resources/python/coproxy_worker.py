@@ -1,75 +1,95 @@
 """A Coproxy Python worker: runs Tyk plugins for the gateway, one call at a time.
 
-Started by the gateway as `python3 coproxy_worker.py <descriptor set>`. Frames travel over the
-process's original stdin/stdout; fd 0 then reads /dev/null and fd 1 writes to stderr, so a plugin
-that prints (or reads stdin) cannot corrupt the channel. A frame is: u32 length of the rest,
-one type byte, u32 header length, a JSON header, the body bytes.
+Started by the gateway as `python3 coproxy_worker.py <descriptor set> <default plugin folder>`.
+Frames travel over the process's original stdin/stdout; fd 0 then reads /dev/null and fd 1 writes
+to stderr, so a plugin that prints (or reads stdin) cannot corrupt the channel. A frame is: u32
+length of the rest, one type byte, u32 header length, the header, the body bytes.
 
-gateway -> worker: D dispatch (header gen, dirs, default; body Object), E event (body payload),
-                   A answer to a callback
+gateway -> worker: D dispatch (body Object), E event (body payload), A answer to a callback
 worker -> gateway: K ready, R reply (body Object, empty for events), F failure (header message,
-                   traceback), C callback awaiting an answer, N notification (log, trigger_event)
+                   traceback; timeout when the call was not run because its deadline passed),
+                   C callback awaiting an answer, N notification (log, trigger_event)
+
+The hot frames carry no JSON: the header of D and E is binary (u32 reload generation, u64 deadline
+in epoch milliseconds, then the API's plugin directories joined by NUL bytes, none meaning the
+default folder) and R has an empty header; the other frames carry a JSON object. The channel is
+read through a buffer (one read for a frame, or for several when the gateway wrote a call behind
+the running one) and every frame is sent in one write. A call whose deadline passed while it waited
+in the buffer is answered with a failure without running.
 """
 
+import collections
 import json
 import os
 import struct
 import sys
 import threading
+import time
 import traceback
 
 _HEAD = struct.Struct(">IBI")
+_CALL = struct.Struct(">IQ")
 
 
 class Channel(object):
-    def __init__(self, reader, writer):
+    def __init__(self, reader, fd):
         self._reader = reader
-        self._writer = writer
+        self._fd = fd
         self._lock = threading.Lock()  # a plugin's own threads may log while a hook runs
+        self._waiting = collections.deque()  # calls that arrived while a callback awaited its answer
 
     def read(self):
+        """The next frame: (kind, header bytes, body bytes)."""
+        if self._waiting:
+            return self._waiting.popleft()
+        return self._read_frame()
+
+    def _read_frame(self):
         head = self._reader.read(_HEAD.size)
         if len(head) < _HEAD.size:
             raise EOFError()
         length, kind, header_length = _HEAD.unpack(head)
-        rest = self._exact(length - 5)
-        header = json.loads(rest[:header_length].decode("utf-8")) if header_length else {}
-        return chr(kind), header, rest[header_length:]
+        rest = self._reader.read(length - 5)
+        if len(rest) < length - 5:
+            raise EOFError()
+        return chr(kind), rest[:header_length], rest[header_length:]
 
-    def _exact(self, size):
-        chunks = []
-        while size > 0:
-            chunk = self._reader.read(size)
-            if not chunk:
-                raise EOFError()
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
-
-    def send(self, kind, header=None, body=b""):
-        encoded = json.dumps(header or {}).encode("utf-8")
+    def send(self, kind, header=b"", body=b""):
+        frame = b"".join((_HEAD.pack(5 + len(header) + len(body), ord(kind), len(header)), header, body))
         with self._lock:
-            self._writer.write(_HEAD.pack(5 + len(encoded) + len(body), ord(kind), len(encoded)))
-            self._writer.write(encoded)
-            self._writer.write(body)
-            self._writer.flush()
+            view = memoryview(frame)
+            while view:
+                view = view[os.write(self._fd, view):]
+
+    def send_json(self, kind, fields):
+        self.send(kind, json.dumps(fields).encode("utf-8"))
 
     def callback(self, fields):
-        self.send("C", fields)
-        kind, header, _ = self.read()
-        if kind != "A":
-            raise RuntimeError("the gateway answered a callback with frame %r" % kind)
-        if header.get("error"):
-            raise RuntimeError("gateway: " + header["error"])
-        return header
+        self.send_json("C", fields)
+        while True:
+            kind, header, body = self._read_frame()
+            if kind == "A":
+                break
+            self._waiting.append((kind, header, body))
+        answer = json.loads(header.decode("utf-8")) if header else {}
+        if answer.get("error"):
+            raise RuntimeError("gateway: " + answer["error"])
+        return answer
 
     def notify(self, fields):
-        self.send("N", fields)
+        self.send_json("N", fields)
+
+
+def call_header(header):
+    """(generation, deadline in ms, plugin directories) of a D or E frame."""
+    generation, deadline = _CALL.unpack_from(header)
+    dirs = header[_CALL.size:]
+    return generation, deadline, dirs.decode("utf-8").split("\0") if dirs else []
 
 
 def _take_standard_streams():
-    reader = os.fdopen(os.dup(0), "rb", buffering=0)
-    writer = os.fdopen(os.dup(1), "wb")
+    reader = os.fdopen(os.dup(0), "rb", buffering=1 << 16)
+    writer = os.dup(1)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -80,7 +100,7 @@ def _take_standard_streams():
 
 
 class Worker(object):
-    def __init__(self, channel, desc_path):
+    def __init__(self, channel, desc_path, default_dir):
         import coproxy_protos
         coproxy_protos.install(desc_path)
         import gateway
@@ -91,6 +111,7 @@ class Worker(object):
         from tyk.event import TykEvent
         import coprocess_object_pb2
         self.channel = channel
+        self.default_dir = default_dir
         self.not_found = NotFound
         self.decorators = decorators
         self.request_class = TykCoProcessRequest
@@ -100,21 +121,26 @@ class Worker(object):
                                                             "load_error": True}))
 
     def serve(self):
-        self.channel.send("K", {"pid": os.getpid(), "python": sys.version.split()[0]})
+        self.channel.send_json("K", {"pid": os.getpid(), "python": sys.version.split()[0]})
         while True:
             try:
                 kind, header, body = self.channel.read()
             except EOFError:
                 return
             try:
-                self.plugins.refresh(header.get("gen"))
-                if kind == "D":
-                    reply = self.dispatch(header, body)
-                elif kind == "E":
-                    self.event(header, body)
-                    reply = b""
-                else:
+                if kind not in ("D", "E"):
                     raise RuntimeError("unexpected frame %r" % kind)
+                generation, deadline, dirs = call_header(header)
+                if deadline < time.time() * 1000:
+                    self.channel.send_json("F", {"message": "the call's deadline passed before a worker could run it",
+                                                 "timeout": True})
+                    continue
+                self.plugins.refresh(generation)
+                if kind == "D":
+                    reply = self.dispatch(dirs, body)
+                else:
+                    self.event(dirs, body)
+                    reply = b""
             except self.not_found as e:
                 self.fail(str(e), "")
             except SystemExit as e:
@@ -122,15 +148,15 @@ class Worker(object):
             except Exception as e:
                 self.fail("%s: %s" % (type(e).__name__, e), _plugin_traceback(e))
             else:
-                self.channel.send("R", {}, reply)
+                self.channel.send("R", b"", reply)
 
     def fail(self, message, trace):
-        self.channel.send("F", {"message": message, "traceback": trace.rstrip()})
+        self.channel.send_json("F", {"message": message, "traceback": trace.rstrip()})
 
-    def dispatch(self, header, body):
+    def dispatch(self, dirs, body):
         obj = self.object_class()
         obj.ParseFromString(body)
-        hook = self.plugins.find(obj.hook_name, header.get("dirs") or [], header.get("default", ""))
+        hook = self.plugins.find(obj.hook_name, dirs, self.default_dir)
         if isinstance(hook, self.decorators.Event):
             raise TypeError("%s is an @Event handler, not a hook" % obj.hook_name)
         request = self.request_class(obj.request)
@@ -172,11 +198,11 @@ class Worker(object):
         for key in list(returned.keys()):
             session.metadata[str(key)] = returned[key] if isinstance(returned[key], str) else json.dumps(returned[key])
 
-    def event(self, header, body):
+    def event(self, dirs, body):
         payload = body.decode("utf-8")
         event = self.event_class(payload)
         name = getattr(event, "handler_name", "")
-        handler = self.plugins.find(name, header.get("dirs") or [], header.get("default", ""))
+        handler = self.plugins.find(name, dirs, self.default_dir)
         spec = getattr(event, "spec", {}) or {}
         if isinstance(handler, self.decorators.Event) or handler.arg_count == 2:
             handler(event, spec)
@@ -196,7 +222,7 @@ def _plugin_traceback(error):
 def main():
     channel = _take_standard_streams()
     try:
-        worker = Worker(channel, sys.argv[1])
+        worker = Worker(channel, sys.argv[1], sys.argv[2])
     except Exception as e:
         sys.stderr.write("coproxy worker cannot start: %s\n%s" % (e, traceback.format_exc()))
         sys.stderr.flush()

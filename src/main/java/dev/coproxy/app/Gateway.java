@@ -189,8 +189,9 @@ public final class Gateway {
         .mapEmpty();
   }
 
-  // Driver python: one worker verticle owning the pool of CPython processes. Calls do not wait for
-  // each other in the verticle: dispatch hands them to the pool and returns a future.
+  // Driver python: one pool of CPython processes, shared by a driver verticle on every event loop.
+  // Dispatch only hands a call to an idle worker or queues it, so a hook call stays on its loop;
+  // events, reloads and the closing run on worker threads (see DriverVerticle.perEventLoop).
   private Future<Void> deployPythonDriver() {
     GatewayConfig.CoprocessOptions options = config.coprocess();
     if (!options.enableCoprocess()) {
@@ -203,7 +204,8 @@ public final class Gateway {
           driver.start();
           return null;
         })
-        .compose(v -> vertx.deployVerticle(new DriverVerticle(driver), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
+        .compose(v -> vertx.deployVerticle(DriverVerticle.perEventLoop(driver),
+            new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
         .mapEmpty();
   }
 

@@ -4,20 +4,23 @@ import io.vertx.core.json.JsonObject;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * One frame between the gateway and a Python worker: a u32 length of the rest, a type byte, a u32
- * header length, a JSON header and the body bytes (a protobuf {@code Object}, an event payload, or
- * nothing). The types are the constants below; {@code coproxy_worker.py} documents the same format.
+ * header length, the header and the body bytes (a protobuf {@code Object}, an event payload, or
+ * nothing). The hot frames carry no JSON: a {@link #DISPATCH} or {@link #EVENT} header is a u32
+ * reload generation, a u64 deadline (epoch milliseconds) and the API's plugin directories joined by
+ * NUL bytes (none: the default folder), and a {@link #REPLY} has an empty header. The other, rare frames carry a JSON object.
+ * {@code coproxy_worker.py} documents the same format.
  *
  * @param type one of the type constants
- * @param header small JSON fields (generation, directories, callback arguments, failure text)
+ * @param header the header bytes (binary for calls, JSON for the rest, empty for replies)
  * @param body the payload bytes
  */
-record Frame(byte type, JsonObject header, byte[] body) {
+record Frame(byte type, byte[] header, byte[] body) {
 
   /** Gateway to worker: run a hook. */
   static final byte DISPATCH = 'D';
@@ -38,20 +41,34 @@ record Frame(byte type, JsonObject header, byte[] body) {
 
   /** Frames larger than this are refused as a broken channel. */
   private static final int MAX_LENGTH = 512 * 1024 * 1024;
+  private static final int PREFIX = 9;
+  private static final byte[] NONE = new byte[0];
 
+  /** A frame with a JSON header and no body. */
   static Frame of(byte type, JsonObject header) {
-    return new Frame(type, header, new byte[0]);
+    return new Frame(type, header.encode().getBytes(StandardCharsets.UTF_8), NONE);
   }
 
-  /** Writes the frame and flushes. */
-  void writeTo(OutputStream out) throws IOException {
-    byte[] json = header.encode().getBytes(StandardCharsets.UTF_8);
-    ByteBuffer head = ByteBuffer.allocate(9);
-    head.putInt(5 + json.length + body.length).put(type).putInt(json.length);
-    out.write(head.array());
-    out.write(json);
-    out.write(body);
-    out.flush();
+  /** A {@link #DISPATCH} or {@link #EVENT} frame: the binary call header, then the body. */
+  static Frame call(byte type, long generation, long deadlineMillis, List<String> pluginDirs, byte[] body) {
+    byte[] dirs = pluginDirs.isEmpty() ? NONE : String.join("\0", pluginDirs).getBytes(StandardCharsets.UTF_8);
+    return new Frame(type, ByteBuffer.allocate(12 + dirs.length).putInt((int) generation).putLong(deadlineMillis).put(dirs).array(), body);
+  }
+
+  /** The header as JSON (an empty object when there is none). */
+  JsonObject json() {
+    return header.length == 0 ? new JsonObject() : new JsonObject(new String(header, StandardCharsets.UTF_8));
+  }
+
+  /** The whole frame, length prefix included, ready for one write. */
+  byte[] encode() {
+    return ByteBuffer.allocate(PREFIX + header.length + body.length)
+        .putInt(5 + header.length + body.length).put(type).putInt(header.length).put(header).put(body).array();
+  }
+
+  /** The frame's size on the wire. */
+  int size() {
+    return PREFIX + header.length + body.length;
   }
 
   /** Reads one frame; {@link EOFException} when the worker closed its end. */
@@ -65,11 +82,10 @@ record Frame(byte type, JsonObject header, byte[] body) {
     if (headerLength < 0 || headerLength > length - 5) {
       throw new IOException("bad frame header length " + headerLength);
     }
-    byte[] json = new byte[headerLength];
-    in.readFully(json);
+    byte[] header = headerLength == 0 ? NONE : new byte[headerLength];
+    in.readFully(header);
     byte[] body = new byte[length - 5 - headerLength];
     in.readFully(body);
-    JsonObject header = headerLength == 0 ? new JsonObject() : new JsonObject(new String(json, StandardCharsets.UTF_8));
     return new Frame(type, header, body);
   }
 }

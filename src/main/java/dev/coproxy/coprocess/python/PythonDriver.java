@@ -8,12 +8,13 @@ import dev.coproxy.session.KeyValueStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,7 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * gateway. Plugin code lives in an API's bundle directories, else in {@code <middleware_path>/python};
  * workers load it lazily per directory. A reload bumps a generation number that travels with each
  * call: a worker that sees a newer one drops its loaded code first, so nothing is renamed and no
- * call fails. Without a usable interpreter every hook fails as unavailable (500).
+ * call fails. Without a usable interpreter every hook fails as unavailable (500). Dispatch never
+ * blocks: it hands the call to an idle worker or queues it, so it runs on the caller's event loop,
+ * and the reply completes there.
  */
 public final class PythonDriver implements CoprocessDriver {
 
@@ -32,6 +35,8 @@ public final class PythonDriver implements CoprocessDriver {
   private static final System.Logger LOG = System.getLogger(PythonDriver.class.getName());
   /** How long an {@code @Event} handler may run. */
   private static final long EVENT_MILLIS = 5000;
+  /** Calls written to one busy worker at most: the next one waits in its buffer, not in the queue. */
+  private static final int PIPELINE_DEPTH = 2;
 
   private final String configuredInterpreter;
   private final int workers;
@@ -39,6 +44,11 @@ public final class PythonDriver implements CoprocessDriver {
   private final GatewayCallbacks callbacks;
   private final Counter restarts;
   private final AtomicLong generation = new AtomicLong(1);
+  private final ExecutorService writers = Executors.newCachedThreadPool(r -> {
+    Thread thread = new Thread(r, "coproxy-python-writer");
+    thread.setDaemon(true);
+    return thread;
+  });
   private volatile WorkerPool pool;
   private volatile RunnerFiles runner;
   private volatile String unavailable = "python: the driver has not started";
@@ -69,10 +79,11 @@ public final class PythonDriver implements CoprocessDriver {
       return;
     }
     runner = RunnerFiles.unpack();
-    ProcessBuilder builder = new ProcessBuilder(choice.interpreter(), "-B", runner.worker().toString(), runner.descriptorSet().toString());
+    ProcessBuilder builder = new ProcessBuilder(choice.interpreter(), "-B", runner.worker().toString(), runner.descriptorSet().toString(), defaultDir);
     String path = System.getenv("PYTHONPATH");
     builder.environment().put("PYTHONPATH", runner.directory() + (path == null || path.isEmpty() ? "" : ":" + path));
-    WorkerPool started = new WorkerPool(workers, (number, listener) -> PythonWorker.start(number, builder, listener, callbacks), restarts);
+    WorkerPool started = new WorkerPool(workers, PIPELINE_DEPTH,
+        (number, listener) -> PythonWorker.start(number, builder, listener, callbacks, writers), restarts);
     started.start();
     pool = started;
     LOG.log(Level.INFO, "driver python: " + workers + " workers on " + choice.interpreter() + " (" + choice.description()
@@ -99,7 +110,7 @@ public final class PythonDriver implements CoprocessDriver {
     if (current == null) {
       return Future.failedFuture(new HookFailure(HookFailure.Reason.UNAVAILABLE, unavailable));
     }
-    Frame frame = new Frame(Frame.DISPATCH, header(call.pluginDirs()), call.object().toByteArray());
+    Frame frame = Frame.call(Frame.DISPATCH, generation.get(), call.deadlineMillis(), call.pluginDirs(), call.object().toByteArray());
     return current.submit(frame, call.deadlineMillis()).compose(reply -> {
       if (reply.type() == Frame.FAILURE) {
         return Future.failedFuture(failure(reply));
@@ -123,8 +134,9 @@ public final class PythonDriver implements CoprocessDriver {
     if (current == null) {
       return Future.failedFuture(unavailable);
     }
-    Frame frame = new Frame(Frame.EVENT, header(pluginDirs), payload.getBytes(StandardCharsets.UTF_8));
-    return current.submit(frame, System.currentTimeMillis() + EVENT_MILLIS).compose(reply -> reply.type() == Frame.FAILURE
+    long deadline = System.currentTimeMillis() + EVENT_MILLIS;
+    Frame frame = Frame.call(Frame.EVENT, generation.get(), deadline, pluginDirs, payload.getBytes(StandardCharsets.UTF_8));
+    return current.submit(frame, deadline).compose(reply -> reply.type() == Frame.FAILURE
         ? Future.failedFuture(failure(reply).getMessage()) : Future.succeededFuture());
   }
 
@@ -136,25 +148,28 @@ public final class PythonDriver implements CoprocessDriver {
     return Future.succeededFuture();
   }
 
+  /** Stops the workers and removes the runner (idempotent: every driver verticle instance may call it). */
   @Override
-  public Future<Void> close() {
+  public synchronized Future<Void> close() {
     WorkerPool current = pool;
+    pool = null;
+    unavailable = "python: the driver is stopped";
     if (current != null) {
       current.close();
     }
+    writers.shutdownNow();
     if (runner != null) {
       runner.delete();
+      runner = null;
     }
     return Future.succeededFuture();
   }
 
-  private JsonObject header(List<String> pluginDirs) {
-    return new JsonObject().put("gen", generation.get()).put("dirs", new JsonArray(List.copyOf(pluginDirs))).put("default", defaultDir);
-  }
-
   private static HookFailure failure(Frame reply) {
-    String trace = reply.header().getString("traceback", "");
-    return new HookFailure(HookFailure.Reason.ERROR, "python: " + reply.header().getString("message", "the plugin failed")
+    JsonObject header = reply.json();
+    String trace = header.getString("traceback", "");
+    HookFailure.Reason reason = header.getBoolean("timeout", false) ? HookFailure.Reason.TIMEOUT : HookFailure.Reason.ERROR;
+    return new HookFailure(reason, "python: " + header.getString("message", "the plugin failed")
         + (trace.isEmpty() ? "" : "\n" + trace));
   }
 }

@@ -1,6 +1,6 @@
 package dev.coproxy.coprocess.python;
 
-import java.io.BufferedOutputStream;
+import io.vertx.core.Context;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -9,17 +9,23 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One CPython worker process running {@code coproxy_worker.py}. Two daemon threads of its own read
- * its frames (stdout) and its log output (stderr, logged tagged with the worker number); writes go
- * to its stdin under a lock. What a frame means is the {@link Listener}'s business; callbacks are
- * answered by {@link GatewayCallbacks}.
+ * its frames (stdout) and its log output (stderr, logged tagged with the worker number); each frame
+ * goes to its stdin in one write, under a lock. A frame larger than {@link #INLINE_BYTES} sent from
+ * an event loop is written by the {@code offLoop} executor instead (the pipe may be too small for
+ * it, and the write would wait for the worker to read). What a frame means is the
+ * {@link Listener}'s business; callbacks are answered by {@link GatewayCallbacks}.
  */
 final class PythonWorker {
 
   private static final System.Logger LOG = System.getLogger(PythonWorker.class.getName());
+  /** Frames up to this size are written from any thread, event loops included. */
+  static final int INLINE_BYTES = 16 * 1024;
 
   /** What the pool hears from a worker; called on the worker's reader thread. */
   interface Listener {
@@ -35,21 +41,24 @@ final class PythonWorker {
   private final OutputStream stdin;
   private final Listener listener;
   private final GatewayCallbacks callbacks;
+  private final Executor offLoop;
   private volatile boolean ready;
-  /** The call running on this worker; guarded by the pool. */
-  Pending current;
+  /** The calls written to this worker, the running one first; guarded by the pool. */
+  final ArrayDeque<Pending> calls = new ArrayDeque<>(2);
 
-  private PythonWorker(int number, Process process, Listener listener, GatewayCallbacks callbacks) {
+  private PythonWorker(int number, Process process, Listener listener, GatewayCallbacks callbacks, Executor offLoop) {
     this.number = number;
     this.process = process;
-    this.stdin = new BufferedOutputStream(process.getOutputStream(), 64 * 1024);
+    this.stdin = process.getOutputStream();
     this.listener = listener;
     this.callbacks = callbacks;
+    this.offLoop = offLoop;
   }
 
   /** Starts a worker process and its two reader threads. */
-  static PythonWorker start(int number, ProcessBuilder builder, Listener listener, GatewayCallbacks callbacks) throws IOException {
-    PythonWorker worker = new PythonWorker(number, builder.start(), listener, callbacks);
+  static PythonWorker start(int number, ProcessBuilder builder, Listener listener, GatewayCallbacks callbacks, Executor offLoop)
+      throws IOException {
+    PythonWorker worker = new PythonWorker(number, builder.start(), listener, callbacks, offLoop);
     Thread frames = new Thread(worker::readFrames, "coproxy-python-" + number);
     Thread logs = new Thread(worker::readLog, "coproxy-python-" + number + "-stderr");
     frames.setDaemon(true);
@@ -67,10 +76,25 @@ final class PythonWorker {
     return ready;
   }
 
-  /** Writes one frame to the worker. */
-  void send(Frame frame) throws IOException {
-    synchronized (stdin) {
-      frame.writeTo(stdin);
+  /** Sends one frame; a large one from an event loop is written by another thread. */
+  void send(Frame frame) {
+    if (frame.size() > INLINE_BYTES && Context.isOnEventLoopThread()) {
+      offLoop.execute(() -> write(frame));
+    } else {
+      write(frame);
+    }
+  }
+
+  /** Writes one frame on the calling thread, in one write. */
+  void write(Frame frame) {
+    byte[] bytes = frame.encode();
+    try {
+      synchronized (stdin) {
+        stdin.write(bytes);
+        stdin.flush();
+      }
+    } catch (IOException e) {
+      // The worker is gone: its reader thread reports the exit, which fails its calls.
     }
   }
 
@@ -88,12 +112,12 @@ final class PythonWorker {
         switch (frame.type()) {
           case Frame.READY -> {
             ready = true;
-            LOG.log(Level.DEBUG, "python worker " + number + " ready: " + frame.header().encode());
+            LOG.log(Level.DEBUG, "python worker " + number + " ready: " + frame.json().encode());
             listener.ready(this);
           }
           case Frame.REPLY, Frame.FAILURE -> listener.answered(this, frame);
-          case Frame.CALLBACK -> callbacks.answer(number, frame.header(), this::sendQuietly);
-          case Frame.NOTIFY -> callbacks.notify(number, frame.header());
+          case Frame.CALLBACK -> callbacks.answer(number, frame.json(), this::send);
+          case Frame.NOTIFY -> callbacks.notify(number, frame.json());
           default -> throw new IOException("unknown frame type " + (char) frame.type());
         }
       }
@@ -104,14 +128,6 @@ final class PythonWorker {
       why = "its channel broke (" + e.getMessage() + "); " + exitDescription();
     }
     listener.exited(this, why);
-  }
-
-  private void sendQuietly(Frame frame) {
-    try {
-      send(frame);
-    } catch (IOException e) {
-      // The worker is gone; its reader thread reports the exit.
-    }
   }
 
   private String exitDescription() {

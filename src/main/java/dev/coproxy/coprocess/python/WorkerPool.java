@@ -8,23 +8,33 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Python worker processes and the calls waiting for them. Each worker runs one call at a time;
- * calls on different workers run in parallel. A call waits in the queue at most until its
- * deadline. A call still running at its deadline gets its worker killed; a worker that dies
- * (killed, {@code os._exit}, a signal) fails only its own call and is replaced at once. Frames are
- * written outside the lock, never on an event loop.
+ * The Python worker processes and the calls waiting for them. A call goes to an idle worker; when
+ * every worker is busy, a small call may be written behind the running one ({@code depth} calls per
+ * worker at most), so the worker finds it in its buffer when it finishes; otherwise it waits in the
+ * queue, at most until its deadline. Calls on different workers run in parallel. One timer sweeps
+ * the deadlines: a worker still running a call at its deadline is killed; a worker that dies
+ * (killed, {@code os._exit}, a signal) fails only the call it was running, the calls written behind
+ * it go back to the head of the queue, and it is replaced at once. Small frames are written under
+ * the lock, straight from the caller (an event loop): the worker has at most {@code depth} small
+ * frames unread, far below a pipe's capacity, so the write never waits. Larger frames only go to an
+ * idle worker and are written by {@link PythonWorker#send}, off the event loop.
  */
 final class WorkerPool implements PythonWorker.Listener {
 
   private static final System.Logger LOG = System.getLogger(WorkerPool.class.getName());
   /** Pause before starting again a worker that died before it was ready (a broken interpreter). */
   private static final long RETRY_MILLIS = 1000;
+  /** How often deadlines are checked. */
+  private static final long SWEEP_MILLIS = 20;
+  /** How long a worker may run a call whose caller was already answered (it timed out while queued). */
+  private static final long ORPHAN_GRACE_MILLIS = 1000;
 
   /** Starts the worker process with a given number. */
   interface Launcher {
@@ -32,6 +42,7 @@ final class WorkerPool implements PythonWorker.Listener {
   }
 
   private final PythonWorker[] workers;
+  private final int depth;
   private final Launcher launcher;
   private final Counter restarts;
   private final Deque<Pending> queue = new ArrayDeque<>();
@@ -42,17 +53,20 @@ final class WorkerPool implements PythonWorker.Listener {
   });
   private boolean closed;
 
-  WorkerPool(int size, Launcher launcher, Counter restarts) {
+  /** @param depth calls written to one worker at most (1: no pipelining) */
+  WorkerPool(int size, int depth, Launcher launcher, Counter restarts) {
     this.workers = new PythonWorker[size];
+    this.depth = depth;
     this.launcher = launcher;
     this.restarts = restarts;
   }
 
-  /** Starts every worker (they report ready on their own). */
+  /** Starts every worker (they report ready on their own) and the deadline sweep. */
   void start() {
     for (int i = 0; i < workers.length; i++) {
       spawn(i);
     }
+    timers.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /** How many workers are up and have said they are ready. */
@@ -66,7 +80,7 @@ final class WorkerPool implements PythonWorker.Listener {
     return ready;
   }
 
-  /** Runs a frame on the next free worker; the future fails with a {@link HookFailure} on timeout or death. */
+  /** Runs a frame on a worker; the future fails with a {@link HookFailure} on timeout or death. */
   Future<Frame> submit(Frame frame, long deadlineMillis) {
     Pending call = new Pending(frame, deadlineMillis);
     synchronized (this) {
@@ -74,64 +88,101 @@ final class WorkerPool implements PythonWorker.Listener {
         return Future.failedFuture(new HookFailure(HookFailure.Reason.UNAVAILABLE, "python: the driver is stopped"));
       }
       queue.add(call);
-      call.timer = timers.schedule(() -> expire(call), Math.max(1, deadlineMillis - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
     }
     drain();
-    return call.promise.future();
+    return call.future();
   }
 
   private void drain() {
-    List<Pending> started = new ArrayList<>();
-    List<Pending> late = new ArrayList<>();
+    List<Write> large = new ArrayList<>();
     synchronized (this) {
-      for (PythonWorker worker : workers) {
-        if (worker == null || !worker.ready() || worker.current != null) {
+      Pending call;
+      while ((call = queue.peek()) != null) {
+        if (call.settled()) {
+          queue.poll();
           continue;
         }
-        Pending call = queue.poll();
-        // A call whose deadline passed while it waited is not worth a worker (it would be killed).
-        while (call != null && call.deadlineMillis <= System.currentTimeMillis()) {
-          late.add(call);
-          call = queue.poll();
-        }
-        if (call == null) {
+        PythonWorker worker = leastBusy(call.frame.size() <= PythonWorker.INLINE_BYTES);
+        if (worker == null) {
           break;
         }
-        call.worker = worker;
-        worker.current = call;
-        started.add(call);
+        queue.poll();
+        worker.calls.add(call);
+        if (call.frame.size() <= PythonWorker.INLINE_BYTES) {
+          worker.write(call.frame);
+        } else {
+          large.add(new Write(worker, call.frame));
+        }
       }
     }
-    late.forEach(call -> {
-      call.timer.cancel(false);
-      call.promise.tryFail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: no worker was free before the deadline"));
-    });
-    for (Pending call : started) {
-      try {
-        call.worker.send(call.frame);
-      } catch (IOException e) {
-        // The worker is dying: its reader thread reports the exit, which fails this call.
+    // Outside the lock: a large frame goes to an idle worker, and nothing is written behind it.
+    large.forEach(write -> write.worker().send(write.frame()));
+  }
+
+  private record Write(PythonWorker worker, Frame frame) {
+  }
+
+  // Called with the lock held: an idle worker, else (small calls only) the least busy one below depth.
+  private PythonWorker leastBusy(boolean small) {
+    PythonWorker best = null;
+    for (PythonWorker worker : workers) {
+      if (worker == null || !worker.ready() || worker.calls.size() >= (small ? depth : 1)) {
+        continue;
       }
+      if (!worker.calls.isEmpty() && worker.calls.peekLast().frame.size() > PythonWorker.INLINE_BYTES) {
+        continue;
+      }
+      if (best == null || worker.calls.size() < best.calls.size()) {
+        best = worker;
+      }
+    }
+    return best;
+  }
+
+  private void sweep() {
+    long now = System.currentTimeMillis();
+    List<Pending> late = new ArrayList<>();
+    List<Pending> hung = new ArrayList<>();
+    synchronized (this) {
+      for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+        Pending call = it.next();
+        if (call.deadlineMillis <= now || call.settled()) {
+          it.remove();
+          late.add(call);
+        }
+      }
+      for (PythonWorker worker : workers) {
+        if (worker == null || worker.calls.isEmpty()) {
+          continue;
+        }
+        Pending running = worker.calls.peek();
+        if (running.killAtMillis <= now) {
+          hung.add(running);
+          LOG.log(Level.WARNING, "python worker " + worker.number() + " was still running a call at its deadline: killed, starting a new one");
+          requeueBehind(worker);
+          replace(worker, true);
+          continue;
+        }
+        // Calls written behind the running one: their callers are answered at their deadline.
+        worker.calls.stream().skip(1).filter(call -> call.deadlineMillis <= now).forEach(late::add);
+      }
+    }
+    late.forEach(call -> call.fail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: no worker was free before the deadline")));
+    hung.forEach(call -> call.fail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: the call ran past its deadline; its worker was killed and is being replaced")));
+    if (!hung.isEmpty()) {
+      drain();
     }
   }
 
-  private void expire(Pending call) {
-    HookFailure failure;
-    synchronized (this) {
-      if (queue.remove(call)) {
-        failure = new HookFailure(HookFailure.Reason.TIMEOUT, "python: no worker was free before the deadline");
-      } else if (call.worker != null && call.worker.current == call) {
-        PythonWorker worker = call.worker;
-        worker.current = null;
-        failure = new HookFailure(HookFailure.Reason.TIMEOUT, "python: the call ran past its deadline; worker "
-            + worker.number() + " was killed and is being replaced");
-        LOG.log(Level.WARNING, "python worker " + worker.number() + " was still running a call at its deadline: killed, starting a new one");
-        replace(worker, true);
-      } else {
-        return;
+  // Called with the lock held: the calls written behind the running one go back to the head of the queue.
+  private void requeueBehind(PythonWorker worker) {
+    List<Pending> behind = new ArrayList<>(worker.calls);
+    worker.calls.clear();
+    for (int i = behind.size() - 1; i >= 1; i--) {
+      if (!behind.get(i).settled()) {
+        queue.addFirst(behind.get(i));
       }
     }
-    call.promise.tryFail(failure);
   }
 
   @Override
@@ -143,12 +194,14 @@ final class WorkerPool implements PythonWorker.Listener {
   public void answered(PythonWorker worker, Frame reply) {
     Pending call;
     synchronized (this) {
-      call = worker.current;
-      worker.current = null;
+      call = worker.calls.poll();
+      Pending next = worker.calls.peek();
+      if (next != null && next.settled()) {
+        next.killAtMillis = System.currentTimeMillis() + ORPHAN_GRACE_MILLIS;
+      }
     }
     if (call != null) {
-      call.timer.cancel(false);
-      call.promise.tryComplete(reply);
+      call.complete(reply);
     }
     drain();
   }
@@ -160,18 +213,18 @@ final class WorkerPool implements PythonWorker.Listener {
       if (workers[worker.number() - 1] != worker) {
         return; // already replaced (killed at a deadline)
       }
-      call = worker.current;
-      worker.current = null;
+      call = worker.calls.peek();
       if (!closed) {
         LOG.log(Level.WARNING, "python worker " + worker.number() + " stopped (" + why + ")"
             + (call == null ? "" : " during a call") + "; starting a new one");
       }
+      requeueBehind(worker);
       replace(worker, worker.ready());
     }
     if (call != null) {
-      call.timer.cancel(false);
-      call.promise.tryFail(new HookFailure(HookFailure.Reason.ERROR, "python: worker " + worker.number() + " died during the call (" + why + ")"));
+      call.fail(new HookFailure(HookFailure.Reason.ERROR, "python: worker " + worker.number() + " died during the call (" + why + ")"));
     }
+    drain();
   }
 
   // Called with the lock held.
@@ -204,7 +257,7 @@ final class WorkerPool implements PythonWorker.Listener {
     }
   }
 
-  /** Kills every worker and fails what is still queued. */
+  /** Kills every worker and fails what is still queued or running. */
   void close() {
     List<Pending> waiting;
     synchronized (this) {
@@ -213,15 +266,14 @@ final class WorkerPool implements PythonWorker.Listener {
       queue.clear();
       for (int i = 0; i < workers.length; i++) {
         if (workers[i] != null) {
-          if (workers[i].current != null) {
-            waiting.add(workers[i].current);
-          }
+          waiting.addAll(workers[i].calls);
+          workers[i].calls.clear();
           workers[i].kill();
           workers[i] = null;
         }
       }
     }
     timers.shutdownNow();
-    waiting.forEach(call -> call.promise.tryFail(new HookFailure(HookFailure.Reason.UNAVAILABLE, "python: the driver stopped")));
+    waiting.forEach(call -> call.fail(new HookFailure(HookFailure.Reason.UNAVAILABLE, "python: the driver stopped")));
   }
 }
