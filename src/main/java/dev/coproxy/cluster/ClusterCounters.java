@@ -1,0 +1,90 @@
+package dev.coproxy.cluster;
+
+import com.hazelcast.map.IMap;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntSupplier;
+
+/**
+ * The quota and rate-limit counting of a clustered node, kept off the request path: quota units
+ * come from the node's leased blocks ({@link QuotaLeases}), rate calls are counted in local views
+ * sent in batches ({@link RateBatches}). Two periodic timers on a Vert.x event loop send the
+ * batches (every {@link RateBatches#FLUSH_MILLIS}) and hand back the blocks of keys idle for
+ * {@link #IDLE_RETURN_MILLIS}. A quota counter reset on any node is published on
+ * {@link #RESET_ADDRESS}, so every node drops its block of that counter.
+ */
+final class ClusterCounters {
+
+  /** Cluster-wide: the body is the name of a counter that was reset. */
+  static final String RESET_ADDRESS = "coproxy.counters.reset";
+  /** A node hands back its unused quota units after this long without a call on the key. */
+  static final long IDLE_RETURN_MILLIS = 1_500;
+  private static final long RETURN_CHECK_MILLIS = 500;
+
+  private final Vertx vertx;
+  private final IMap<String, long[]> counters;
+  private final QuotaLeases leases;
+  private final RateBatches batches;
+  private final MessageConsumer<String> resets;
+  private final long flushTimer;
+  private final long returnTimer;
+
+  ClusterCounters(Vertx vertx, IMap<String, long[]> counters, IntSupplier members) {
+    this.vertx = vertx;
+    this.counters = counters;
+    this.leases = new QuotaLeases(new QuotaLeases.Backend() {
+      @Override
+      public Future<long[]> claim(String key, long max, long periodMillis, long proposedEpoch) {
+        return Completions.back(counters.submitToKey(key, new QuotaLease(max, periodMillis, members.getAsInt(), proposedEpoch)));
+      }
+
+      @Override
+      public Future<Void> giveBack(String key, long units, long epoch) {
+        return Completions.back(counters.submitToKey(key, new QuotaReturn(units, epoch))).mapEmpty();
+      }
+    }, System::currentTimeMillis, () -> ThreadLocalRandom.current().nextLong());
+    this.batches = new RateBatches(new RateBatches.Backend() {
+      @Override
+      public Future<Long> add(String key, long delta, long ttlMillis) {
+        return Completions.back(counters.submitToKey(key, new CounterIncrement(delta, ttlMillis))).map(value -> value[0]);
+      }
+
+      @Override
+      public Future<Long> read(String key) {
+        return Completions.back(counters.getAsync(key)).map(value ->
+            value == null || (value[1] != 0 && value[1] <= System.currentTimeMillis()) ? 0L : value[0]);
+      }
+    }, System::currentTimeMillis, members);
+    this.resets = vertx.eventBus().consumer(RESET_ADDRESS, message -> leases.drop(message.body()));
+    this.flushTimer = vertx.setPeriodic(RateBatches.FLUSH_MILLIS, id -> batches.flush());
+    this.returnTimer = vertx.setPeriodic(RETURN_CHECK_MILLIS, id -> leases.returnIdle(IDLE_RETURN_MILLIS));
+  }
+
+  Future<Boolean> takeQuota(String key, long max, long periodMillis) {
+    return leases.take(key, max, periodMillis);
+  }
+
+  Future<Boolean> takeRate(String name, double rate, long windowMillis, long nowMillis) {
+    return batches.take(name, rate, windowMillis, nowMillis);
+  }
+
+  /** This node's unused quota units of a counter. */
+  long unused(String key) {
+    return leases.unused(key);
+  }
+
+  /** Removes a counter; every node drops its block of it. */
+  Future<Void> reset(String key) {
+    leases.drop(key);
+    return Completions.back(counters.removeAsync(key)).onSuccess(old -> vertx.eventBus().publish(RESET_ADDRESS, key)).mapEmpty();
+  }
+
+  /** Stops the timers, sends the unsent rate calls and hands back every unused quota unit. */
+  Future<Void> close() {
+    vertx.cancelTimer(flushTimer);
+    vertx.cancelTimer(returnTimer);
+    return Future.join(batches.flush(), leases.returnAll(), resets.unregister()).mapEmpty();
+  }
+}
