@@ -67,12 +67,13 @@ final class QuotaLeases {
         block.available--;
         return Future.succeededFuture(true);
       }
-      if (block.claiming == null) {
-        Future<long[]> started = backend.claim(key, max, periodMillis, epochs.getAsLong());
-        block.claiming = started;
-        started.onComplete(done -> filled(block, max, done.succeeded() ? done.result() : null));
-      }
       claim = block.claiming;
+      if (claim == null) {
+        claim = backend.claim(key, max, periodMillis, epochs.getAsLong());
+        block.claiming = claim;
+        // May run at once (a claim answered synchronously), under this same lock.
+        claim.onComplete(done -> filled(block, max, done.succeeded() ? done.result() : null));
+      }
     }
     return claim.compose(granted -> granted[0] == 0 ? Future.succeededFuture(false) : take(key, max, periodMillis));
   }
