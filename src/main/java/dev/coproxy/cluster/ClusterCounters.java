@@ -4,6 +4,8 @@ import com.hazelcast.map.IMap;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntSupplier;
 
@@ -12,7 +14,8 @@ import java.util.function.IntSupplier;
  * come from the node's leased blocks ({@link QuotaLeases}), rate calls are counted in local views
  * sent in batches ({@link RateBatches}). Two periodic timers on a Vert.x event loop send the
  * batches (every {@link RateBatches#FLUSH_MILLIS}) and hand back the blocks of keys idle for
- * {@link #IDLE_RETURN_MILLIS}. A quota counter reset on any node is published on
+ * {@link #IDLE_RETURN_MILLIS}. Answers come back on the caller's event loop (or one of the
+ * counters' own), so a claim or read may go on to the next Hazelcast call. A quota counter reset on any node is published on
  * {@link #RESET_ADDRESS}, so every node drops its block of that counter.
  */
 final class ClusterCounters {
@@ -33,27 +36,28 @@ final class ClusterCounters {
 
   ClusterCounters(Vertx vertx, IMap<String, long[]> counters, IntSupplier members) {
     this.vertx = vertx;
+    ContextInternal loop = ((VertxInternal) vertx).createEventLoopContext();
     this.counters = counters;
     this.leases = new QuotaLeases(new QuotaLeases.Backend() {
       @Override
       public Future<long[]> claim(String key, long max, long periodMillis, long proposedEpoch) {
-        return Completions.back(counters.submitToKey(key, new QuotaLease(max, periodMillis, members.getAsInt(), proposedEpoch)));
+        return Completions.onLoop(counters.submitToKey(key, new QuotaLease(max, periodMillis, members.getAsInt(), proposedEpoch)), loop);
       }
 
       @Override
       public Future<Void> giveBack(String key, long units, long epoch) {
-        return Completions.back(counters.submitToKey(key, new QuotaReturn(units, epoch))).mapEmpty();
+        return Completions.onLoop(counters.submitToKey(key, new QuotaReturn(units, epoch)), loop).mapEmpty();
       }
     }, System::currentTimeMillis, () -> ThreadLocalRandom.current().nextLong());
     this.batches = new RateBatches(new RateBatches.Backend() {
       @Override
       public Future<Long> add(String key, long delta, long ttlMillis) {
-        return Completions.back(counters.submitToKey(key, new CounterIncrement(delta, ttlMillis))).map(value -> value[0]);
+        return Completions.onLoop(counters.submitToKey(key, new CounterIncrement(delta, ttlMillis)), loop).map(value -> value[0]);
       }
 
       @Override
       public Future<Long> read(String key) {
-        return Completions.back(counters.getAsync(key)).map(value ->
+        return Completions.onLoop(counters.getAsync(key), loop).map(value ->
             value == null || (value[1] != 0 && value[1] <= System.currentTimeMillis()) ? 0L : value[0]);
       }
     }, System::currentTimeMillis, members);

@@ -26,7 +26,19 @@ final class Completions {
 
   static <T> Future<T> back(CompletionStage<T> stage) {
     Context context = Vertx.currentContext();
-    Promise<T> promise = context != null && context.isEventLoopContext() ? ((ContextInternal) context).promise() : Promise.promise();
+    return complete(stage, context != null && context.isEventLoopContext() ? ((ContextInternal) context).promise() : Promise.promise());
+  }
+
+  /**
+   * As {@link #back(CompletionStage)}, but off an event loop the result comes on {@code fallback}:
+   * for results that go on to the next Hazelcast call, which a Hazelcast thread may not make.
+   */
+  static <T> Future<T> onLoop(CompletionStage<T> stage, ContextInternal fallback) {
+    Context context = Vertx.currentContext();
+    return complete(stage, (context != null && context.isEventLoopContext() ? (ContextInternal) context : fallback).promise());
+  }
+
+  private static <T> Future<T> complete(CompletionStage<T> stage, Promise<T> promise) {
     stage.whenCompleteAsync((value, failure) -> {
       if (failure != null) {
         promise.fail(failure);
