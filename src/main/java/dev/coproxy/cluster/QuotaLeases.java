@@ -36,6 +36,8 @@ final class QuotaLeases {
     Future<long[]> claiming;
   }
 
+  private static final System.Logger LOG = System.getLogger(QuotaLeases.class.getName());
+
   private final Map<String, Block> blocks = new ConcurrentHashMap<>();
   private final Backend backend;
   private final LongSupplier clock;
@@ -123,7 +125,9 @@ final class QuotaLeases {
           return;
         }
         if (block.available > 0 && (block.expiresAt == 0 || block.expiresAt > now)) {
-          returns.add(backend.giveBack(key, block.available, block.epoch));
+          long units = block.available;
+          returns.add(backend.giveBack(key, units, block.epoch)
+              .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "quota counter " + key + ": " + units + " unused units not handed back: " + e)));
         }
         block.available = 0;
         blocks.remove(key, block);
