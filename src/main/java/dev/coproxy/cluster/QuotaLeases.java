@@ -1,6 +1,7 @@
 package dev.coproxy.cluster;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,10 +72,15 @@ final class QuotaLeases {
       }
       claim = block.claiming;
       if (claim == null) {
-        claim = backend.claim(key, max, periodMillis, epochs.getAsLong());
+        // Callers see the claim complete only once the block is filled: a future that is complete
+        // but whose listeners still wait on another event loop would make them spin here.
+        Promise<long[]> filledThen = Promise.promise();
+        claim = filledThen.future();
         block.claiming = claim;
-        // May run at once (a claim answered synchronously), under this same lock.
-        claim.onComplete(done -> filled(block, max, done.succeeded() ? done.result() : null));
+        backend.claim(key, max, periodMillis, epochs.getAsLong()).onComplete(done -> {
+          filled(block, max, done.succeeded() ? done.result() : null);
+          filledThen.handle(done);
+        });
       }
     }
     return claim.compose(granted -> granted[0] == 0 ? Future.succeededFuture(false) : take(key, max, periodMillis));
