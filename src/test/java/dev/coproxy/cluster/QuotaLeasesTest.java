@@ -4,7 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import io.vertx.core.Promise;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -168,6 +177,60 @@ class QuotaLeasesTest {
     assertFalse(done(a.take(KEY, 3, 0)));
     assertFalse(done(b.take(KEY, 3, 0)));
     assertEquals(3, shared.used());
+  }
+
+  @Test
+  void callersOnTwoEventLoopsShareClaimsAnsweredOnAnotherThread() throws Exception {
+    // As with Hazelcast: a claim's answer arrives on a thread of its own and is handed to the
+    // claimant's event loop later, while callers on both loops keep coming.
+    Vertx vertx = Vertx.vertx();
+    ExecutorService hazelcastThread = Executors.newSingleThreadExecutor();
+    try {
+      AtomicLong used = new AtomicLong();
+      QuotaLeases node = new QuotaLeases(new QuotaLeases.Backend() {
+        @Override
+        public Future<long[]> claim(String key, long max, long periodMillis, long proposedEpoch) {
+          Promise<long[]> answer = ((ContextInternal) Vertx.currentContext()).promise();
+          hazelcastThread.execute(() -> {
+            long granted = QuotaLease.blockSize(max - used.get(), 2);
+            answer.complete(new long[] {granted, used.addAndGet(granted), 0, 1});
+          });
+          return answer.future();
+        }
+
+        @Override
+        public Future<Void> giveBack(String key, long units, long epoch) {
+          return Future.succeededFuture();
+        }
+      }, System::currentTimeMillis, () -> 1);
+      int calls = 2_000;
+      CountDownLatch finished = new CountDownLatch(calls);
+      AtomicLong allowed = new AtomicLong();
+      List<String> wrongThread = new CopyOnWriteArrayList<>();
+      for (Context loop : List.of(vertx.getOrCreateContext(), ((VertxInternal) vertx).createEventLoopContext())) {
+        loop.runOnContext(v -> {
+          for (int i = 0; i < calls / 2; i++) {
+            Thread caller = Thread.currentThread();
+            node.take(KEY, 1_500, 0).onComplete(done -> {
+              if (Thread.currentThread() != caller) {
+                wrongThread.add(Thread.currentThread().getName());
+              }
+              if (done.succeeded() && done.result()) {
+                allowed.incrementAndGet();
+              }
+              finished.countDown();
+            });
+          }
+        });
+      }
+      assertTrue(finished.await(30, TimeUnit.SECONDS), "every call answered");
+      assertEquals(1_500, allowed.get());
+      assertEquals(1_500, used.get());
+      assertEquals(List.of(), wrongThread, "each caller goes on on its own event loop");
+    } finally {
+      hazelcastThread.shutdownNow();
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   private static <T> T done(Future<T> future) {
