@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntSupplier;
 
@@ -16,11 +17,11 @@ import java.util.function.IntSupplier;
  * batches (every {@link RateBatches#FLUSH_MILLIS}) and hand back the blocks of keys idle for
  * {@link #IDLE_RETURN_MILLIS}. Answers come back on the caller's event loop (or one of the
  * counters' own), so a claim or read may go on to the next Hazelcast call. A quota counter reset on any node is published on
- * {@link #RESET_ADDRESS}, so every node drops its block of that counter.
+ * {@link #RESET_ADDRESS} with the period it ended, so every node drops its block of that period.
  */
 final class ClusterCounters {
 
-  /** Cluster-wide: the body is the name of a counter that was reset. */
+  /** Cluster-wide: {@code {"key": counter name, "epoch": the period that ended}} of a counter that was reset. */
   static final String RESET_ADDRESS = "coproxy.counters.reset";
   /** A node hands back its unused quota units after this long without a call on the key. */
   static final long IDLE_RETURN_MILLIS = 1_500;
@@ -30,7 +31,7 @@ final class ClusterCounters {
   private final IMap<String, long[]> counters;
   private final QuotaLeases leases;
   private final RateBatches batches;
-  private final MessageConsumer<String> resets;
+  private final MessageConsumer<JsonObject> resets;
   private final long flushTimer;
   private final long returnTimer;
 
@@ -61,7 +62,8 @@ final class ClusterCounters {
             value == null || (value[1] != 0 && value[1] <= System.currentTimeMillis()) ? 0L : value[0]);
       }
     }, System::currentTimeMillis, members);
-    this.resets = vertx.eventBus().consumer(RESET_ADDRESS, message -> leases.drop(message.body()));
+    this.resets = vertx.eventBus().consumer(RESET_ADDRESS,
+        message -> leases.drop(message.body().getString("key", ""), message.body().getLong("epoch", 0L)));
     this.flushTimer = vertx.setPeriodic(RateBatches.FLUSH_MILLIS, id -> batches.flush());
     this.returnTimer = vertx.setPeriodic(RETURN_CHECK_MILLIS, id -> leases.returnIdle(IDLE_RETURN_MILLIS));
   }
@@ -79,10 +81,18 @@ final class ClusterCounters {
     return leases.unused(key);
   }
 
-  /** Removes a counter; every node drops its block of it. */
+  /**
+   * Removes a counter; every node drops its block of the period that ended (a quota counter holds
+   * its period's epoch). Nothing is announced for a counter that did not exist (a new key).
+   */
   Future<Void> reset(String key) {
-    leases.drop(key);
-    return Completions.back(counters.removeAsync(key)).onSuccess(old -> vertx.eventBus().publish(RESET_ADDRESS, key)).mapEmpty();
+    return Completions.back(counters.removeAsync(key)).map(old -> {
+      if (old != null && old.length >= 3) {
+        leases.drop(key, old[2]);
+        vertx.eventBus().publish(RESET_ADDRESS, new JsonObject().put("key", key).put("epoch", old[2]));
+      }
+      return null;
+    });
   }
 
   /** Stops the timers, sends the unsent rate calls and hands back every unused quota unit. */

@@ -45,7 +45,7 @@ public final class ClusterStore implements KeyValueStore {
   private final IMap<String, String> sessions;
   private final IMap<String, long[]> counters;
   private final AtomicLong lastMemberLoss = new AtomicLong();
-  private final ClusterCounters fast;
+  private final ClusterCounters counting;
 
   public ClusterStore(Vertx vertx, HazelcastInstance hazelcast) {
     this.vertx = vertx;
@@ -53,7 +53,7 @@ public final class ClusterStore implements KeyValueStore {
     this.values = hazelcast.getMap(VALUES);
     this.sessions = hazelcast.getMap(SESSIONS);
     this.counters = hazelcast.getMap(COUNTERS);
-    this.fast = new ClusterCounters(vertx, counters, () -> hazelcast.getCluster().getMembers().size());
+    this.counting = new ClusterCounters(vertx, counters, () -> hazelcast.getCluster().getMembers().size());
     hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -109,30 +109,30 @@ public final class ClusterStore implements KeyValueStore {
       if (value == null || (value[1] != 0 && value[1] <= System.currentTimeMillis())) {
         return new Counter(0, 0);
       }
-      return new Counter(Math.max(0, value[0] - fast.unused(key)), value[1]);
+      return new Counter(Math.max(0, value[0] - counting.unused(key)), value[1]);
     });
   }
 
   @Override
   public Future<Void> resetCounter(String key) {
-    return fast.reset(key);
+    return counting.reset(key);
   }
 
   /** From this node's leased block of quota units; see {@link QuotaLeases}. */
   @Override
   public Future<Boolean> takeQuota(String key, long max, long periodMillis) {
-    return fast.takeQuota(key, max, periodMillis);
+    return counting.takeQuota(key, max, periodMillis);
   }
 
   /** Batched while far from the rate, exact near it; see {@link RateBatches}. */
   @Override
   public Future<Boolean> takeRate(String name, double rate, long windowMillis, long nowMillis) {
-    return fast.takeRate(name, rate, windowMillis, nowMillis);
+    return counting.takeRate(name, rate, windowMillis, nowMillis);
   }
 
   @Override
   public Future<Void> close() {
-    return fast.close();
+    return counting.close();
   }
 
   @Override

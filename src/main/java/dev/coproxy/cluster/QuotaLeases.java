@@ -122,12 +122,20 @@ final class QuotaLeases {
     }
   }
 
-  /** Forgets a counter's block (its counter was reset): the unused units lapse with the counter. */
-  void drop(String key) {
-    Block block = blocks.remove(key);
-    if (block != null) {
-      synchronized (block) {
+  /**
+   * Forgets a counter's block when it belongs to the period {@code epoch} (that counter was reset):
+   * its unused units lapse with the counter. A block already claimed from the counter that replaced
+   * it is kept: a reset announced late must not take units that count in the new period.
+   */
+  void drop(String key, long epoch) {
+    Block block = blocks.get(key);
+    if (block == null) {
+      return;
+    }
+    synchronized (block) {
+      if (block.epoch == epoch) {
         block.available = 0;
+        blocks.remove(key, block);
       }
     }
   }
