@@ -279,6 +279,7 @@ public final class Gateway {
       drains.add(admin.drain(timeout));
     }
     vertx.cancelTimer(sweepTimer);
-    return Future.join(drains).transform(ar -> reloadBus.close()).transform(ar -> registry.close());
+    // The store hands back what this node holds (a cluster store's unused quota units) before Vert.x leaves.
+    return Future.join(drains).transform(ar -> reloadBus.close()).transform(ar -> store.close()).transform(ar -> registry.close());
   }
 }

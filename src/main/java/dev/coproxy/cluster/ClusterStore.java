@@ -7,17 +7,12 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.SessionRepository;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -28,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * another, incremented by an entry processor on the owning member, so that an increment is atomic
  * across nodes and a quota is counted exactly once. Both maps keep one synchronous backup
  * ({@link HazelcastSetup#MAP_PATTERN}), so the loss of one node loses no data. The maps belong to
- * the Hazelcast member Vert.x's cluster manager runs.
+ * the Hazelcast member Vert.x's cluster manager runs. Quota and rate-limit checks do not wait for
+ * the cluster on most calls: see {@link ClusterCounters}.
  *
  * <p>Results come back on the caller's event loop when called from one; from a worker thread (a
  * plugin blocking on {@code get_data}) they complete on Hazelcast's thread, never queued behind the
@@ -49,6 +45,7 @@ public final class ClusterStore implements KeyValueStore {
   private final IMap<String, String> sessions;
   private final IMap<String, long[]> counters;
   private final AtomicLong lastMemberLoss = new AtomicLong();
+  private final ClusterCounters counting;
 
   public ClusterStore(Vertx vertx, HazelcastInstance hazelcast) {
     this.vertx = vertx;
@@ -56,6 +53,7 @@ public final class ClusterStore implements KeyValueStore {
     this.values = hazelcast.getMap(VALUES);
     this.sessions = hazelcast.getMap(SESSIONS);
     this.counters = hazelcast.getMap(COUNTERS);
+    this.counting = new ClusterCounters(vertx, counters, () -> hazelcast.getCluster().getMembers().size());
     hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -70,22 +68,22 @@ public final class ClusterStore implements KeyValueStore {
 
   @Override
   public Future<String> get(String key) {
-    return back(map(key).getAsync(key)).map(stored -> StoredValue.decode(stored, System.currentTimeMillis()));
+    return Completions.back(map(key).getAsync(key)).map(stored -> StoredValue.decode(stored, System.currentTimeMillis()));
   }
 
   @Override
   public Future<Void> put(String key, String value, long ttlMillis) {
     if (ttlMillis <= 0) {
       // A TTL of 0 is "never expires" for Hazelcast too.
-      return back(map(key).setAsync(key, StoredValue.encode(value, 0), 0, TimeUnit.MILLISECONDS));
+      return Completions.back(map(key).setAsync(key, StoredValue.encode(value, 0), 0, TimeUnit.MILLISECONDS));
     }
     String stored = StoredValue.encode(value, System.currentTimeMillis() + ttlMillis);
-    return back(map(key).setAsync(key, stored, ttlMillis + StoredValue.TTL_SLACK_MILLIS, TimeUnit.MILLISECONDS));
+    return Completions.back(map(key).setAsync(key, stored, ttlMillis + StoredValue.TTL_SLACK_MILLIS, TimeUnit.MILLISECONDS));
   }
 
   @Override
   public Future<Boolean> remove(String key) {
-    return back(map(key).removeAsync(key)).map(old -> StoredValue.decode(old, System.currentTimeMillis()) != null);
+    return Completions.back(map(key).removeAsync(key)).map(old -> StoredValue.decode(old, System.currentTimeMillis()) != null);
   }
 
   @Override
@@ -101,22 +99,40 @@ public final class ClusterStore implements KeyValueStore {
 
   @Override
   public Future<Counter> increment(String key, long windowMillis) {
-    return back(counters.submitToKey(key, new CounterIncrement(windowMillis))).map(ClusterStore::reading);
+    return Completions.back(counters.submitToKey(key, new CounterIncrement(1, windowMillis))).map(value -> new Counter(value[0], value[1]));
   }
 
+  /** A counter as this node sees it: a quota counter's units this node leased but did not use yet are not counted. */
   @Override
   public Future<Counter> counter(String key) {
-    return back(counters.getAsync(key)).map(value -> {
+    return Completions.back(counters.getAsync(key)).map(value -> {
       if (value == null || (value[1] != 0 && value[1] <= System.currentTimeMillis())) {
         return new Counter(0, 0);
       }
-      return reading(value);
+      return new Counter(Math.max(0, value[0] - counting.unused(key)), value[1]);
     });
   }
 
   @Override
   public Future<Void> resetCounter(String key) {
-    return back(counters.removeAsync(key)).mapEmpty();
+    return counting.reset(key);
+  }
+
+  /** From this node's leased block of quota units; see {@link QuotaLeases}. */
+  @Override
+  public Future<Boolean> takeQuota(String key, long max, long periodMillis) {
+    return counting.takeQuota(key, max, periodMillis);
+  }
+
+  /** Batched while far from the rate, exact near it; see {@link RateBatches}. */
+  @Override
+  public Future<Boolean> takeRate(String name, double rate, long windowMillis, long nowMillis) {
+    return counting.takeRate(name, rate, windowMillis, nowMillis);
+  }
+
+  @Override
+  public Future<Void> close() {
+    return counting.close();
   }
 
   @Override
@@ -138,28 +154,5 @@ public final class ClusterStore implements KeyValueStore {
 
   private IMap<String, String> map(String key) {
     return key.startsWith(SessionRepository.KEY_PREFIX) ? sessions : values;
-  }
-
-  private static Counter reading(long[] value) {
-    return new Counter(value[0], value[1]);
-  }
-
-  // Hazelcast runs a future's non-async callbacks on ForkJoinPool.commonPool (one thread on two
-  // cores): every store call would queue there and then hop again to the event loop. The callback
-  // here only completes a promise, so it runs on the thread that completes the operation (the
-  // caller itself for a near-cache hit), and the promise hands the result to the caller's loop.
-  private static final Executor DIRECT = Runnable::run;
-
-  private <T> Future<T> back(CompletionStage<T> stage) {
-    Context context = Vertx.currentContext();
-    Promise<T> promise = context != null && context.isEventLoopContext() ? ((ContextInternal) context).promise() : Promise.promise();
-    stage.whenCompleteAsync((value, failure) -> {
-      if (failure != null) {
-        promise.fail(failure);
-      } else {
-        promise.complete(value);
-      }
-    }, DIRECT);
-    return promise.future();
   }
 }

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Adds one to a windowed counter, atomically, on the member that owns the key: the value is
- * {@code {count, expiresAtMillis}}. A missing or expired counter starts at 1 with a new window;
+ * Adds {@code delta} (one per call, or a node's batch of rate calls) to a windowed counter, atomically, on the member that owns the key: the value is
+ * {@code {count, expiresAtMillis}}. A missing or expired counter starts at {@code delta} with a new window;
  * Hazelcast's own entry TTL removes it a little after the window is over. The same step runs on the backup,
  * so the backup holds the same count.
  */
@@ -15,9 +15,11 @@ final class CounterIncrement implements EntryProcessor<String, long[], long[]> {
 
   private static final long serialVersionUID = 1L;
 
+  private final long delta;
   private final long windowMillis;
 
-  CounterIncrement(long windowMillis) {
+  CounterIncrement(long delta, long windowMillis) {
+    this.delta = delta;
     this.windowMillis = windowMillis;
   }
 
@@ -26,7 +28,7 @@ final class CounterIncrement implements EntryProcessor<String, long[], long[]> {
     long now = System.currentTimeMillis();
     long[] old = entry.getValue();
     if (old == null || (old[1] != 0 && old[1] <= now)) {
-      long[] fresh = {1, windowMillis > 0 ? now + windowMillis : 0};
+      long[] fresh = {delta, windowMillis > 0 ? now + windowMillis : 0};
       if (windowMillis > 0 && entry instanceof ExtendedMapEntry<String, long[]> extended) {
         // Hazelcast's TTL is in whole seconds: a second longer, so it never ends the window early.
         extended.setValue(fresh, windowMillis + StoredValue.TTL_SLACK_MILLIS, TimeUnit.MILLISECONDS);
@@ -35,7 +37,7 @@ final class CounterIncrement implements EntryProcessor<String, long[], long[]> {
       }
       return fresh;
     }
-    long[] next = {old[0] + 1, old[1]};
+    long[] next = {old[0] + delta, old[1]};
     if (entry instanceof ExtendedMapEntry<String, long[]> extended) {
       extended.setValueWithoutChangingExpiryTime(next);
     } else {

@@ -41,6 +41,49 @@ public interface KeyValueStore {
   Future<Void> resetCounter(String key);
 
   /**
+   * Counts one call against a quota of {@code max} calls per period in the counter {@code key}:
+   * true when the call is within the quota. The period starts with the first call and lasts
+   * {@code periodMillis} (0 = never renews). By default the counter is incremented and compared
+   * (a refused call is counted too, as in Tyk); a cluster-wide store may serve calls from a block
+   * of units it claimed from the shared counter beforehand, never allowing more than {@code max}.
+   */
+  default Future<Boolean> takeQuota(String key, long max, long periodMillis) {
+    return increment(key, periodMillis).map(used -> used.value() <= max);
+  }
+
+  /**
+   * Counts one call against a sliding-window rate limit of {@code rate} calls per
+   * {@code windowMillis}: the counters are {@code name + "-" + windowIndex}; the estimate is the
+   * current window's count plus the previous window's count weighted by how much of it still
+   * overlaps. True when the estimate is under the rate, and then the call is counted; a refused
+   * call is not counted. By default the two counters are read (together) and then incremented, so
+   * concurrent calls may all take the last free slot; a cluster-wide store may count from a local
+   * view while far from the limit.
+   */
+  default Future<Boolean> takeRate(String name, double rate, long windowMillis, long nowMillis) {
+    long window = nowMillis / windowMillis;
+    double overlap = 1.0 - (nowMillis - window * windowMillis) / (double) windowMillis;
+    String current = name + "-" + window;
+    Future<Counter> currentCount = counter(current);
+    Future<Counter> previousCount = counter(name + "-" + (window - 1));
+    return Future.all(currentCount, previousCount).compose(both -> {
+      // Allowed while the estimate is under the rate: a saturating client gets exactly its rate.
+      if (previousCount.result().value() * overlap + currentCount.result().value() >= rate) {
+        return Future.succeededFuture(false);
+      }
+      return increment(current, 2 * windowMillis).map(true);
+    });
+  }
+
+  /**
+   * Hands back what this node holds of shared state (a cluster store's unused quota units and
+   * uncounted rate calls) and stops its timers; the gateway calls it on shutdown.
+   */
+  default Future<Void> close() {
+    return Future.succeededFuture();
+  }
+
+  /**
    * The health of what backs the store, as a {@code /hello} detail ({@code status} pass or warn), or
    * null when there is nothing to report (the in-memory store).
    */

@@ -115,6 +115,52 @@ class ClusterStoreIT {
   }
 
   @Test
+  void quotaUnitsComeFromLeasedBlocksAndGoBackOnClose() throws Exception {
+    // Two "nodes" on the one member: each its own store, so its own blocks.
+    ClusterStore nodeA = new ClusterStore(vertx, hazelcast);
+    ClusterStore nodeB = new ClusterStore(vertx, hazelcast);
+    com.hazelcast.map.IMap<String, long[]> counters = hazelcast.getMap(ClusterStore.COUNTERS);
+    for (int i = 0; i < 250; i++) {
+      assertTrue(done(nodeA.takeQuota("quota-lease", 1_000_000, 3_600_000)));
+    }
+    assertTrue(done(nodeB.takeQuota("quota-lease", 1_000_000, 3_600_000)));
+    assertEquals(400, counters.get("quota-lease")[0], "three blocks of 100 for node A, one for node B");
+    assertEquals(350, done(nodeA.counter("quota-lease")).value(), "node A does not count its own 50 unused units (node B's 99 count)");
+    done(nodeA.close());
+    assertEquals(350, counters.get("quota-lease")[0], "node A handed back its unused units");
+    // A reset on one node drops the other's block: node B claims from the new counter.
+    done(store.resetCounter("quota-lease"));
+    Poll.until(Duration.ofSeconds(10), "node B dropped its block", () -> done(nodeB.counter("quota-lease")).value() == 0);
+    assertTrue(done(nodeB.takeQuota("quota-lease", 1_000_000, 3_600_000)));
+    assertEquals(100, counters.get("quota-lease")[0]);
+    done(nodeB.close());
+    assertEquals(1, counters.get("quota-lease")[0]);
+  }
+
+  @Test
+  void rateCallsFarFromTheLimitAreSentInBatches() throws Exception {
+    ClusterStore node = new ClusterStore(vertx, hazelcast);
+    com.hazelcast.map.IMap<String, long[]> counters = hazelcast.getMap(ClusterStore.COUNTERS);
+    long window = 3_600_000;
+    long now = System.currentTimeMillis();
+    String key = "rate-batched-" + now / window;
+    for (int i = 0; i < 500; i++) {
+      assertTrue(done(node.takeRate("rate-batched", 1_000_000, window, now)));
+    }
+    Poll.until(Duration.ofSeconds(10), "the batches reach the counter", () -> counters.get(key) != null && counters.get(key)[0] == 500);
+    // Each update of the entry raises its version: far fewer updates than calls.
+    long updates = counters.getEntryView(key).getVersion();
+    assertTrue(updates < 100, "far fewer increments than calls: " + updates);
+    // Near a small rate the exact path counts every call: exactly the rate is allowed.
+    int allowed = 0;
+    for (int i = 0; i < 30; i++) {
+      allowed += done(node.takeRate("rate-small", 20, window, now)) ? 1 : 0;
+    }
+    assertEquals(20, allowed);
+    done(node.close());
+  }
+
+  @Test
   void aWorkerThreadMayBlockOnTheStore() throws Exception {
     // Plugins (Lua) wait for store answers on their worker thread: the answer must not be queued behind it.
     String value = vertx.executeBlocking(() -> {
