@@ -255,7 +255,11 @@ public final class LuaTables {
     }
     FieldDescriptor keyField = field.getMessageType().getFields().get(0);
     FieldDescriptor valueField = field.getMessageType().getFields().get(1);
-    Message.Builder entryBuilder = builder.newBuilderForField(field);
+    @SuppressWarnings("unchecked")
+    MapEntry.Builder<Object, Object> entryBuilder = (MapEntry.Builder<Object, Object>) builder.newBuilderForField(field);
+    // Enum values go through the descriptor API (a map entry keeps them as numbers); the rest use the
+    // entry's typed setters, which skip the per-field descriptor checks.
+    boolean typed = valueField.getJavaType() != FieldDescriptor.JavaType.ENUM;
     LuaValue k = LuaValue.NIL;
     while (true) {
       Varargs next = value.next(k);
@@ -266,7 +270,9 @@ public final class LuaTables {
       Object key = scalarFromLua(keyField, k, entryBuilder);
       Object entryValue = scalarFromLua(valueField, next.arg(2), entryBuilder);
       if (key != null && entryValue != null) {
-        MapEntry<?, ?> entry = (MapEntry<?, ?>) entryBuilder.clear().setField(keyField, key).setField(valueField, entryValue).build();
+        entryBuilder.clear();
+        MapEntry<?, ?> entry = typed ? entryBuilder.setKey(key).setValue(entryValue).build()
+            : (MapEntry<?, ?>) entryBuilder.setField(keyField, key).setField(valueField, entryValue).build();
         builder.addRepeatedField(field, entry);
       }
     }

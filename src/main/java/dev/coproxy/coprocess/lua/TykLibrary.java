@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
@@ -78,15 +79,15 @@ final class TykLibrary {
   LuaTable table() {
     LuaTable req = new LuaTable();
     req.set("set_header", function(args -> {
-      table(request, "set_headers").set(args.checkstring(1), args.checkstring(2));
+      table(request, SET_HEADERS).set(args.checkstring(1), args.checkstring(2));
       return LuaValue.NONE;
     }));
     req.set("clear_header", function(args -> {
-      LuaTable deletes = table(request, "delete_headers");
+      LuaTable deletes = table(request, DELETE_HEADERS);
       deletes.set(deletes.length() + 1, args.checkstring(1));
       return LuaValue.NONE;
     }));
-    req.set("get_headers", function(args -> table(request, "headers")));
+    req.set("get_headers", function(args -> table(request, HEADERS)));
     LuaTable tyk = new LuaTable();
     tyk.set("req", req);
     tyk.set("store_data", function(args -> {
@@ -137,7 +138,12 @@ final class TykLibrary {
   }
 
 
-  private static LuaTable table(LuaTable parent, String key) {
+  // The request fields the helpers use, as Lua strings made once (LuaValue.valueOf hashes and interns).
+  private static final LuaString SET_HEADERS = LuaString.valueOf("set_headers");
+  private static final LuaString DELETE_HEADERS = LuaString.valueOf("delete_headers");
+  private static final LuaString HEADERS = LuaString.valueOf("headers");
+
+  private static LuaTable table(LuaTable parent, LuaString key) {
     LuaValue value = parent.get(key);
     if (value.istable()) {
       return (LuaTable) value;
