@@ -130,8 +130,11 @@ public final class GrpcDriver implements CoprocessDriver {
     return authority == null ? typedCall(call.object(), timeout, call.callId()) : rawCall(call.object(), timeout, call.callId());
   }
 
-  // Calls in flight by call id, so that a client leaving cancels its call on the plugin server.
+  // Calls in flight by call id, so that a client leaving cancels its call on the plugin server. A
+  // call's failures reach its response future; without a handler of its own, Vert.x would also log
+  // each cancelled stream as SEVERE "Stream reset".
   private <T extends GrpcClientRequest<?, ?>> T track(String callId, T request) {
+    request.exceptionHandler(e -> { });
     if (callId != null) {
       inFlight.put(callId, request);
     }

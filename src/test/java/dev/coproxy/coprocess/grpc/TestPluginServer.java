@@ -175,8 +175,10 @@ public final class TestPluginServer implements AutoCloseable {
    * for a unix socket; prints a line when ready.
    */
   public static void main(String[] args) throws Exception {
-    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
-    if (args[0].startsWith("unix:")) {
+    boolean unix = args[0].startsWith("unix:");
+    // Unix sockets need the native transport; TCP keeps the default one.
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(unix));
+    if (unix) {
       unix(vertx, args[0].substring("unix:".length()));
       System.out.println("plugin server ready on " + args[0]);
       return;
