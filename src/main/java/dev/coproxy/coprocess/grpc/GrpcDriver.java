@@ -130,9 +130,8 @@ public final class GrpcDriver implements CoprocessDriver {
     return authority == null ? typedCall(call.object(), timeout, call.callId()) : rawCall(call.object(), timeout, call.callId());
   }
 
-  // Calls in flight by call id, so that a client leaving cancels its call on the plugin server. A
-  // call's failures reach its response future; without a handler of its own, Vert.x would also log
-  // each cancelled stream as SEVERE "Stream reset".
+  // Calls in flight by call id, so that a client leaving cancels its call on the plugin server. The
+  // handler: failures reach the response future; Vert.x would also log each cancel as SEVERE.
   private <T extends GrpcClientRequest<?, ?>> T track(String callId, T request) {
     request.exceptionHandler(e -> { });
     if (callId != null) {

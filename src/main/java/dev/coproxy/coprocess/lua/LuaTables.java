@@ -33,18 +33,19 @@ public final class LuaTables {
   // every hook call converts dozens of fields each way. Immutable values, so shared by all instances.
   private static final Map<FieldDescriptor, LuaString> NAMES = new ConcurrentHashMap<>();
 
+  // Each message type's fields by their Lua names, made once.
+  private static final Map<Descriptor, Map<LuaValue, FieldDescriptor>> BY_NAME = new ConcurrentHashMap<>();
+
   private LuaTables() {
   }
-
-  // A message type's fields by their Lua names.
-  private static final Map<Descriptor, Map<LuaValue, FieldDescriptor>> BY_NAME = new ConcurrentHashMap<>();
 
   private static LuaString name(FieldDescriptor field) {
     LuaString name = NAMES.get(field);
     return name != null ? name : NAMES.computeIfAbsent(field, f -> LuaString.valueOf(f.getName()));
   }
 
-  private static Map<LuaValue, FieldDescriptor> fields(Descriptor type) {
+  /** A message type's fields by their Lua names. */
+  static Map<LuaValue, FieldDescriptor> fields(Descriptor type) {
     Map<LuaValue, FieldDescriptor> fields = BY_NAME.get(type);
     return fields != null ? fields : BY_NAME.computeIfAbsent(type, t -> {
       Map<LuaValue, FieldDescriptor> byName = new HashMap<>();
@@ -58,93 +59,12 @@ public final class LuaTables {
     return new MessageTable(message);
   }
 
-  /**
-   * A message's table: a field is converted when first read through {@code get} or {@code rawget},
-   * every field at the first {@code next} (so {@code pairs} sees them all). A field a script set to
-   * nil reads as its message value again, as nil already meant "keep" on the way back.
-   */
-  static final class MessageTable extends LuaTable {
-    private final Message message;
-    private final Map<LuaValue, FieldDescriptor> fields;
-    private boolean whole;
-
-    MessageTable(Message message) {
-      this.message = message;
-      this.fields = fields(message.getDescriptorForType());
-    }
-
-    @Override
-    public LuaValue rawget(LuaValue key) {
-      LuaValue value = super.rawget(key);
-      if (value.isnil() && !whole) {
-        FieldDescriptor field = fields.get(key);
-        if (field != null) {
-          value = fieldToLua(field, message);
-          super.rawset(key, value);
-        }
-      }
-      return value;
-    }
-
-    @Override
-    public Varargs next(LuaValue key) {
-      if (!whole) {
-        fields.forEach((name, field) -> rawget(name));
-        whole = true;
-      }
-      return super.next(key);
-    }
-
-    /** The fields converted so far, without converting more. */
-    Varargs convertedAfter(LuaValue key) {
-      return super.next(key);
-    }
-  }
-
   /** A string map as a table, filled when a script first reads or iterates it. */
   public static LuaTable toLua(Map<String, String> map) {
     return new StringMapTable(map);
   }
 
-  private static final class StringMapTable extends LuaTable {
-    private Map<String, String> pending;
-
-    StringMapTable(Map<String, String> map) {
-      this.pending = map.isEmpty() ? null : map;
-    }
-
-    private void fill() {
-      Map<String, String> map = pending;
-      pending = null;
-      map.forEach((k, v) -> rawset(k, v));
-    }
-
-    @Override
-    public LuaValue rawget(LuaValue key) {
-      if (pending != null) {
-        fill();
-      }
-      return super.rawget(key);
-    }
-
-    @Override
-    public Varargs next(LuaValue key) {
-      if (pending != null) {
-        fill();
-      }
-      return super.next(key);
-    }
-
-    @Override
-    public void rawset(LuaValue key, LuaValue value) {
-      if (pending != null) {
-        fill();
-      }
-      super.rawset(key, value);
-    }
-  }
-
-  private static LuaValue fieldToLua(FieldDescriptor field, Message message) {
+  static LuaValue fieldToLua(FieldDescriptor field, Message message) {
     if (field.isMapField()) {
       return mapToLua(field, message);
     }
@@ -191,7 +111,7 @@ public final class LuaTables {
    * map or repeated field present in the table replaces the builder's.
    */
   public static void fromLua(LuaValue table, Message.Builder builder) {
-    if (table instanceof MessageTable lazy && lazy.message.getDescriptorForType() == builder.getDescriptorForType()) {
+    if (table instanceof MessageTable lazy && lazy.message().getDescriptorForType() == builder.getDescriptorForType()) {
       // Only what became Lua values can differ from the message.
       LuaValue key = LuaValue.NIL;
       while (true) {
@@ -200,7 +120,7 @@ public final class LuaTables {
         if (key.isnil()) {
           return;
         }
-        FieldDescriptor field = lazy.fields.get(key);
+        FieldDescriptor field = lazy.field(key);
         if (field != null) {
           fieldFromLua(field, next.arg(2), builder);
         }
@@ -294,7 +214,7 @@ public final class LuaTables {
           yield null;
         }
         // A lazy table holds only the fields a script read: it applies to the message it came from.
-        Message.Builder child = value instanceof MessageTable lazy ? lazy.message.toBuilder() : parent.newBuilderForField(field);
+        Message.Builder child = value instanceof MessageTable lazy ? lazy.message().toBuilder() : parent.newBuilderForField(field);
         fromLua(value, child);
         yield child.build();
       }

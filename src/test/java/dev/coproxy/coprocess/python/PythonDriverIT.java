@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.coproxy.events.EventAddresses;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
+import dev.coproxy.testing.TempDirs;
 import dev.coproxy.testing.TestGateway;
 import dev.coproxy.testing.Traffic;
 import dev.coproxy.testing.Upstream;
@@ -77,11 +78,7 @@ class PythonDriverIT {
     if (logs != null) {
       logs.close();
     }
-    if (middleware != null) {
-      try (java.util.stream.Stream<Path> paths = Files.walk(middleware)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-      }
-    }
+    TempDirs.delete(middleware);
   }
 
   private static String version(String v) {

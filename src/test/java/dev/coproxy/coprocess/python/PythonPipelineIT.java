@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
+import dev.coproxy.testing.TempDirs;
 import dev.coproxy.testing.TestGateway;
 import dev.coproxy.testing.Upstream;
 import io.vertx.core.http.HttpMethod;
@@ -104,11 +105,7 @@ class PythonPipelineIT {
     if (gw != null) {
       gw.close();
     }
-    if (middleware != null) {
-      try (java.util.stream.Stream<Path> paths = Files.walk(middleware)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-      }
-    }
+    TempDirs.delete(middleware);
   }
 
   @BeforeEach
@@ -145,26 +142,24 @@ class PythonPipelineIT {
 
   @Test
   void aCallBehindAHungCallRunsOnTheReplacementWorker() throws Exception {
-    String before = pid();
-    double restartsBefore = restarts();
-    @SuppressWarnings("unchecked")
-    Future<TestGateway.Reply>[] hung = new Future[1];
-    TestGateway.Reply second = behind("phang", hung);
-    assertEquals(200, second.status(), second.text());
-    assertEquals(500, hung[0].get(30, TimeUnit.SECONDS).status());
-    assertNotEquals(before, second.json().getJsonObject("headers").getString("x-pid"), "ran on the new worker");
-    assertEquals(restartsBefore + 1, restarts());
+    assertRunsOnTheReplacementBehind("phang");
   }
 
   @Test
   void aCallBehindADyingCallRunsOnTheReplacementWorker() throws Exception {
+    assertRunsOnTheReplacementBehind("pexit");
+  }
+
+  // The first call's worker is replaced (killed at the deadline, or dead): the call written behind
+  // it runs on the new worker, and the first call alone fails.
+  private void assertRunsOnTheReplacementBehind(String first) throws Exception {
     String before = pid();
     double restartsBefore = restarts();
     @SuppressWarnings("unchecked")
-    Future<TestGateway.Reply>[] dying = new Future[1];
-    TestGateway.Reply second = behind("pexit", dying);
+    Future<TestGateway.Reply>[] lost = new Future[1];
+    TestGateway.Reply second = behind(first, lost);
     assertEquals(200, second.status(), second.text());
-    assertEquals(500, dying[0].get(30, TimeUnit.SECONDS).status());
+    assertEquals(500, lost[0].get(30, TimeUnit.SECONDS).status());
     assertNotEquals(before, second.json().getJsonObject("headers").getString("x-pid"), "ran on the new worker");
     assertEquals(restartsBefore + 1, restarts());
   }
