@@ -156,7 +156,7 @@ class GrpcDispatchIT {
     assertEquals(500, reply.status());
     assertTrue(millis < 5000, "took " + millis + " ms");
     // The hook's deadline went to the server as grpc-timeout (at most 300 ms, in any unit).
-    String timeout = plugin.grpcTimeouts.get(plugin.grpcTimeouts.size() - 1);
+    String timeout = plugin.lastGrpcTimeout.get();
     assertTrue(timeout.matches("\\d+[HMSmun]"), "grpc-timeout " + timeout);
     long nanos = Long.parseLong(timeout.substring(0, timeout.length() - 1)) * switch (timeout.charAt(timeout.length() - 1)) {
       case 'H' -> 3_600_000_000_000L;
