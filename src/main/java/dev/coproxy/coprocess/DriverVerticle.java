@@ -147,13 +147,8 @@ public final class DriverVerticle extends VerticleBase {
 
   // To the workers on the shared address, with the call's headers; their answer goes back as is.
   private void handOver(Message<dev.coproxy.proto.Object> message, long deadlineMillis) {
-    long remaining = deadlineMillis - System.currentTimeMillis();
-    if (remaining <= 0) {
-      message.fail(HookFailure.Reason.TIMEOUT.code(), "deadline passed before a worker instance took the call");
-      return;
-    }
-    DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(remaining).setHeaders(message.headers());
-    vertx.eventBus().<dev.coproxy.proto.Object>request(CoprocessAddresses.driver(driver.name()), message.body(), options)
+    HookRelay.<dev.coproxy.proto.Object>forward(vertx, CoprocessAddresses.driver(driver.name()), message, deadlineMillis,
+            "deadline passed before a worker instance took the call")
         .onComplete(ar -> {
           if (ar.succeeded()) {
             message.reply(ar.result().body(), LOCAL);

@@ -27,14 +27,8 @@ public final class HookDispatchVerticle extends VerticleBase {
       message.fail(HookFailure.Reason.ERROR.code(), "hook call without driver or deadline");
       return;
     }
-    long remaining = Long.parseLong(deadlineHeader) - System.currentTimeMillis();
-    if (remaining <= 0) {
-      message.fail(HookFailure.Reason.TIMEOUT.code(), "deadline passed before dispatch");
-      return;
-    }
-    DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(remaining)
-        .setHeaders(message.headers());
-    vertx.eventBus().request(LoopLocal.pick(vertx, CoprocessAddresses.driver(driver)), message.body(), options).onComplete(ar -> {
+    HookRelay.forward(vertx, LoopLocal.pick(vertx, CoprocessAddresses.driver(driver)), message, Long.parseLong(deadlineHeader),
+        "deadline passed before dispatch").onComplete(ar -> {
       if (ar.failed()) {
         HookFailure failure = HookFailure.from(ar.cause());
         boolean noDriver = ar.cause() instanceof io.vertx.core.eventbus.ReplyException reply

@@ -130,13 +130,18 @@ public final class GrpcDriver implements CoprocessDriver {
     return authority == null ? typedCall(call.object(), timeout, call.callId()) : rawCall(call.object(), timeout, call.callId());
   }
 
-  // Calls in flight by call id, so that a client leaving cancels its call on the plugin server. The
-  // handler: failures reach the response future; Vert.x would also log each cancel as SEVERE.
+  // Calls in flight by call id, so that a client leaving cancels its call on the plugin server.
   private <T extends GrpcClientRequest<?, ?>> T track(String callId, T request) {
-    request.exceptionHandler(e -> { });
+    quiet(request);
     if (callId != null) {
       inFlight.put(callId, request);
     }
+    return request;
+  }
+
+  // A call's failures reach its response future; without a handler Vert.x also logs each as SEVERE.
+  private static <T extends GrpcClientRequest<?, ?>> T quiet(T request) {
+    request.exceptionHandler(e -> { });
     return request;
   }
 
@@ -207,7 +212,7 @@ public final class GrpcDriver implements CoprocessDriver {
       return Future.succeededFuture();
     }
     client.request(addresses.pick(), DispatcherGrpcClient.DispatchEvent)
-        .compose(req -> req.send(Event.newBuilder().setPayload(payload).build()))
+        .compose(req -> quiet(req).send(Event.newBuilder().setPayload(payload).build()))
         .compose(resp -> resp.last())
         .onSuccess(r -> eventFailureLogged.set(false))
         .onFailure(this::eventFailed);
