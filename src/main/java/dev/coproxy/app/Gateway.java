@@ -144,7 +144,9 @@ public final class Gateway {
         });
   }
 
-  // Driver grpc when coprocess_grpc_server is set; it connects before traffic is accepted.
+  // Driver grpc when coprocess_grpc_server is set; it connects before traffic is accepted. A driver
+  // verticle on every event loop shares it, and each loop has its own connection (LoopClients), so a
+  // hook call is sent and answered on the loop of its request.
   private Future<Void> deployGrpcDriver() {
     GatewayConfig.CoprocessOptions options = config.coprocess();
     if (!options.enableCoprocess() || options.grpcServer().isBlank()) {
@@ -157,7 +159,9 @@ public final class Gateway {
       return Future.failedFuture(new ConfigException("coprocess_options.coprocess_grpc_server", e.getMessage()));
     }
     driverHealth.add(GrpcDriver.NAME, () -> driver.connected() ? null : "gRPC plugin server " + options.grpcServer() + " is unreachable");
-    return vertx.deployVerticle(new DriverVerticle(driver)).compose(id -> driver.connect());
+    return vertx.deployVerticle(DriverVerticle.perEventLoop(driver),
+            new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
+        .compose(id -> driver.connect());
   }
 
   // Driver lua runs on its own worker pool, one thread per instance, so a slow plugin never takes

@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Driver {@code grpc}: a gRPC client of a plugin server implementing {@code coprocess.Dispatcher}
- * (Tyk's wire format), on one multiplexed HTTP/2 connection to {@code coprocess_grpc_server}. Each
+ * (Tyk's wire format), on multiplexed HTTP/2 connections to {@code coprocess_grpc_server}, one per
+ * event loop ({@link LoopClients}), so that a call stays on the loop of the request it serves. Each
  * hook is one {@code Dispatch} call whose gRPC deadline is the hook's deadline; events are
  * {@code DispatchEvent} calls nobody waits for. While the server is unreachable, calls fail at once
  * and a probe reconnects in the background. Every failure is reason {@code ERROR} or {@code TIMEOUT}
@@ -54,7 +55,7 @@ public final class GrpcDriver implements CoprocessDriver {
   private final GrpcAddresses addresses;
   private final long sendMax;
   private final long recvMax;
-  private final GrpcClient client;
+  private final LoopClients clients;
   private final HostAndPort authority;
   private final Counter disconnects;
   private final Counter cancelled;
@@ -86,7 +87,7 @@ public final class GrpcDriver implements CoprocessDriver {
     GrpcClientOptions grpc = new GrpcClientOptions()
         .setScheduleDeadlineAutomatically(true)
         .setMaxMessageSize(recvMax);
-    this.client = GrpcClient.client(vertx, grpc, http);
+    this.clients = new LoopClients(() -> GrpcClient.client(vertx, grpc, http));
     Gauge.builder("coproxy.grpc.connected", this, d -> d.connected ? 1 : 0)
         .description("1 while the gRPC plugin server is reachable")
         .tag("target", target).register(meters);
@@ -165,7 +166,7 @@ public final class GrpcDriver implements CoprocessDriver {
 
   private Future<dev.coproxy.proto.Object> typedCall(dev.coproxy.proto.Object object, long timeoutMillis, String callId) {
     SocketAddress address = addresses.pick();
-    return client.request(address, DispatcherGrpcClient.Dispatch)
+    return clients.current().request(address, DispatcherGrpcClient.Dispatch)
         .recover(e -> unreachable(address, e))
         .compose(req -> track(callId, req).timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(object)
             .compose(resp -> resp.last())
@@ -181,7 +182,7 @@ public final class GrpcDriver implements CoprocessDriver {
     if (authority.port() > 0) {
       options.setPort(authority.port());
     }
-    return ((GrpcClientImpl) client).request(options)
+    return ((GrpcClientImpl) clients.current()).request(options)
         .recover(e -> unreachable(address, e))
         .compose(req -> track(callId, req).fullMethodName(DISPATCH_METHOD).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
             .send(Buffer.buffer(object.toByteArray()))
@@ -211,7 +212,7 @@ public final class GrpcDriver implements CoprocessDriver {
       eventFailed(new IllegalStateException("the server is unreachable, the event is dropped"));
       return Future.succeededFuture();
     }
-    client.request(addresses.pick(), DispatcherGrpcClient.DispatchEvent)
+    clients.current().request(addresses.pick(), DispatcherGrpcClient.DispatchEvent)
         .compose(req -> quiet(req).send(Event.newBuilder().setPayload(payload).build()))
         .compose(resp -> resp.last())
         .onSuccess(r -> eventFailureLogged.set(false))
@@ -240,13 +241,13 @@ public final class GrpcDriver implements CoprocessDriver {
       }
     }
     addresses.close();
-    return client.close();
+    return clients.close();
   }
 
   // Gets a stream on the pooled connection (opening it when there is none) without sending anything.
   private Future<Void> probe() {
     SocketAddress address = addresses.pick();
-    return client.request(address).recover(e -> {
+    return clients.shared().request(address).recover(e -> {
       addresses.unreachable(address);
       return Future.failedFuture(e);
     }).map(req -> {
