@@ -16,7 +16,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.client.InvalidStatusException;
@@ -87,7 +86,7 @@ public final class GrpcDriver implements CoprocessDriver {
     GrpcClientOptions grpc = new GrpcClientOptions()
         .setScheduleDeadlineAutomatically(true)
         .setMaxMessageSize(recvMax);
-    this.clients = new LoopClients(() -> GrpcClient.client(vertx, grpc, http));
+    this.clients = new LoopClients(vertx, grpc, http);
     Gauge.builder("coproxy.grpc.connected", this, d -> d.connected ? 1 : 0)
         .description("1 while the gRPC plugin server is reachable")
         .tag("target", target).register(meters);
