@@ -2,6 +2,7 @@
 bench.PAYLOAD, two keyless APIs to it (one plain, one with a single pre hook on a given driver),
 the processes a benchmark starts, and their clean-up. Each benchmark adds only what differs."""
 
+import argparse
 import json
 import os
 import shutil
@@ -18,7 +19,12 @@ class HookBench:
     """Use as a context manager: the work folder, nginx and every started process are cleaned up."""
 
     def __init__(self, name, extra_args=None):
-        self.args = bench.parse_args(extra_args)
+        def options(ap):
+            if extra_args:
+                extra_args(ap)
+            ap.add_argument("--light-connections", type=int, default=1,
+                            help="connections of the light-load latency table (0: skip it)")
+        self.args = bench.parse_args(options)
         cp_file = os.path.join(bench.ROOT, "target", "cp.txt")
         test_classes = os.path.join(bench.ROOT, "target", "test-classes")
         if not os.path.exists(cp_file) or not os.path.isdir(test_classes):
@@ -78,6 +84,16 @@ class HookBench:
             (hooked_label, f"http://127.0.0.1:{self.gw}/hooked/data.json"),
         ]
         bench.print_hook_table(bench.measure(targets, self.args), self.args)
+        if self.args.light_connections > 0:
+            self.run_light(targets[1:])
+
+    def run_light(self, targets):
+        """The added latency of a hook without queueing: under the saturating load of the main table,
+        p50 is mostly the wait behind other requests; with --light-connections (default 1) at a time
+        it is the time one request takes."""
+        light = argparse.Namespace(**vars(self.args))
+        light.connections, light.warmup = self.args.light_connections, 3
+        bench.print_hook_table(bench.measure(targets, light), light)
 
     def __exit__(self, *exc):
         for proc in reversed(self.procs):
