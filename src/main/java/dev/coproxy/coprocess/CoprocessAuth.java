@@ -84,7 +84,8 @@ final class CoprocessAuth implements Middleware {
         return Future.failedFuture(ChainInterruption.error(403, FORBIDDEN));
       }
       return adopt(ctx, reply, token, extracted);
-    }, failure -> Future.failedFuture(CoprocessMiddleware.dispatchFailure((HookFailure) failure, 403, Overrides.KEY_NOT_AUTHORISED)));
+      // Any failed call refuses the request, an unavailable driver's included (403, as DESIGN asks).
+    }, failure -> Future.failedFuture(ChainInterruption.error(403, Overrides.KEY_NOT_AUTHORISED)));
   }
 
   private static String token(dev.coproxy.proto.Object reply) {

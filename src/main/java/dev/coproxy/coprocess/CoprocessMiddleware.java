@@ -79,7 +79,10 @@ final class CoprocessMiddleware implements Middleware {
     return stop;
   }
 
-  /** The client's answer to a failed call: unavailable drivers get 500 Internal Server Error. */
+  /**
+   * The client's answer to a failed request or response hook call: unavailable drivers get 500
+   * Internal Server Error, other failures {@code status} and {@code message}.
+   */
   static ChainInterruption dispatchFailure(HookFailure failure, int status, String message) {
     if (failure.reason() == HookFailure.Reason.UNAVAILABLE) {
       return ChainInterruption.error(500, INTERNAL_ERROR);

@@ -49,14 +49,14 @@ class HookFailuresIT {
   }
 
   @Test
-  void driverWithoutAVerticleAnswersInternalServerError() throws Exception {
+  void driverWithoutAVerticleAnswersInternalServerErrorAndForbiddenForAuth() throws Exception {
     JsonObject cm = new JsonObject().put("driver", "nodriver");
     fx.deploy(fx.keyless("hf-nodrv-pre", cm.copy().put("pre", hooks("hfNoDrvPre"))));
     fx.deploy(fx.protectedApi("hf-nodrv-auth", cm.copy().put("auth_check", hook("hfNoDrvAuth"))).put("custom_plugin_auth_enabled", true));
     fx.deploy(fx.keyless("hf-nodrv-resp", cm.copy().put("response", hooks("hfNoDrvResp"))));
     int upstreamCalls = fx.upstream.received.size();
     assertError(fx.call(HttpMethod.GET, "/hf-nodrv-pre/x"), 500, "Internal Server Error");
-    assertError(fx.call(HttpMethod.GET, "/hf-nodrv-auth/x", Map.of("Authorization", "k"), null), 500, "Internal Server Error");
+    assertError(fx.call(HttpMethod.GET, "/hf-nodrv-auth/x", Map.of("Authorization", "k"), null), 403, "Key not authorised");
     assertEquals(upstreamCalls, fx.upstream.received.size());
     assertError(fx.call(HttpMethod.GET, "/hf-nodrv-resp/x"), 500, "Internal Server Error");
     assertEquals(1, failures("hfNoDrvPre", "unavailable"));
