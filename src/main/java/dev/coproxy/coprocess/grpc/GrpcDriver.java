@@ -6,7 +6,6 @@ import dev.coproxy.coprocess.HookFailure;
 import dev.coproxy.proto.DispatcherGrpcClient;
 import dev.coproxy.proto.Event;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -45,7 +44,6 @@ public final class GrpcDriver implements CoprocessDriver {
   private static final System.Logger LOG = System.getLogger(GrpcDriver.class.getName());
   /** gRPC's own default receive limit, used when {@code grpc_recv_max_size} is 0 (as in Tyk). */
   private static final long DEFAULT_RECV_MAX = 4 * 1024 * 1024;
-  private static final long PROBE_MILLIS = 500;
   private static final int CONNECT_TIMEOUT_MILLIS = 2000;
   private static final String DISPATCH_METHOD = "coprocess.Dispatcher/Dispatch";
 
@@ -56,12 +54,10 @@ public final class GrpcDriver implements CoprocessDriver {
   private final long recvMax;
   private final LoopClients clients;
   private final HostAndPort authority;
-  private final Counter disconnects;
+  private final Reachability reachability;
   private final Counter cancelled;
   private final Map<String, GrpcClientRequest<?, ?>> inFlight = new ConcurrentHashMap<>();
   private final AtomicBoolean eventFailureLogged = new AtomicBoolean();
-  private volatile boolean connected;
-  private long probeTimer = -1;
 
   /**
    * @throws IllegalArgumentException when {@code coprocess_grpc_server} cannot be parsed
@@ -87,12 +83,7 @@ public final class GrpcDriver implements CoprocessDriver {
         .setScheduleDeadlineAutomatically(true)
         .setMaxMessageSize(recvMax);
     this.clients = new LoopClients(vertx, grpc, http);
-    Gauge.builder("coproxy.grpc.connected", this, d -> d.connected ? 1 : 0)
-        .description("1 while the gRPC plugin server is reachable")
-        .tag("target", target).register(meters);
-    this.disconnects = Counter.builder("coproxy.grpc.disconnects")
-        .description("Times the gRPC plugin server became unreachable")
-        .tag("target", target).register(meters);
+    this.reachability = new Reachability(vertx, target, meters, this::probe);
     this.cancelled = Counter.builder("coproxy.grpc.cancelled")
         .description("Dispatch calls cancelled on the plugin server because the client went away")
         .tag("target", target).register(meters);
@@ -106,19 +97,19 @@ public final class GrpcDriver implements CoprocessDriver {
   /** Opens the connection; when the server is not there yet, logs it once and keeps probing. */
   public Future<Void> connect() {
     return addresses.start().compose(v -> probe()).recover(e -> {
-      markDown(e);
+      reachability.markDown(e);
       return Future.succeededFuture();
     });
   }
 
   /** Whether the plugin server answered the last attempt. */
   public boolean connected() {
-    return connected;
+    return reachability.up();
   }
 
   @Override
   public Future<dev.coproxy.proto.Object> dispatch(HookCall call) {
-    if (!connected) {
+    if (!reachability.up()) {
       return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR, "gRPC plugin server " + target + " is unreachable"));
     }
     int size = call.object().getSerializedSize();
@@ -200,14 +191,14 @@ public final class GrpcDriver implements CoprocessDriver {
   private <T> Future<T> unreachable(SocketAddress address, Throwable e) {
     addresses.unreachable(address);
     if (addresses.allDown()) {
-      markDown(e);
+      reachability.markDown(e);
     }
     return Future.failedFuture(new HookFailure(HookFailure.Reason.ERROR, "cannot reach gRPC plugin server " + target));
   }
 
   @Override
   public Future<Void> dispatchEvent(String payload) {
-    if (!connected) {
+    if (!reachability.up()) {
       eventFailed(new IllegalStateException("the server is unreachable, the event is dropped"));
       return Future.succeededFuture();
     }
@@ -233,12 +224,7 @@ public final class GrpcDriver implements CoprocessDriver {
 
   @Override
   public Future<Void> close() {
-    synchronized (this) {
-      if (probeTimer >= 0) {
-        vertx.cancelTimer(probeTimer);
-        probeTimer = -1;
-      }
-    }
+    reachability.stopProbing();
     addresses.close();
     return clients.close();
   }
@@ -252,7 +238,7 @@ public final class GrpcDriver implements CoprocessDriver {
     }).map(req -> {
       req.cancel();
       addresses.reachable(address);
-      markUp();
+      reachability.markUp();
       return null;
     });
   }
@@ -269,7 +255,7 @@ public final class GrpcDriver implements CoprocessDriver {
       // The connection went away under the call: the next calls must not wait for it.
       addresses.unreachable(address);
       if (addresses.allDown()) {
-        markDown(e);
+        reachability.markDown(e);
       }
       return new HookFailure(HookFailure.Reason.ERROR, "gRPC plugin server " + target + " closed the connection");
     }
@@ -277,29 +263,5 @@ public final class GrpcDriver implements CoprocessDriver {
       return new HookFailure(HookFailure.Reason.ERROR, "reply exceeds grpc_recv_max_size " + recvMax);
     }
     return new HookFailure(HookFailure.Reason.ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
-  }
-
-  private synchronized void markUp() {
-    if (!connected) {
-      connected = true;
-      LOG.log(Level.INFO, "gRPC plugin server " + target + " is reachable");
-    }
-    if (probeTimer >= 0) {
-      vertx.cancelTimer(probeTimer);
-      probeTimer = -1;
-    }
-  }
-
-  private synchronized void markDown(Throwable cause) {
-    if (probeTimer >= 0) {
-      return;
-    }
-    if (connected) {
-      disconnects.increment();
-    }
-    connected = false;
-    LOG.log(Level.WARNING, "gRPC plugin server " + target + " is unreachable (" + cause.getMessage()
-        + "); hooks answer 500 until it is back, retrying every " + PROBE_MILLIS + " ms");
-    probeTimer = vertx.setPeriodic(PROBE_MILLIS, id -> probe());
   }
 }
