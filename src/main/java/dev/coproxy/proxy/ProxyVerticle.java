@@ -64,15 +64,19 @@ public final class ProxyVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    client = vertx.createHttpClient(
-        new HttpClientOptions().setKeepAlive(true).setPipelining(false).setName("upstream"),
-        new PoolOptions().setHttp1MaxSize(config.upstreamPoolSize()));
+    client = vertx.httpClientBuilder()
+        .with(new HttpClientOptions().setKeepAlive(true).setPipelining(false).setName("upstream"))
+        .with(new PoolOptions().setHttp1MaxSize(config.upstreamPoolSize()))
+        .withConnectHandler(new ConnectionErrors(metrics.registry(), "upstream")::watch)
+        .build();
     forwarder = new UpstreamForwarder(client, config.proxyTimeoutMillis(), config.maxRequestBodySize());
     HttpServerOptions options = new HttpServerOptions().setPort(port);
     if (!config.listenAddress().isEmpty()) {
       options.setHost(config.listenAddress());
     }
-    return vertx.createHttpServer(options).requestHandler(this::handle).listen().onSuccess(s -> server = s);
+    return vertx.createHttpServer(options).requestHandler(this::handle)
+        .connectionHandler(new ConnectionErrors(metrics.registry(), "client")::watch)
+        .listen().onSuccess(s -> server = s);
   }
 
   /** The port actually bound (useful when the config asked for port 0). */

@@ -72,6 +72,42 @@ class UpstreamFailureIT {
   }
 
   @Test
+  void aClientResettingItsConnectionIsCountedWithoutASevereLogLine() throws Exception {
+    List<String> severe = new CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        if (record.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) {
+          severe.add(record.getLoggerName() + ": " + record.getMessage());
+        }
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    root.addHandler(capture);
+    try {
+      io.micrometer.core.instrument.Counter errors = gw.meters.get("coproxy.connection.errors").tag("side", "client").counter();
+      double before = errors.count();
+      RawHttp client = RawHttp.connect(gw.port());
+      client.head("GET /up/x HTTP/1.1", "Host: 127.0.0.1");
+      assertEquals(200, client.read().status());
+      client.reset();
+      Poll.until(DEADLINE, "the reset was counted", () -> errors.count() > before);
+      assertEquals(List.of(), severe);
+      assertEquals(200, gw.call(HttpMethod.GET, "/up/x", Map.of(), null).status());
+    } finally {
+      root.removeHandler(capture);
+    }
+  }
+
+  @Test
   void refusedUpstreamGives502Json() throws Exception {
     TestGateway.Reply reply = gw.call(HttpMethod.GET, "/refused/x", Map.of(), null);
     assertEquals(502, reply.status(), reply.text());

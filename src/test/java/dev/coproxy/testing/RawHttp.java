@@ -37,6 +37,12 @@ public final class RawHttp implements AutoCloseable {
     return new RawHttp(port);
   }
 
+  /** Closes the connection with a reset (RST) instead of an orderly close. */
+  public void reset() throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
+  }
+
   /** Writes text as is (lines must end with CRLF). */
   public RawHttp write(String text) throws IOException {
     return write(text.getBytes(StandardCharsets.ISO_8859_1));
