@@ -40,6 +40,7 @@ import java.net.BindException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -214,29 +215,27 @@ public final class Gateway {
   }
 
   // One proxy verticle per event loop, all on one port. Port 0 becomes -1: Vert.x then shares one
-  // random port between the instances instead of binding a new one for each. The first instance
-  // binds alone, so that a port in use fails once, cleanly, and the others join its server.
+  // random port between the instances instead of binding a new one for each. They are one
+  // deployment, whose instances Vert.x puts on consecutive event loops: one per loop. (Deployed one
+  // by one, the contexts created in between shifted the round robin, and on two cores both
+  // instances sat on loop 0 while loop 1 idled.) A port in use fails the deployment once.
   private Future<Void> deployProxies() {
     int port = config.listenPort() == 0 ? -1 : config.listenPort();
-    return deployProxy(port).compose(first -> {
-      List<Future<Integer>> others = new ArrayList<>();
-      for (int i = 1; i < Runtime.getRuntime().availableProcessors(); i++) {
-        others.add(deployProxy(port));
-      }
-      return Future.all(others).mapEmpty();
-    });
-  }
-
-  private Future<Integer> deployProxy(int port) {
     Predicate<String> adminPaths = config.controlOnTrafficPort()
         ? path -> AdminRoutes.isAdminPath(config, path)
         : path -> path.equals("/hello");
-    ProxyVerticle proxy = new ProxyVerticle(config, port, registry, metrics, adminPaths,
-        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth));
-    return vertx.deployVerticle(proxy).map(id -> {
-      proxies.add(proxy);
-      return proxy.actualPort();
-    });
+    List<ProxyVerticle> deployed = new ArrayList<>();
+    Supplier<ProxyVerticle> proxy = () -> {
+      ProxyVerticle instance = new ProxyVerticle(config, port, registry, metrics, adminPaths,
+          AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth));
+      deployed.add(instance);
+      return instance;
+    };
+    return vertx.deployVerticle(proxy, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
+        .map(id -> {
+          proxies.addAll(deployed);
+          return null;
+        });
   }
 
   private Future<String> deployAdmin() {
@@ -251,6 +250,11 @@ public final class Gateway {
       return new ConfigException(key, "cannot listen on port " + port + ": address already in use");
     }
     return e;
+  }
+
+  /** The event-loop threads the traffic port's verticles run on, one per instance. */
+  public List<String> proxyEventLoops() {
+    return proxies.stream().map(ProxyVerticle::eventLoop).toList();
   }
 
   /** The traffic port actually bound. */

@@ -46,6 +46,7 @@ public final class ProxyVerticle extends VerticleBase {
   private HttpServer server;
   private HttpClient client;
   private UpstreamForwarder forwarder;
+  private String loop;
 
   /**
    * @param port the port to listen on (the config's, or the one the first instance picked)
@@ -64,6 +65,7 @@ public final class ProxyVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    loop = Thread.currentThread().getName();
     client = vertx.httpClientBuilder()
         .with(new HttpClientOptions().setKeepAlive(true).setPipelining(false).setName("upstream"))
         .with(new PoolOptions().setHttp1MaxSize(config.upstreamPoolSize()))
@@ -77,6 +79,11 @@ public final class ProxyVerticle extends VerticleBase {
     return vertx.createHttpServer(options).requestHandler(this::handle)
         .connectionHandler(new ConnectionErrors(metrics.registry(), "client")::watch)
         .listen().onSuccess(s -> server = s);
+  }
+
+  /** The event-loop thread this instance runs on. */
+  public String eventLoop() {
+    return loop;
   }
 
   /** The port actually bound (useful when the config asked for port 0). */

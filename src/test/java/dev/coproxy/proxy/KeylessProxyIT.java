@@ -13,6 +13,15 @@ import org.junit.jupiter.api.Test;
 class KeylessProxyIT {
 
   @Test
+  void theTrafficPortHasOneVerticleOnEachEventLoop() throws Exception {
+    try (TestGateway gw = TestGateway.start(new JsonObject(), Map.of())) {
+      java.util.List<String> loops = gw.gateway.proxyEventLoops();
+      assertEquals(Runtime.getRuntime().availableProcessors(), loops.size(), loops.toString());
+      assertEquals(loops.size(), new java.util.HashSet<>(loops).size(), "two instances share a loop: " + loops);
+    }
+  }
+
+  @Test
   void keylessApiReachesUpstreamWithJoinedPathAndQuery() throws Exception {
     try (TestGateway gw = TestGateway.start(new JsonObject(), Map.of());
         Upstream upstream = Upstream.start(gw.vertx)) {
