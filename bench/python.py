@@ -52,6 +52,8 @@ def main():
             targets.append((f"coproxy, 1 Python pre hook, {workers} worker{'s' if workers > 1 else ''}",
                             f"http://127.0.0.1:{port}/hooked/data.json"))
         bench.print_hook_table(bench.measure(targets, b.args), b.args)
+        if b.args.light_connections > 0:
+            b.run_light(targets[1:])
 
 
 if __name__ == "__main__":
