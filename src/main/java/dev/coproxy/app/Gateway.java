@@ -226,7 +226,7 @@ public final class Gateway {
         : path -> path.equals("/hello");
     List<ProxyVerticle> deployed = new ArrayList<>();
     Supplier<ProxyVerticle> proxy = () -> {
-      ProxyVerticle instance = new ProxyVerticle(config, port, registry, metrics, adminPaths,
+      ProxyVerticle instance = new ProxyVerticle(vertx, config, port, registry, metrics, adminPaths,
           AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth));
       deployed.add(instance);
       return instance;

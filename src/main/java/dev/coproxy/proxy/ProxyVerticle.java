@@ -13,6 +13,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpHeaders;
@@ -44,7 +45,7 @@ public final class ProxyVerticle extends VerticleBase {
   private final Handler<HttpServerRequest> admin;
   private final EchoHandler echo = new EchoHandler();
   private HttpServer server;
-  private HttpClient client;
+  private final HttpClient client;
   private UpstreamForwarder forwarder;
   private String loop;
 
@@ -53,7 +54,7 @@ public final class ProxyVerticle extends VerticleBase {
    * @param adminPaths which paths belong to {@code admin}
    * @param admin the Gateway API handler for this event loop
    */
-  public ProxyVerticle(GatewayConfig config, int port, ApiRegistry registry, GatewayMetrics metrics,
+  public ProxyVerticle(Vertx vertx, GatewayConfig config, int port, ApiRegistry registry, GatewayMetrics metrics,
       Predicate<String> adminPaths, Handler<HttpServerRequest> admin) {
     this.config = config;
     this.port = port;
@@ -61,16 +62,19 @@ public final class ProxyVerticle extends VerticleBase {
     this.metrics = metrics;
     this.adminPaths = adminPaths;
     this.admin = admin;
+    // Made here, before the deployment creates the instances' contexts: the client's pool cleaner
+    // takes an event-loop context of its own, and taken during start() it shifted Vert.x's round
+    // robin, so that two instances could land on one loop.
+    this.client = vertx.httpClientBuilder()
+        .with(new HttpClientOptions().setKeepAlive(true).setPipelining(false).setName("upstream"))
+        .with(new PoolOptions().setHttp1MaxSize(config.upstreamPoolSize()))
+        .withConnectHandler(new ConnectionErrors(metrics.registry(), "upstream")::watch)
+        .build();
   }
 
   @Override
   public Future<?> start() {
     loop = Thread.currentThread().getName();
-    client = vertx.httpClientBuilder()
-        .with(new HttpClientOptions().setKeepAlive(true).setPipelining(false).setName("upstream"))
-        .with(new PoolOptions().setHttp1MaxSize(config.upstreamPoolSize()))
-        .withConnectHandler(new ConnectionErrors(metrics.registry(), "upstream")::watch)
-        .build();
     forwarder = new UpstreamForwarder(client, config.proxyTimeoutMillis(), config.maxRequestBodySize());
     HttpServerOptions options = new HttpServerOptions().setPort(port);
     if (!config.listenAddress().isEmpty()) {
@@ -78,7 +82,7 @@ public final class ProxyVerticle extends VerticleBase {
     }
     return vertx.createHttpServer(options).requestHandler(this::handle)
         .connectionHandler(new ConnectionErrors(metrics.registry(), "client")::watch)
-        .listen().onSuccess(s -> server = s);
+        .listen().onSuccess(s -> server = s).onFailure(e -> client.close());
   }
 
   /** The event-loop thread this instance runs on. */
@@ -98,7 +102,7 @@ public final class ProxyVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return client == null ? Future.succeededFuture() : client.close();
+    return client.close();
   }
 
   private void handle(HttpServerRequest request) {
