@@ -17,7 +17,7 @@ import sys
 
 import bench
 from hookbench import HookBench
-from pythoncpu import cpu_seconds, requests_done, strip_options
+from pythoncpu import cpu_seconds, requests_done, strip_options, warm_up
 
 
 def measure(label, url, jvm, server, args):
@@ -49,10 +49,7 @@ def main():
                                                                str(port), b.apps, plugin_port],
                           f"gateway-{port}.log", f"http://127.0.0.1:{port}/hello").pid
             gateways.append((name, jvm, f"http://127.0.0.1:{port}"))
-        for name, jvm, base in gateways:
-            print(f"warm-up {name} ({b.args.warmup}s hooked, 5s plain)", file=sys.stderr)
-            requests_done(base + "/hooked/data.json", b.args.warmup, b.args.connections)
-            requests_done(base + "/plain/data.json", 5, b.args.connections)
+        warm_up(gateways, b.args)
         for r in range(b.args.rounds):
             for name, jvm, base in gateways:
                 measure(f"round {r + 1} {name}, no hooks", base + "/plain/data.json", jvm, server, b.args)

@@ -91,14 +91,20 @@ def main():
             jvm = b.start(["java"] + b.args.java_opts.split() + ["-cp", classpath, "dev.coproxy.app.Main", "--conf", conf],
                           f"gateway-{port}.log", f"http://127.0.0.1:{port}/hello").pid
             gateways.append((name, jvm, f"http://127.0.0.1:{port}"))
-        for name, jvm, base in gateways:
-            print(f"warm-up {name} ({b.args.warmup}s hooked, 5s plain)", file=sys.stderr)
-            requests_done(base + "/hooked/data.json", b.args.warmup, b.args.connections)
-            requests_done(base + "/plain/data.json", 5, b.args.connections)
+        warm_up(gateways, b.args)
         for r in range(b.args.rounds):
             for name, jvm, base in gateways:
                 measure(f"round {r + 1} {name}, no hooks", base + "/plain/data.json", jvm, b.args)
                 measure(f"round {r + 1} {name}, 1 Python pre hook, {workers} worker(s)", base + "/hooked/data.json", jvm, b.args)
+
+
+def warm_up(gateways, args):
+    """--warmup seconds of load on each gateway's hooked API, then 5 on its plain one; `gateways`
+    holds (name, pid, base URL)."""
+    for name, _, base in gateways:
+        print(f"warm-up {name} ({args.warmup}s hooked, 5s plain)", file=sys.stderr)
+        requests_done(base + "/hooked/data.json", args.warmup, args.connections)
+        requests_done(base + "/plain/data.json", 5, args.connections)
 
 
 def strip_options(argv, options):

@@ -84,8 +84,12 @@ final class CoprocessAuth implements Middleware {
         return Future.failedFuture(ChainInterruption.error(403, FORBIDDEN));
       }
       return adopt(ctx, reply, token, extracted);
-      // Any failed call refuses the request, an unavailable driver's included (403, as DESIGN asks).
-    }, failure -> Future.failedFuture(ChainInterruption.error(403, Overrides.KEY_NOT_AUTHORISED)));
+    }, CoprocessAuth::refused);
+  }
+
+  // Any failed call refuses the request, an unavailable driver's included (403, as DESIGN asks).
+  private static Future<Void> refused(Throwable failure) {
+    return Future.failedFuture(ChainInterruption.error(403, Overrides.KEY_NOT_AUTHORISED));
   }
 
   private static String token(dev.coproxy.proto.Object reply) {
