@@ -7,7 +7,9 @@ import dev.coproxy.events.EventSink;
 import dev.coproxy.session.KeyValueStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +54,8 @@ public final class PythonDriver implements CoprocessDriver {
   private volatile WorkerPool pool;
   private volatile RunnerFiles runner;
   private volatile String unavailable = "python: the driver has not started";
+  /** The start of the workers once asked for ({@link #startOnce}); null until then. */
+  private Future<Void> starting;
 
   /**
    * @param interpreter {@code coprocess_options.python_interpreter}; blank picks one
@@ -68,8 +72,42 @@ public final class PythonDriver implements CoprocessDriver {
         .register(meters);
   }
 
+  /**
+   * Starts the workers on a worker thread, the first time it is called; later calls return the same
+   * future. The gateway calls it at start when it has Python to run; otherwise the first Python call
+   * or event does, and waits for it.
+   */
+  public synchronized Future<Void> startOnce(Vertx vertx) {
+    if (starting == null) {
+      starting = vertx.executeBlocking(() -> {
+        start();
+        return null;
+      }, false);
+    }
+    return starting;
+  }
+
+  /** Whether the workers were asked to start (they may still be starting). */
+  public synchronized boolean started() {
+    return starting != null;
+  }
+
+  // A call before the workers were asked for starts them from the caller's context and then runs.
+  private synchronized Future<Void> startBeforeFirstCall() {
+    Context context = Vertx.currentContext();
+    if ((starting != null && starting.isComplete()) || (starting == null && context == null)) {
+      return null;
+    }
+    return starting != null ? starting : startOnce(context.owner());
+  }
+
   /** Picks the interpreter, unpacks the runner and starts the workers (blocking; never fails). */
   public void start() {
+    synchronized (this) {
+      if (starting == null) {
+        starting = Future.succeededFuture();
+      }
+    }
     Interpreters.Choice choice = Interpreters.choose(configuredInterpreter);
     if (choice.interpreter() == null) {
       unavailable = "python: no usable interpreter; tried " + choice.description();
@@ -99,7 +137,7 @@ public final class PythonDriver implements CoprocessDriver {
   public String problem() {
     WorkerPool current = pool;
     if (current == null) {
-      return unavailable;
+      return started() ? unavailable : null;
     }
     return current.readyWorkers() == 0 ? "python: no worker is ready (starting, or failing to start; see the log)" : null;
   }
@@ -108,7 +146,9 @@ public final class PythonDriver implements CoprocessDriver {
   public Future<dev.coproxy.proto.Object> dispatch(HookCall call) {
     WorkerPool current = pool;
     if (current == null) {
-      return Future.failedFuture(new HookFailure(HookFailure.Reason.UNAVAILABLE, unavailable));
+      Future<Void> start = startBeforeFirstCall();
+      return start != null ? start.compose(v -> dispatch(call))
+          : Future.failedFuture(new HookFailure(HookFailure.Reason.UNAVAILABLE, unavailable));
     }
     Frame frame = Frame.call(Frame.DISPATCH, generation.get(), call.deadlineMillis(), call.pluginDirs(), call.object().toByteArray());
     return current.submit(frame, call.deadlineMillis()).compose(reply -> {
@@ -132,7 +172,8 @@ public final class PythonDriver implements CoprocessDriver {
   public Future<Void> dispatchEvent(String payload, List<String> pluginDirs) {
     WorkerPool current = pool;
     if (current == null) {
-      return Future.failedFuture(unavailable);
+      Future<Void> start = startBeforeFirstCall();
+      return start != null ? start.compose(v -> dispatchEvent(payload, pluginDirs)) : Future.failedFuture(unavailable);
     }
     long deadline = System.currentTimeMillis() + EVENT_MILLIS;
     Frame frame = Frame.call(Frame.EVENT, generation.get(), deadline, pluginDirs, payload.getBytes(StandardCharsets.UTF_8));
@@ -154,6 +195,9 @@ public final class PythonDriver implements CoprocessDriver {
     WorkerPool current = pool;
     pool = null;
     unavailable = "python: the driver is stopped";
+    if (starting == null) {
+      starting = Future.succeededFuture();
+    }
     if (current != null) {
       current.close();
     }
