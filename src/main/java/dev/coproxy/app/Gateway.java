@@ -35,11 +35,8 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.net.BindException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -208,34 +205,13 @@ public final class Gateway {
       return Future.succeededFuture();
     }
     PythonDriver driver = new PythonDriver(options.pythonInterpreter(), options.pythonWorkers(), config.middlewarePath(), store, events, meters);
-    registry.afterReload(() -> startPythonIfNeeded(driver).compose(v -> driver.reload()));
+    PythonStart start = new PythonStart(vertx, registry, config.middlewarePath(), driver);
+    registry.afterReload(() -> start.ifNeeded().compose(v -> driver.reload()));
     driverHealth.add(PythonDriver.NAME, driver::problem);
-    return startPythonIfNeeded(driver)
+    return start.ifNeeded()
         .compose(v -> vertx.deployVerticle(DriverVerticle.perEventLoop(driver),
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
         .mapEmpty();
-  }
-
-  private Future<Void> startPythonIfNeeded(PythonDriver driver) {
-    if (driver.started()) {
-      return Future.succeededFuture();
-    }
-    return vertx.executeBlocking(this::hasPythonToRun, false)
-        .compose(needed -> needed ? driver.startOnce(vertx) : Future.succeededFuture());
-  }
-
-  // An API whose hooks use driver python, or a .py file in <middleware_path>/python (blocking).
-  private boolean hasPythonToRun() throws java.io.IOException {
-    boolean api = registry.current().all().stream().anyMatch(loaded ->
-        loaded.definition().raw().getValue("custom_middleware") instanceof JsonObject cm
-            && PythonDriver.NAME.equalsIgnoreCase(String.valueOf(cm.getValue("driver")).trim()));
-    Path folder = config.middlewarePath().resolve("python");
-    if (api || !Files.isDirectory(folder)) {
-      return api;
-    }
-    try (java.util.stream.Stream<Path> files = Files.list(folder)) {
-      return files.anyMatch(file -> file.getFileName().toString().endsWith(".py"));
-    }
   }
 
   // One proxy verticle per event loop, all on one port. Port 0 becomes -1: Vert.x then shares one
