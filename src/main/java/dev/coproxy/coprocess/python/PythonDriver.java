@@ -92,13 +92,14 @@ public final class PythonDriver implements CoprocessDriver {
     return starting != null;
   }
 
-  // A call before the workers were asked for starts them from the caller's context and then runs.
+  // What a call without workers waits for: their start, asked for now if nobody has (from the
+  // caller's Vert.x context), or still running; null when there is nothing to wait for.
   private synchronized Future<Void> startBeforeFirstCall() {
-    Context context = Vertx.currentContext();
-    if ((starting != null && starting.isComplete()) || (starting == null && context == null)) {
-      return null;
+    if (starting == null) {
+      Context context = Vertx.currentContext();
+      return context == null ? null : startOnce(context.owner());
     }
-    return starting != null ? starting : startOnce(context.owner());
+    return starting.isComplete() ? null : starting;
   }
 
   /** Picks the interpreter, unpacks the runner and starts the workers (blocking; never fails). */

@@ -3,20 +3,34 @@ package dev.coproxy.coprocess.python;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coproxy.coprocess.CoprocessDriver;
+import dev.coproxy.session.LocalStore;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.TestGateway;
 import dev.coproxy.testing.Upstream;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Python workers start only when the gateway has Python to run, and then before the first call needs them. */
 class PythonStartIT {
+
+  private static final String LATE_HOOK = """
+      from tyk.decorators import *
+
+      @Hook
+      def LateHook(request, session, spec):
+          request.add_header("X-Late", "yes")
+          return request, session
+      """;
 
   @TempDir
   Path middleware;
@@ -25,6 +39,30 @@ class PythonStartIT {
   private long workers() {
     return ProcessHandle.current().descendants().map(p -> p.info().commandLine().orElse(""))
         .filter(line -> line.contains("coproxy_worker.py") && line.contains(middleware.toString())).count();
+  }
+
+  @Test
+  void aFirstCallToADriverNobodyStartedStartsItAndWaits() throws Exception {
+    PythonCheck.requireProtobuf();
+    Files.createDirectories(middleware.resolve("python"));
+    Files.writeString(middleware.resolve("python/middleware.py"), LATE_HOOK);
+    PythonDriver driver = new PythonDriver(PythonCheck.PYTHON, 1, middleware, new LocalStore(),
+        (type, apiId, orgId, meta) -> { }, new SimpleMeterRegistry());
+    Vertx vertx = Vertx.vertx();
+    try {
+      assertEquals(0, workers());
+      assertEquals(null, driver.problem(), "a driver nobody asked for is not a problem");
+      dev.coproxy.proto.Object reply = vertx.getOrCreateContext().<dev.coproxy.proto.Object>executeBlocking(() -> null)
+          .compose(v -> driver.dispatch(new CoprocessDriver.HookCall(
+              dev.coproxy.proto.Object.newBuilder().setHookName("LateHook").build(), "api", System.currentTimeMillis() + 15_000)))
+          .await(20, TimeUnit.SECONDS);
+      assertEquals("yes", reply.getRequest().getSetHeadersOrThrow("X-Late"));
+      assertTrue(driver.started());
+      assertEquals(1, workers());
+    } finally {
+      driver.close();
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
@@ -40,14 +78,7 @@ class PythonStartIT {
       assertEquals("pass", hello.getString("status"), hello.encode());
 
       Files.createDirectories(middleware.resolve("python"));
-      Files.writeString(middleware.resolve("python/middleware.py"), """
-          from tyk.decorators import *
-
-          @Hook
-          def LateHook(request, session, spec):
-              request.add_header("X-Late", "yes")
-              return request, session
-          """);
+      Files.writeString(middleware.resolve("python/middleware.py"), LATE_HOOK);
       gw.writeApi("py.json", Apis.keyless("py", "/py/", upstream.url("/")).put("custom_middleware",
           new JsonObject().put("driver", "python").put("pre", new JsonArray().add(new JsonObject().put("name", "LateHook")))));
       assertEquals(new JsonArray(), gw.reload().getJsonArray("errors"));
