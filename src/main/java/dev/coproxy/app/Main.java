@@ -4,6 +4,7 @@ import dev.coproxy.bundle.BundleCommand;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.ConfigLoader;
 import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.metrics.UnmeteredClients;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.coproxy.cluster.ClusterMembership;
@@ -133,7 +134,7 @@ public final class Main {
 
   private static VertxBuilder builder(VertxOptions options, GatewayConfig config, PrometheusMeterRegistry meters) {
     VertxBuilder builder = Vertx.builder().with(options);
-    return config.metrics().enabled() ? builder.withMetrics(new MicrometerMetricsFactory(meters)) : builder;
+    return config.metrics().enabled() ? builder.withMetrics(new UnmeteredClients(new MicrometerMetricsFactory(meters))) : builder;
   }
 
   private static GatewayConfig loadConfig(Path overlay) {

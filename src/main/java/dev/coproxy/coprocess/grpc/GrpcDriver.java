@@ -3,6 +3,7 @@ package dev.coproxy.coprocess.grpc;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.coprocess.CoprocessDriver;
 import dev.coproxy.coprocess.HookFailure;
+import dev.coproxy.metrics.UnmeteredClients;
 import dev.coproxy.proto.DispatcherGrpcClient;
 import dev.coproxy.proto.Event;
 import io.micrometer.core.instrument.Counter;
@@ -77,7 +78,8 @@ public final class GrpcDriver implements CoprocessDriver {
     HttpClientOptions http = new HttpClientOptions()
         .setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false)
-        .setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+        .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
+        .setMetricsName(UnmeteredClients.NAME);
     GrpcTls.apply(http, options.grpcTls());
     GrpcClientOptions grpc = new GrpcClientOptions()
         .setScheduleDeadlineAutomatically(true)
