@@ -56,6 +56,8 @@ public final class PythonDriver implements CoprocessDriver {
   private volatile String unavailable = "python: the driver has not started";
   /** The start of the workers once asked for ({@link #startOnce}); null until then. */
   private Future<Void> starting;
+  /** Set by {@link #close}: workers that finish starting afterwards are stopped at once. */
+  private boolean closed;
 
   /**
    * @param interpreter {@code coprocess_options.python_interpreter}; blank picks one
@@ -102,11 +104,17 @@ public final class PythonDriver implements CoprocessDriver {
     return starting.isComplete() ? null : starting;
   }
 
-  /** Picks the interpreter, unpacks the runner and starts the workers (blocking; never fails). */
+  /**
+   * Picks the interpreter, unpacks the runner and starts the workers (blocking; never fails). When
+   * the driver is closed before or while they start, they are stopped at once and none is left.
+   */
   public void start() {
     synchronized (this) {
       if (starting == null) {
         starting = Future.succeededFuture();
+      }
+      if (closed) {
+        return;
       }
     }
     Interpreters.Choice choice = Interpreters.choose(configuredInterpreter);
@@ -117,14 +125,27 @@ public final class PythonDriver implements CoprocessDriver {
           + " coprocess_options.python_interpreter");
       return;
     }
-    runner = RunnerFiles.unpack();
-    ProcessBuilder builder = new ProcessBuilder(choice.interpreter(), "-B", runner.worker().toString(), runner.descriptorSet().toString(), defaultDir);
+    RunnerFiles files = RunnerFiles.unpack();
+    ProcessBuilder builder = new ProcessBuilder(choice.interpreter(), "-B", files.worker().toString(), files.descriptorSet().toString(), defaultDir);
     String path = System.getenv("PYTHONPATH");
-    builder.environment().put("PYTHONPATH", runner.directory() + (path == null || path.isEmpty() ? "" : ":" + path));
+    builder.environment().put("PYTHONPATH", files.directory() + (path == null || path.isEmpty() ? "" : ":" + path));
     WorkerPool started = new WorkerPool(workers, PIPELINE_DEPTH,
         (number, listener) -> PythonWorker.start(number, builder, listener, callbacks, writers), restarts);
     started.start();
-    pool = started;
+    boolean kept;
+    synchronized (this) {
+      kept = !closed;
+      if (kept) {
+        runner = files;
+        pool = started;
+      }
+    }
+    if (!kept) {
+      // Closed while they started: they must not outlive the driver.
+      started.close();
+      files.delete();
+      return;
+    }
     LOG.log(Level.INFO, "driver python: " + workers + " workers on " + choice.interpreter() + " (" + choice.description()
         + "), plugins in " + defaultDir + " or the API's bundle");
   }
@@ -193,6 +214,7 @@ public final class PythonDriver implements CoprocessDriver {
   /** Stops the workers and removes the runner (idempotent: every driver verticle instance may call it). */
   @Override
   public synchronized Future<Void> close() {
+    closed = true;
     WorkerPool current = pool;
     pool = null;
     unavailable = "python: the driver is stopped";

@@ -66,6 +66,29 @@ class PythonStartIT {
   }
 
   @Test
+  void aCloseWhileTheWorkersStartLeavesNoneRunning() throws Exception {
+    PythonCheck.requireProtobuf();
+    PythonDriver driver = new PythonDriver(PythonCheck.PYTHON, 2, middleware, new LocalStore(),
+        (type, apiId, orgId, meta) -> { }, new SimpleMeterRegistry());
+    Vertx vertx = Vertx.vertx();
+    try {
+      // Choosing the interpreter alone runs a Python process, so the close comes during the start.
+      io.vertx.core.Future<Void> start = driver.startOnce(vertx);
+      driver.close();
+      start.await(20, TimeUnit.SECONDS);
+      long until = System.currentTimeMillis() + 10_000;
+      while (workers() > 0 && System.currentTimeMillis() < until) {
+        Thread.sleep(50);
+      }
+      assertEquals(0, workers(), "workers started after the close were stopped");
+      assertEquals("python: the driver is stopped", driver.problem());
+    } finally {
+      driver.close();
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void noWorkersRunUntilAnApiUsesPythonThenItsHooksWork() throws Exception {
     PythonCheck.requireProtobuf();
     try (TestGateway gw = TestGateway.start(new JsonObject().put("middleware_path", middleware.toString())
