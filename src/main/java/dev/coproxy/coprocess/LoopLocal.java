@@ -17,7 +17,8 @@ import io.vertx.core.shareddata.LocalMap;
  */
 public final class LoopLocal {
 
-  private static final String MAP = "coproxy.loop-local-addresses";
+  /** The local map (in the Vert.x instance's shared data) of the loop-local addresses in use. */
+  static final String MAP = "coproxy.loop-local-addresses";
 
   private LoopLocal() {
   }
