@@ -133,6 +133,17 @@ def measure(targets, args):
     return results
 
 
+def print_round_ratios(results, baseline):
+    """Each Coproxy target's rps against the baseline's in the same round, and their median: this
+    VM's speed drifts over tens of seconds, and a round's ratio cancels most of that drift where
+    the medians of the whole run do not."""
+    for name, runs in results.items():
+        if name != baseline and name.startswith("coproxy"):
+            ratios = [x["rps"] / b["rps"] for x, b in zip(runs, results[baseline])]
+            print(f"\n{name}: rps / {baseline} round by round {' '.join(f'{r:.2f}' for r in ratios)},"
+                  f" median {statistics.median(ratios):.2f}")
+
+
 def print_hook_table(results, args, baseline="coproxy, no hooks"):
     """The hook benchmarks' table: each target against the API without hooks."""
     base_rps = statistics.median(x["rps"] for x in results[baseline])
@@ -145,13 +156,7 @@ def print_hook_table(results, args, baseline="coproxy, no hooks"):
         p50 = statistics.median(x["p50"] for x in runs)
         p99 = statistics.median(x["p99"] for x in runs)
         print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / base_rps:.2f} | {(p50 - base_p50) * 1000:.0f} |")
-    # This VM's speed drifts over tens of seconds: a round's ratio to the no-hook run of the same
-    # round cancels most of that drift, where the medians of the whole run do not.
-    for name, runs in results.items():
-        if name != baseline and name.startswith("coproxy"):
-            ratios = [x["rps"] / b["rps"] for x, b in zip(runs, results[baseline])]
-            print(f"\n{name}: rps / no hooks round by round {' '.join(f'{r:.2f}' for r in ratios)},"
-                  f" median {statistics.median(ratios):.2f}")
+    print_round_ratios(results, baseline)
     bad = sum(x["non2xx"] for runs in results.values() for x in runs)
     print(f"\nnon-2xx responses in measured runs: {bad}")
 
@@ -201,13 +206,7 @@ def print_ratio_table(results, args, baseline, label):
         p99 = statistics.median(x["p99"] for x in runs)
         per_round = ", ".join(f"{x['rps'] / 1000:.1f}k" for x in runs)
         print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / base:.2f} | {per_round} |")
-    # This VM's speed drifts over tens of seconds: a round's ratio to the no-hook run of the same
-    # round cancels most of that drift, where the medians of the whole run do not.
-    for name, runs in results.items():
-        if name != baseline and name.startswith("coproxy"):
-            ratios = [x["rps"] / b["rps"] for x, b in zip(runs, results[baseline])]
-            print(f"\n{name}: rps / no hooks round by round {' '.join(f'{r:.2f}' for r in ratios)},"
-                  f" median {statistics.median(ratios):.2f}")
+    print_round_ratios(results, baseline)
     bad = sum(x["non2xx"] for runs in results.values() for x in runs)
     print(f"\nnon-2xx responses in measured runs: {bad}")
     return bad
