@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Applies a request hook's reply to the request, in Tyk's order (section 5): raw_body becomes the
@@ -18,6 +19,9 @@ import java.util.Map;
  * {@code headers}, {@code request_uri} and {@code scheme} in the reply are ignored, as in Tyk.
  */
 final class ReplyApplier {
+
+  /** An HTTP method is a token (RFC 9110 section 9.1). */
+  private static final Pattern METHOD_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   private ReplyApplier() {
   }
@@ -29,7 +33,8 @@ final class ReplyApplier {
    */
   static void apply(RequestContext ctx, MiniRequestObject reply, String preHookQuery) {
     Target url = parseUrl(reply.getUrl());
-    HttpMethod method = reply.getMethod().isEmpty() ? ctx.method() : parseMethod(reply.getMethod());
+    String methodName = reply.getMethod();
+    HttpMethod method = methodName.isEmpty() || methodName.equals(ctx.method().name()) ? ctx.method() : parseMethod(methodName);
     int code = reply.getReturnOverrides().getResponseCode();
     if (code > 0 && (code < 200 || code > 999)) {
       // Not a final status: written as is, the client would wait for the real answer forever.
@@ -144,7 +149,7 @@ final class ReplyApplier {
   }
 
   private static HttpMethod parseMethod(String name) {
-    if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+    if (!METHOD_TOKEN.matcher(name).matches()) {
       throw new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply's request.method is not a valid method: " + name);
     }
     return HttpMethod.valueOf(name);

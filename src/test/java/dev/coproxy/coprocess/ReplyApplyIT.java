@@ -171,6 +171,20 @@ class ReplyApplyIT {
     assertEquals("PATCH", seen.getString("method"));
   }
 
+  @Test
+  void anyTokenIsAMethodAndAnythingElseIsABadReply() throws Exception {
+    preApi("rp-purge", request(r -> r.setMethod("PURGE")));
+    assertEquals("PURGE", fx.call(HttpMethod.GET, "/rp-purge/x").json().getString("method"));
+    preApi("rp-same", request(r -> r.setMethod("GET")));
+    assertEquals("GET", fx.call(HttpMethod.GET, "/rp-same/x").json().getString("method"));
+    preApi("rp-badmethod", request(r -> r.setMethod("GE T")));
+    int upstreamCalls = fx.upstream.received.size();
+    TestGateway.Reply reply = fx.call(HttpMethod.GET, "/rp-badmethod/x");
+    assertEquals(500, reply.status(), reply.text());
+    assertEquals("Middleware error", reply.json().getString("error"));
+    assertEquals(upstreamCalls, fx.upstream.received.size(), "nothing is sent upstream");
+  }
+
   static Stream<Arguments> overrideMatrix() {
     String json = "{\"foo\": \"bar\"}";
     return Stream.of(
