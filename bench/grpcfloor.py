@@ -9,70 +9,42 @@ Fewer calls in flight means fewer calls per socket read and write, so each call 
 system calls and wake-ups.
 
     mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
-    python3 bench/grpcfloor.py [--in-flight 2,6,25] [--loops 2] [--rounds 3] [--duration 8] [--warmup 20]
+    python3 bench/grpcfloor.py [--in-flight 2,6,25] [--loops 2] [--rounds 3] [--duration 8] [--warmup 20] [--java-opts ...]
 """
 
-import argparse
-import os
 import re
 import statistics
 import subprocess
 import sys
-import time
 
 import bench
-from hookbench import SETUP
+from hookbench import HookBench
 
 ROUND = re.compile(r"round \d+: (\d+) calls/s, CPU per call: client ([\d.]+) us, plugin server ([\d.]+) us, failed (\d+)")
 
 
-def classpath():
-    cp_file = os.path.join(bench.ROOT, "target", "cp.txt")
-    if not os.path.exists(cp_file) or not os.path.isdir(os.path.join(bench.ROOT, "target", "test-classes")):
-        sys.exit("bench: run first: " + SETUP)
-    return ":".join([os.path.join(bench.ROOT, "target", "classes"), os.path.join(bench.ROOT, "target", "test-classes"),
-                     open(cp_file).read().strip()])
-
-
-def start_server(cp, port):
-    server = subprocess.Popen(["java", "-Xms256m", "-Xmx256m", "-cp", cp, "dev.coproxy.coprocess.grpc.TestPluginServer", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        line = server.stdout.readline()
-        if "ready" in line:
-            return server
-        if not line and server.poll() is not None:
-            break
-    server.kill()
-    sys.exit("bench: the plugin server did not start")
+def options(ap):
+    ap.add_argument("--in-flight", default="2,6,25", help="calls in flight on each event loop, comma-separated")
+    ap.add_argument("--loops", type=int, default=2)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--in-flight", default="2,6,25", help="calls in flight on each event loop, comma-separated")
-    ap.add_argument("--loops", type=int, default=2)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--duration", type=int, default=8)
-    ap.add_argument("--warmup", type=int, default=20)
-    ap.add_argument("--java-opts", default="-Xms512m -Xmx512m -XX:+UseParallelGC")
-    args = ap.parse_args()
-    cp = classpath()
-    port = bench.free_port()
-    server = start_server(cp, port)
     rows = []
-    try:
+    with HookBench("grpcfloor", options, upstream=False) as b:
+        args = b.args
+        port = bench.free_port()
+        server = b.start(["java", "-Xms256m", "-Xmx256m", "-cp", b.classpath, "dev.coproxy.coprocess.grpc.TestPluginServer",
+                          str(port)], "plugin.log", ready="ready")
         for in_flight in (int(n) for n in args.in_flight.split(",")):
-            out = subprocess.run(["java"] + args.java_opts.split() + ["-cp", cp, "dev.coproxy.coprocess.grpc.GrpcFloor", str(port),
-                                  str(server.pid), str(args.loops), str(in_flight), str(args.warmup), str(args.duration), str(args.rounds)],
+            out = subprocess.run(["java"] + args.java_opts.split() + ["-cp", b.classpath, "dev.coproxy.coprocess.grpc.GrpcFloor",
+                                  str(port), str(server.pid), str(args.loops), str(in_flight), str(args.warmup),
+                                  str(args.duration), str(args.rounds)],
                                  capture_output=True, text=True, timeout=args.warmup + args.rounds * args.duration + 60).stdout
             print(out, end="", file=sys.stderr)
             rounds = [m.groups() for m in ROUND.finditer(out)]
             if len(rounds) != args.rounds or any(int(r[3]) for r in rounds):
                 sys.exit(f"bench: the probe with {in_flight} calls in flight did not finish cleanly:\n{out}")
             rows.append((in_flight,) + tuple(statistics.median(float(r[i]) for r in rounds) for i in range(3)))
-    finally:
-        server.kill()
     print(f"\n{args.loops} event loops, {args.rounds} rounds of {args.duration}s after {args.warmup}s, median\n")
     print("| calls in flight per loop | calls/s | client CPU per call (us) | plugin server CPU per call (us) | total (us) |")
     print("|---:|---:|---:|---:|---:|")

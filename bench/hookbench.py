@@ -18,7 +18,7 @@ SETUP = "mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outpu
 class HookBench:
     """Use as a context manager: the work folder, nginx and every started process are cleaned up."""
 
-    def __init__(self, name, extra_args=None):
+    def __init__(self, name, extra_args=None, upstream=True):
         def options(ap):
             if extra_args:
                 extra_args(ap)
@@ -36,12 +36,15 @@ class HookBench:
         self.apps = os.path.join(self.work, "apps")
         self.up, self.gw = bench.free_port(), bench.free_port()
         self.pids, self.procs = [], []
+        self.upstream = upstream
 
     def __enter__(self):
+        """Starts the nginx upstream, unless made with upstream=False (a benchmark without HTTP)."""
         os.makedirs(self.apps)
-        self.pids.append(bench.start_nginx(self.work, "upstream",
-                                           f"server {{ listen 127.0.0.1:{self.up}; root {self.work}/www; "
-                                           f"default_type application/json; }}"))
+        if self.upstream:
+            self.pids.append(bench.start_nginx(self.work, "upstream",
+                                               f"server {{ listen 127.0.0.1:{self.up}; root {self.work}/www; "
+                                               f"default_type application/json; }}"))
         return self
 
     def write_apis(self, driver, hook):

@@ -71,13 +71,18 @@ public final class GrpcFloor {
     System.exit(0);
   }
 
-  // One call, and when it ends the next one, on the calling event loop.
+  // One call, and when it succeeds the next one, on the calling event loop. A failed call is counted
+  // and not replaced: against a server that is gone, the probe must not spin on failing connects.
   private static void callAgainAndAgain(LoopClients clients, SocketAddress server, dev.coproxy.proto.Object object,
       AtomicLong done, AtomicLong failed) {
     clients.current().request(server, DispatcherGrpcClient.Dispatch)
         .compose(request -> request.timeout(1000, TimeUnit.MILLISECONDS).send(object).compose(response -> response.last()))
         .onComplete(ar -> {
-          (ar.succeeded() ? done : failed).incrementAndGet();
+          if (ar.failed()) {
+            failed.incrementAndGet();
+            return;
+          }
+          done.incrementAndGet();
           callAgainAndAgain(clients, server, object, done, failed);
         });
   }
