@@ -184,9 +184,11 @@ final class ApisApi {
         .compose(v -> vertx.fileSystem().move(temp, file.toString(), new CopyOptions().setReplaceExisting(true).setAtomicMove(true)));
   }
 
-  private static ApiDefinition validate(RoutingContext rc, JsonObject body) {
+  private ApiDefinition validate(RoutingContext rc, JsonObject body) {
     try {
-      return ApiDefinition.parse(body);
+      ApiDefinition def = ApiDefinition.parse(body);
+      registry.keyPolicy().check(def.apiId(), body);
+      return def;
     } catch (ConfigException e) {
       AdminReply.error(rc, 400, "Invalid API definition: " + e.getMessage());
       return null;

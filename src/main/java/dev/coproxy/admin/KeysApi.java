@@ -2,6 +2,7 @@ package dev.coproxy.admin;
 
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.config.KeyTable;
 import dev.coproxy.events.EventMeta;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.session.KeyHasher;
@@ -12,6 +13,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
 /**
  * {@code /tyk/keys}: create (generated or named), read, update, delete and list keys, with Tyk's
@@ -147,6 +149,12 @@ final class KeysApi {
   private static Session session(RoutingContext rc) {
     JsonObject body = AdminReply.body(rc);
     if (body == null) {
+      return null;
+    }
+    List<KeyTable.Finding> refused = KeyTable.refusals(KeyTable.bundled().check(KeyTable.Scope.SESSION, body));
+    if (!refused.isEmpty()) {
+      // A session field Coproxy does not enforce would grant what its owner meant to restrict.
+      AdminReply.error(rc, 400, "Invalid session: " + refused.get(0).describe() + "; the key is not saved");
       return null;
     }
     try {

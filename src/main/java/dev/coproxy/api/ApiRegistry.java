@@ -48,6 +48,7 @@ public final class ApiRegistry {
   private final GatewayMetrics metrics;
   private final WorkerExecutor loader;
   private final DefinitionResolver resolver;
+  private final KeyPolicy keys;
   private final AtomicReference<ApiTable> table = new AtomicReference<>(ApiTable.EMPTY);
   private final List<Supplier<Future<?>>> afterReload = new CopyOnWriteArrayList<>();
 
@@ -59,6 +60,16 @@ public final class ApiRegistry {
    * @param resolver completes each definition before it loads (plugin bundles)
    */
   public ApiRegistry(Vertx vertx, Path appPath, ChainFactory chains, GatewayMetrics metrics, DefinitionResolver resolver) {
+    this(vertx, appPath, chains, metrics, resolver, KeyPolicy.strict());
+  }
+
+  /**
+   * @param resolver completes each definition before it loads (plugin bundles)
+   * @param keys how keys Coproxy does not implement are judged (refused, or warned about)
+   */
+  public ApiRegistry(Vertx vertx, Path appPath, ChainFactory chains, GatewayMetrics metrics, DefinitionResolver resolver,
+      KeyPolicy keys) {
+    this.keys = keys;
     this.resolver = resolver;
     this.appPath = appPath;
     this.chains = chains;
@@ -75,6 +86,11 @@ public final class ApiRegistry {
 
   public Path appPath() {
     return appPath;
+  }
+
+  /** How definitions' keys are judged; the Gateway API judges new definitions the same way. */
+  public KeyPolicy keyPolicy() {
+    return keys;
   }
 
   /** Re-reads {@code app_path} and swaps the new table in, then runs the after-reload tasks. */
@@ -161,7 +177,13 @@ public final class ApiRegistry {
       LOG.log(Level.INFO, "api file " + file + ": api " + def.apiId() + " is inactive (active: false), not loaded");
       return null;
     }
-    def = resolver.resolve(def);
+    keys.check(def.apiId(), json);
+    ApiDefinition resolved = resolver.resolve(def);
+    if (resolved != def) {
+      // A bundle's manifest brings its own custom_middleware (its driver among them).
+      keys.check(def.apiId(), resolved.raw());
+    }
+    def = resolved;
     return new LoadedApi(def, chains.build(def), file, metrics.forApi(def.apiId()));
   }
 

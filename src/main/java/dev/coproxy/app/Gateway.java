@@ -3,11 +3,13 @@ package dev.coproxy.app;
 import dev.coproxy.admin.AdminRoutes;
 import dev.coproxy.admin.AdminVerticle;
 import dev.coproxy.api.ApiRegistry;
+import dev.coproxy.api.KeyPolicy;
 import dev.coproxy.api.ReloadBus;
 import dev.coproxy.bundle.BundleLoader;
 import dev.coproxy.chain.StandardChain;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.config.KeyTable;
 import dev.coproxy.coprocess.CoprocessChain;
 import dev.coproxy.coprocess.DriverHealth;
 import dev.coproxy.coprocess.DriverVerticle;
@@ -83,7 +85,8 @@ public final class Gateway {
     CoprocessChain chains = new CoprocessChain(standard, sessions, new HookClient(vertx), events, meters, config.coprocess(),
         new IdExtractorClient(vertx), config.hashKeyFunction());
     this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics,
-        new BundleLoader(config.bundles(), config.middlewarePath(), BUNDLE_RETRY_MILLIS));
+        new BundleLoader(config.bundles(), config.middlewarePath(), BUNDLE_RETRY_MILLIS),
+        new KeyPolicy(KeyTable.bundled(), config.allowUnimplementedKeys()));
     this.reloadBus = new ReloadBus(vertx, registry);
     registry.afterReload(() -> {
       metrics.forgetApisOtherThan(registry.current().all().stream().map(api -> api.definition().apiId()).collect(Collectors.toSet()));
@@ -112,6 +115,11 @@ public final class Gateway {
 
   private Future<Void> run() {
     config.unknownKeys().forEach(key -> LOG.log(Level.WARNING, "config key " + key + " is not known to Coproxy and is ignored"));
+    config.keyWarnings().forEach(line -> LOG.log(Level.WARNING, "config key " + line));
+    if (!config.inertKeys().isEmpty()) {
+      LOG.log(Level.INFO, "config keys with no effect in Coproxy (analytics, dashboard, tuning), ignored: "
+          + String.join(", ", config.inertKeys()));
+    }
     if (store instanceof LocalStore local) {
       sweepTimer = vertx.setPeriodic(30_000, id -> local.sweep());
     }

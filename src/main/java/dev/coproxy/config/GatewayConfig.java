@@ -2,6 +2,7 @@ package dev.coproxy.config;
 
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -29,7 +30,12 @@ import java.util.Set;
  * @param cluster {@code cluster}
  * @param metrics {@code metrics}
  * @param bundles plugin bundle loading ({@code enable_bundle_downloader} and the keys around it)
- * @param unknownKeys keys present in the config that Coproxy does not know (warned about once)
+ * @param unknownKeys keys present in the config that neither Tyk nor Coproxy defines (warned about once)
+ * @param allowUnimplementedKeys {@code allow_unimplemented_keys}: API definitions and tyk.conf keys
+ *     that Coproxy does not implement are warned about instead of refused
+ * @param keyWarnings one line each for tyk.conf keys that are not implemented (what Coproxy does
+ *     instead), logged at start
+ * @param inertKeys tyk.conf keys that are set but have no effect in Coproxy (analytics, dashboard, tuning)
  */
 public record GatewayConfig(
     String listenAddress,
@@ -51,7 +57,10 @@ public record GatewayConfig(
     ClusterOptions cluster,
     MetricsOptions metrics,
     BundleOptions bundles,
-    List<String> unknownKeys) {
+    List<String> unknownKeys,
+    boolean allowUnimplementedKeys,
+    List<String> keyWarnings,
+    List<String> inertKeys) {
 
   private static final Set<String> HASH_FUNCTIONS = Set.of("", "murmur32", "murmur64", "murmur128", "sha256");
 
@@ -122,10 +131,8 @@ public record GatewayConfig(
     if (appPath.isBlank()) {
       throw new ConfigException("app_path", "must name a directory");
     }
-    // Tyk keys accepted without effect (yet) are known, so they are not warned about.
-    for (String key : List.of("use_db_app_configs", "policies", "storage", "enable_analytics", "analytics_config", "log_level")) {
-      r.has(key);
-    }
+    boolean allowUnimplemented = r.bool("allow_unimplemented_keys", false);
+    KeyJudgement keys = judge(json, allowUnimplemented);
     // Arguments are evaluated left to right, so unreadKeys() sees every key read before it.
     return new GatewayConfig(
         r.string("listen_address", ""),
@@ -147,7 +154,37 @@ public record GatewayConfig(
         cluster(r.child("cluster")),
         metrics(r.child("metrics")),
         bundles(r),
-        List.copyOf(r.unreadKeys()));
+        keys.unknown(),
+        allowUnimplemented,
+        keys.warnings(),
+        keys.inert());
+  }
+
+  private record KeyJudgement(List<String> unknown, List<String> warnings, List<String> inert) {
+  }
+
+  // Every key is judged against Tyk's key table: a key Coproxy does not implement and whose absence
+  // would open access stops the start (unless allow_unimplemented_keys), the others are named once.
+  private static KeyJudgement judge(JsonObject json, boolean allowUnimplemented) {
+    List<String> unknown = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    List<String> inert = new ArrayList<>();
+    for (KeyTable.Finding finding : KeyTable.bundled().check(KeyTable.Scope.CONF, json)) {
+      switch (finding.verdict()) {
+        case REFUSED -> {
+          if (!allowUnimplemented) {
+            throw new ConfigException(finding.key(), finding.problem()
+                + "; ignoring it would open access, so Coproxy does not start (allow_unimplemented_keys: true starts anyway)");
+          }
+          warnings.add(finding.describe() + "; starting anyway because allow_unimplemented_keys is true");
+        }
+        case WARNED -> warnings.add(finding.describe());
+        case INERT -> inert.add(finding.key());
+        case UNKNOWN -> unknown.add(finding.key());
+        default -> throw new IllegalStateException(finding.verdict().toString());
+      }
+    }
+    return new KeyJudgement(List.copyOf(unknown), List.copyOf(warnings), List.copyOf(inert));
   }
 
   // As in Tyk, 0 (Go's zero value, what an unset key reads as) means the default of 30 seconds.

@@ -1,0 +1,339 @@
+package dev.coproxy.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The class of every key Tyk defines in a classic API definition, a session (key) and
+ * {@code tyk.conf}: implemented, inert, or not implemented. Read once from the classpath resource
+ * {@value #RESOURCE}, the one table the README renders. {@link #check} walks a JSON object against
+ * it and says, for each key, whether Coproxy honours it, ignores it harmlessly, or must refuse it.
+ */
+public final class KeyTable {
+
+  /** Classpath location of the table. */
+  public static final String RESOURCE = "tyk-keys.tsv";
+
+  /** Which object a rule applies to. */
+  public enum Scope { API, SESSION, CONF }
+
+  /** What Coproxy does with a key. */
+  public enum KeyClass {
+    /** A container: its children have rules of their own. */
+    SECTION,
+    /** Tyk's behaviour (possibly only for the accepted values). */
+    IMPLEMENTED,
+    /** No effect on access or on what is served: ignored. */
+    INERT,
+    /** Not implemented: refused unless set to an accepted (inert) value. */
+    REFUSED,
+    /** Not implemented, safe to run without (tyk.conf only): one warning. */
+    WARNED
+  }
+
+  /**
+   * One row of the table.
+   *
+   * @param scope where the key lives
+   * @param path dotted path; {@code *} stands for any map key or list element
+   * @param keyClass what Coproxy does with it
+   * @param accept values accepted as they are (for refused and warned keys: the inert defaults);
+   *     null accepts anything
+   * @param note what the key does, and for refusals what to do instead
+   */
+  public record Rule(Scope scope, String path, KeyClass keyClass, List<Object> accept, String note) {
+
+    /** True when a value needs no refusal or warning under this rule. */
+    public boolean accepts(Object value) {
+      if (accept == null) {
+        return true;
+      }
+      for (Object allowed : accept) {
+        if (allowed == ZERO ? isZero(value) : same(allowed, value)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** The accepted values as written in the table, for messages and the README. */
+    public String acceptText() {
+      if (accept == null) {
+        return "";
+      }
+      List<String> parts = new ArrayList<>();
+      accept.forEach(a -> parts.add(a == ZERO ? "unset / zero" : Json.encode(a)));
+      return String.join(", ", parts);
+    }
+  }
+
+  /** What a check found for one key of one object. */
+  public enum Verdict {
+    /** Set to a value Coproxy does not implement. */
+    REFUSED,
+    /** Not implemented but harmless (tyk.conf): worth a warning. */
+    WARNED,
+    /** Present, ignored: at most an informational line. */
+    INERT,
+    /** No rule: not a key Tyk or Coproxy knows. */
+    UNKNOWN
+  }
+
+  /**
+   * One key that needs attention.
+   *
+   * @param key its concrete dotted path ({@code version_data.versions.Default.extended_paths.black_list})
+   * @param value its value
+   * @param rule its rule; null when {@code verdict} is UNKNOWN
+   * @param verdict what to do about it
+   */
+  public record Finding(String key, Object value, Rule rule, Verdict verdict) {
+
+    /** One line for a log or an error reply, naming the key and its value. */
+    public String describe() {
+      return key + " " + problem();
+    }
+
+    /** What is wrong or worth knowing, without the key. */
+    public String problem() {
+      return switch (verdict) {
+        case UNKNOWN -> "is not a key Coproxy knows; ignored";
+        case INERT -> "has no effect in Coproxy (" + rule.note() + ")";
+        case WARNED -> "is not implemented: " + rule.note();
+        case REFUSED -> "is set to " + shortly(value) + ", which Coproxy does not implement (" + rule.note() + ")"
+            + (rule.accept() == null ? "" : "; accepted: " + rule.acceptText());
+      };
+    }
+  }
+
+  private static final Object ZERO = new Object();
+
+  private final Map<Scope, Map<String, Rule>> rules;
+  /** Per scope, every proper prefix of a rule's path: a key there is known even without a row. */
+  private final Map<Scope, Set<String>> containers = new EnumMap<>(Scope.class);
+
+  private KeyTable(Map<Scope, Map<String, Rule>> rules) {
+    this.rules = rules;
+    rules.forEach((scope, byPath) -> {
+      Set<String> prefixes = new HashSet<>();
+      byPath.keySet().forEach(path -> {
+        for (int dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
+          prefixes.add(path.substring(0, dot));
+        }
+      });
+      containers.put(scope, prefixes);
+    });
+  }
+
+  /** The table shipped in the jar. */
+  public static KeyTable bundled() {
+    return Bundled.TABLE;
+  }
+
+  // Loaded on first use, once.
+  private static final class Bundled {
+    static final KeyTable TABLE = load();
+  }
+
+  /** Every rule of a scope, in the table's order. */
+  public List<Rule> rules(Scope scope) {
+    return List.copyOf(rules.get(scope).values());
+  }
+
+  /** The rule for an exact (wildcarded) path, or null. */
+  public Rule rule(Scope scope, String path) {
+    return rules.get(scope).get(path);
+  }
+
+  /**
+   * Walks an object and lists every key that is refused, warned about, inert or unknown, in the
+   * object's order. Implemented keys with accepted values are not listed.
+   */
+  public List<Finding> check(Scope scope, JsonObject json) {
+    List<Finding> out = new ArrayList<>();
+    walkObject(scope, json, "", "", out);
+    return out;
+  }
+
+  /** The refused keys among {@link #check}'s findings. */
+  public static List<Finding> refusals(List<Finding> findings) {
+    return findings.stream().filter(f -> f.verdict() == Verdict.REFUSED).toList();
+  }
+
+  private void walkObject(Scope scope, JsonObject json, String pattern, String concrete, List<Finding> out) {
+    for (Map.Entry<String, Object> entry : json) {
+      String key = entry.getKey();
+      String exact = join(pattern, key);
+      String any = join(pattern, "*");
+      String childPattern = !known(scope, exact) && known(scope, any) ? any : exact;
+      walkValue(scope, entry.getValue(), childPattern, join(concrete, key), out);
+    }
+  }
+
+  private void walkValue(Scope scope, Object value, String pattern, String concrete, List<Finding> out) {
+    Rule rule = rules.get(scope).get(pattern);
+    if (!known(scope, pattern)) {
+      out.add(new Finding(concrete, value, null, Verdict.UNKNOWN));
+      return;
+    }
+    if (rule != null && rule.keyClass() != KeyClass.SECTION) {
+      judge(rule, value, concrete, out);
+      return;
+    }
+    if (value instanceof JsonObject object) {
+      walkObject(scope, object, pattern, concrete, out);
+    } else if (value instanceof JsonArray array) {
+      for (int i = 0; i < array.size(); i++) {
+        walkValue(scope, array.getValue(i), join(pattern, "*"), concrete + "[" + i + "]", out);
+      }
+    }
+  }
+
+  private static void judge(Rule rule, Object value, String concrete, List<Finding> out) {
+    boolean accepted = rule.accepts(value);
+    switch (rule.keyClass()) {
+      case IMPLEMENTED -> {
+        if (!accepted) {
+          out.add(new Finding(concrete, value, rule, Verdict.REFUSED));
+        }
+      }
+      case INERT -> {
+        if (!isZero(value)) {
+          out.add(new Finding(concrete, value, rule, Verdict.INERT));
+        }
+      }
+      case REFUSED -> {
+        if (!accepted) {
+          out.add(new Finding(concrete, value, rule, Verdict.REFUSED));
+        }
+      }
+      case WARNED -> {
+        if (!accepted) {
+          out.add(new Finding(concrete, value, rule, Verdict.WARNED));
+        }
+      }
+      default -> throw new IllegalStateException("section rule judged: " + rule.path());
+    }
+  }
+
+  // A path is known when it has a rule or some rule lies below it.
+  private boolean known(Scope scope, String pattern) {
+    return rules.get(scope).containsKey(pattern) || containers.get(scope).contains(pattern);
+  }
+
+  private static String join(String parent, String key) {
+    return parent.isEmpty() ? key : parent + "." + key;
+  }
+
+  /** Go's zero value, deep: null, false, 0, "", [], {} or an object of such values. */
+  static boolean isZero(Object value) {
+    if (value == null || Boolean.FALSE.equals(value)) {
+      return true;
+    }
+    if (value instanceof Number n) {
+      return n.doubleValue() == 0;
+    }
+    if (value instanceof String s) {
+      return s.isEmpty();
+    }
+    if (value instanceof JsonArray a) {
+      return a.isEmpty();
+    }
+    if (value instanceof JsonObject o) {
+      for (Map.Entry<String, Object> e : o) {
+        if (!isZero(e.getValue())) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private static boolean same(Object allowed, Object value) {
+    if (allowed instanceof Number a && value instanceof Number v) {
+      return a.doubleValue() == v.doubleValue();
+    }
+    if (allowed instanceof String a && value instanceof String v) {
+      return a.equalsIgnoreCase(v);
+    }
+    return allowed.equals(value);
+  }
+
+  private static String shortly(Object value) {
+    String text = value instanceof String s ? "\"" + s + "\"" : Json.encode(value);
+    return text.length() > 60 ? text.substring(0, 57) + "..." : text;
+  }
+
+  private static KeyTable load() {
+    try (InputStream in = KeyTable.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(RESOURCE + " is missing from the classpath");
+      }
+      return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines().toList());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Reads the table's lines (tab-separated: scope, path, class, accept, note; a header first). */
+  static KeyTable parse(List<String> lines) {
+    Map<Scope, Map<String, Rule>> rules = new LinkedHashMap<>();
+    for (Scope scope : Scope.values()) {
+      rules.put(scope, new LinkedHashMap<>());
+    }
+    for (int i = 1; i < lines.size(); i++) {
+      String line = lines.get(i);
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      String[] cells = line.split("\t", -1);
+      if (cells.length < 5) {
+        throw new IllegalStateException(RESOURCE + " line " + (i + 1) + ": needs 5 tab-separated cells, got " + cells.length);
+      }
+      Scope scope = Scope.valueOf(cells[0].trim().toUpperCase(Locale.ROOT));
+      KeyClass keyClass = KeyClass.valueOf(cells[2].trim().toUpperCase(Locale.ROOT));
+      Rule rule = new Rule(scope, cells[1].trim(), keyClass, accept(keyClass, cells[3].trim(), i + 1), cells[4].trim());
+      if (rules.get(scope).put(rule.path(), rule) != null) {
+        throw new IllegalStateException(RESOURCE + " line " + (i + 1) + ": " + scope + " " + rule.path() + " is listed twice");
+      }
+    }
+    return new KeyTable(rules);
+  }
+
+  private static List<Object> accept(KeyClass keyClass, String cell, int line) {
+    if (cell.isEmpty()) {
+      return keyClass == KeyClass.REFUSED || keyClass == KeyClass.WARNED ? List.of(ZERO) : null;
+    }
+    List<Object> values = new ArrayList<>();
+    for (String token : cell.split("\\|")) {
+      String t = token.trim();
+      if (t.equals("zero")) {
+        values.add(ZERO);
+        continue;
+      }
+      try {
+        values.add(Json.decodeValue(t));
+      } catch (DecodeException e) {
+        throw new IllegalStateException(RESOURCE + " line " + line + ": accept value " + t + " is not JSON");
+      }
+    }
+    return List.copyOf(values);
+  }
+}
