@@ -133,7 +133,7 @@ public final class PathCleaner {
       int parameters = piece.indexOf(';');
       int dots = dots(parameters < 0 ? piece : piece.substring(0, parameters));
       if (dots == 1 || dots == 2) {
-        throw new PathRefused("The request path holds a dot segment hidden behind an encoded separator or a parameter");
+        throw new PathRefused("The request path holds a dot segment hidden behind an encoded slash, a backslash or a parameter");
       }
       i += separator - 1;
       start = i + 1;
