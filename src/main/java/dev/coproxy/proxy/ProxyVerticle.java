@@ -183,6 +183,7 @@ public final class ProxyVerticle extends VerticleBase {
       HttpErrors.send(request.response(), 400, refused.getMessage());
       return null;
     }
+    // The cleaner hands back the very string it was given when there was nothing to clean.
     if (clean == raw) {
       return raw;
     }
