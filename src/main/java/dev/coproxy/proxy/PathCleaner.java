@@ -86,28 +86,33 @@ public final class PathCleaner {
     }
   }
 
+  // Checks every segment without copying; builds a new path only when a segment goes away.
   private static String removeDotSegments(String raw) {
+    boolean changes = false;
+    for (int start = 1, end; start <= raw.length(); start = end + 1) {
+      end = segmentEnd(raw, start);
+      if (dots(raw, start, end) > 0 || (start == end && end < raw.length())) {
+        changes = true;
+      } else {
+        checkHiddenDots(raw, start, end);
+      }
+    }
+    return changes ? rebuild(raw) : raw;
+  }
+
+  private static String rebuild(String raw) {
     List<String> kept = new ArrayList<>();
     boolean trailingSlash = false;
-    int start = 1;
-    while (start <= raw.length()) {
-      int end = raw.indexOf('/', start);
-      boolean last = end < 0;
-      String segment = raw.substring(start, last ? raw.length() : end);
-      start = last ? raw.length() + 1 : end + 1;
-      int dots = dots(segment);
-      if (dots == 1 || dots == 2) {
-        if (dots == 2 && !kept.isEmpty()) {
-          kept.remove(kept.size() - 1);
-        }
-        trailingSlash = true;
-      } else if (segment.isEmpty()) {
-        // A repeated slash is merged; a final one is the trailing slash.
-        trailingSlash = true;
-      } else {
-        checkHiddenDots(segment);
-        kept.add(segment);
-        trailingSlash = false;
+    for (int start = 1, end; start <= raw.length(); start = end + 1) {
+      end = segmentEnd(raw, start);
+      int dots = dots(raw, start, end);
+      if (dots == 2 && !kept.isEmpty()) {
+        kept.remove(kept.size() - 1);
+      }
+      // A dot segment or a repeated slash goes away; at the end, it leaves the trailing slash.
+      trailingSlash = dots > 0 || start == end;
+      if (!trailingSlash) {
+        kept.add(raw.substring(start, end));
       }
     }
     StringBuilder clean = new StringBuilder(raw.length());
@@ -117,22 +122,25 @@ public final class PathCleaner {
     if (trailingSlash || kept.isEmpty()) {
       clean.append('/');
     }
-    return clean.length() == raw.length() && clean.toString().equals(raw) ? raw : clean.toString();
+    return clean.toString();
+  }
+
+  private static int segmentEnd(String raw, int start) {
+    int slash = raw.indexOf('/', start);
+    return slash < 0 ? raw.length() : slash;
   }
 
   // A segment that is no dot segment here can still hold one for an upstream that decodes an
   // encoded slash or backslash, splits on a raw backslash, or strips matrix parameters.
-  private static void checkHiddenDots(String segment) {
-    int start = 0;
-    for (int i = 0; i <= segment.length(); i++) {
-      int separator = i == segment.length() ? 1 : separatorLength(segment, i);
+  private static void checkHiddenDots(String raw, int from, int to) {
+    int start = from;
+    for (int i = from; i <= to; i++) {
+      int separator = i == to ? 1 : separatorLength(raw, i);
       if (separator == 0) {
         continue;
       }
-      String piece = segment.substring(start, i);
-      int parameters = piece.indexOf(';');
-      int dots = dots(parameters < 0 ? piece : piece.substring(0, parameters));
-      if (dots == 1 || dots == 2) {
+      int parameters = raw.indexOf(';', start);
+      if (dots(raw, start, parameters >= start && parameters < i ? parameters : i) > 0) {
         throw new PathRefused("The request path holds a dot segment hidden behind an encoded slash, a backslash or a parameter");
       }
       i += separator - 1;
@@ -141,26 +149,26 @@ public final class PathCleaner {
   }
 
   // Length of a separator at i that an upstream may act on: \ (1), %2f or %5c (3); else 0.
-  private static int separatorLength(String segment, int i) {
-    char c = segment.charAt(i);
+  private static int separatorLength(String raw, int i) {
+    char c = raw.charAt(i);
     if (c == '\\') {
       return 1;
     }
     if (c == '%') {
-      int value = escape(segment, i);
+      int value = escape(raw, i);
       return value == '/' || value == '\\' ? 3 : 0;
     }
     return 0;
   }
 
-  /** 1 for {@code .}, 2 for {@code ..} (each dot raw or as %2e), else 0. */
-  private static int dots(String segment) {
+  /** 1 for {@code .}, 2 for {@code ..} (each dot raw or as %2e) between from and to, else 0. */
+  private static int dots(String raw, int from, int to) {
     int count = 0;
-    int i = 0;
-    while (i < segment.length()) {
-      if (segment.charAt(i) == '.') {
+    int i = from;
+    while (i < to) {
+      if (raw.charAt(i) == '.') {
         i++;
-      } else if (escape(segment, i) == '.') {
+      } else if (i + 2 < to && escape(raw, i) == '.') {
         i += 3;
       } else {
         return 0;

@@ -57,6 +57,11 @@ class PathCleanerTest {
       "/a/./%2fb /a/%2fb",
       "/a/../x%20y /x%20y",
       "/a/./b;v=1 /a/b;v=1",
+      "/a;v=1/../b /b",
+      "/%2e%2e /",
+      "/a/%2e%2e /",
+      "/a/b/%2e /a/b/",
+      "/a%2e/./b /a%2e/b",
   })
   void dotSegmentsAndRepeatedSlashesAreRemoved(String raw, String clean) {
     assertEquals(clean, cleaning.clean(raw));
