@@ -30,6 +30,7 @@ import java.util.Set;
  * @param cluster {@code cluster}
  * @param metrics {@code metrics}
  * @param bundles plugin bundle loading ({@code enable_bundle_downloader} and the keys around it)
+ * @param httpServer {@code http_server_options}
  * @param unknownKeys keys present in the config that neither Tyk nor Coproxy defines (warned about once)
  * @param allowUnimplementedKeys {@code allow_unimplemented_keys}: API definitions and tyk.conf keys
  *     that Coproxy does not implement are warned about instead of refused
@@ -57,6 +58,7 @@ public record GatewayConfig(
     ClusterOptions cluster,
     MetricsOptions metrics,
     BundleOptions bundles,
+    HttpServerOptions httpServer,
     List<String> unknownKeys,
     boolean allowUnimplementedKeys,
     List<String> keyWarnings,
@@ -154,6 +156,7 @@ public record GatewayConfig(
         cluster(r.child("cluster")),
         metrics(r.child("metrics")),
         bundles(r),
+        HttpServerOptions.from(r.child("http_server_options")),
         keys.unknown(),
         allowUnimplemented,
         keys.warnings(),

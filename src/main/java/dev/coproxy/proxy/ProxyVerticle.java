@@ -44,6 +44,7 @@ public final class ProxyVerticle extends VerticleBase {
   private final Predicate<String> adminPaths;
   private final Handler<HttpServerRequest> admin;
   private final EchoHandler echo = new EchoHandler();
+  private final PathCleaner paths;
   private HttpServer server;
   private final HttpClient client;
   private UpstreamForwarder forwarder;
@@ -62,6 +63,7 @@ public final class ProxyVerticle extends VerticleBase {
     this.metrics = metrics;
     this.adminPaths = adminPaths;
     this.admin = admin;
+    this.paths = new PathCleaner(config.httpServer().skipUrlCleaning());
     // Made here, before the deployment creates the instances' contexts: the client's pool cleaner
     // takes an event-loop context of its own, and taken during start() it shifted Vert.x's round
     // robin, so that two instances could land on one loop.
@@ -115,7 +117,10 @@ public final class ProxyVerticle extends VerticleBase {
   }
 
   private void route(HttpServerRequest request) {
-    String path = request.path();
+    String path = cleanPath(request);
+    if (path == null) {
+      return;
+    }
     if (adminPaths.test(path)) {
       admin.handle(request);
       return;
@@ -157,6 +162,36 @@ public final class ProxyVerticle extends VerticleBase {
         HttpErrors.send(request.response(), 500, "Internal Server Error");
       }
     });
+  }
+
+  /**
+   * The request's path when it is clean, so that routing, the chain and the upstream all see this
+   * one string; null when the client was answered instead: 301 to the clean path (query kept), as
+   * Tyk's router does, or 400 for a path that is not served at all.
+   */
+  private String cleanPath(HttpServerRequest request) {
+    String raw = request.path();
+    String query = request.query();
+    String clean;
+    try {
+      clean = paths.clean(raw);
+      if (query != null && PathCleaner.hasControl(query)) {
+        throw new PathRefused("The request query holds a control character");
+      }
+    } catch (PathRefused refused) {
+      metrics.unmatched().request(400);
+      HttpErrors.send(request.response(), 400, refused.getMessage());
+      return null;
+    }
+    // The cleaner hands back the very string it was given when there was nothing to clean.
+    if (clean == raw) {
+      return raw;
+    }
+    metrics.unmatched().request(301);
+    request.response().setStatusCode(301)
+        .putHeader(HttpHeaders.LOCATION, query == null ? clean : clean + "?" + query)
+        .end();
+    return null;
   }
 
   // Plugins see the whole body: read it (bounded) and let the chain work on a copy of the request.

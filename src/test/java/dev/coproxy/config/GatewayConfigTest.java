@@ -41,6 +41,19 @@ class GatewayConfigTest {
     assertTrue(config.metrics().enabled());
     assertEquals("/metrics", config.metrics().path());
     assertEquals(List.of(), config.unknownKeys(), "the bundled config uses only known keys");
+    assertFalse(config.httpServer().skipUrlCleaning(), "paths are cleaned unless the user says otherwise");
+  }
+
+  @Test
+  void httpServerOptionsSkipUrlCleaning() {
+    assertFalse(GatewayConfig.from(new JsonObject(), false).httpServer().skipUrlCleaning());
+    GatewayConfig skipping = GatewayConfig.from(new JsonObject()
+        .put("http_server_options", new JsonObject().put("skip_url_cleaning", true).put("skip_url_cleanin", false)), false);
+    assertTrue(skipping.httpServer().skipUrlCleaning());
+    assertEquals(List.of("http_server_options.skip_url_cleanin"), skipping.unknownKeys());
+    ConfigException bad = assertThrows(ConfigException.class, () -> GatewayConfig.from(new JsonObject()
+        .put("http_server_options", new JsonObject().put("skip_url_cleaning", "yes")), false));
+    assertTrue(bad.getMessage().startsWith("http_server_options.skip_url_cleaning: "), bad.getMessage());
   }
 
   @Test
