@@ -12,12 +12,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The class of every key Tyk defines in a classic API definition, a session (key) and
@@ -102,8 +101,10 @@ public final class KeyTable {
    * @param value its value
    * @param rule its rule; null when {@code verdict} is UNKNOWN
    * @param verdict what to do about it
+   * @param miscased the key is written in another case than Tyk's (Go would still read it; Coproxy
+   *     reads only Tyk's spelling, so an implemented key written that way is refused)
    */
-  public record Finding(String key, Object value, Rule rule, Verdict verdict) {
+  public record Finding(String key, Object value, Rule rule, Verdict verdict, boolean miscased) {
 
     /** One line for a log or an error reply, naming the key and its value. */
     public String describe() {
@@ -116,7 +117,9 @@ public final class KeyTable {
         case UNKNOWN -> "is not a key Coproxy knows; ignored";
         case INERT -> "has no effect in Coproxy (" + rule.note() + ")";
         case WARNED -> "is not implemented: " + rule.note();
-        case REFUSED -> "is set to " + shortly(value) + ", which Coproxy does not implement (" + rule.note() + ")"
+        case REFUSED -> miscased && rule.keyClass() == KeyClass.IMPLEMENTED
+            ? "is not spelt as Tyk documents it (" + rule.path() + "): Tyk would read it, Coproxy reads keys only in Tyk's case"
+            : "is set to " + shortly(value) + ", which Coproxy does not implement (" + rule.note() + ")"
             + (rule.accept() == null ? "" : "; accepted: " + rule.acceptText());
       };
     }
@@ -124,20 +127,28 @@ public final class KeyTable {
 
   private static final Object ZERO = new Object();
 
+  /** Per scope, the rules by their path in lower case (Go reads JSON keys whatever their case). */
   private final Map<Scope, Map<String, Rule>> rules;
-  /** Per scope, every proper prefix of a rule's path: a key there is known even without a row. */
-  private final Map<Scope, Set<String>> containers = new EnumMap<>(Scope.class);
+  /**
+   * Per scope, every known path in lower case (a rule's, or a proper prefix of one, where a key is
+   * known without a row of its own) with its spelling in Tyk's case.
+   */
+  private final Map<Scope, Map<String, String>> spellings = new EnumMap<>(Scope.class);
 
   private KeyTable(Map<Scope, Map<String, Rule>> rules) {
-    this.rules = rules;
+    this.rules = new EnumMap<>(Scope.class);
     rules.forEach((scope, byPath) -> {
-      Set<String> prefixes = new HashSet<>();
-      byPath.keySet().forEach(path -> {
+      Map<String, Rule> folded = new LinkedHashMap<>();
+      Map<String, String> known = new HashMap<>();
+      byPath.forEach((path, rule) -> {
+        folded.put(fold(path), rule);
+        known.put(fold(path), path);
         for (int dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
-          prefixes.add(path.substring(0, dot));
+          known.putIfAbsent(fold(path.substring(0, dot)), path.substring(0, dot));
         }
       });
-      containers.put(scope, prefixes);
+      this.rules.put(scope, folded);
+      spellings.put(scope, known);
     });
   }
 
@@ -158,7 +169,7 @@ public final class KeyTable {
 
   /** The rule for an exact (wildcarded) path, or null. */
   public Rule rule(Scope scope, String path) {
-    return rules.get(scope).get(path);
+    return rules.get(scope).get(fold(path));
   }
 
   /**
@@ -167,7 +178,7 @@ public final class KeyTable {
    */
   public List<Finding> check(Scope scope, JsonObject json) {
     List<Finding> out = new ArrayList<>();
-    walkObject(scope, json, "", "", out);
+    walkObject(scope, json, "", "", false, out);
     return out;
   }
 
@@ -176,65 +187,59 @@ public final class KeyTable {
     return findings.stream().filter(f -> f.verdict() == Verdict.REFUSED).toList();
   }
 
-  private void walkObject(Scope scope, JsonObject json, String pattern, String concrete, List<Finding> out) {
+  // Patterns are in lower case. A key matched by name (not by *) in another case than Tyk's is
+  // "miscased", and so is everything below it.
+  private void walkObject(Scope scope, JsonObject json, String pattern, String concrete, boolean miscased, List<Finding> out) {
     for (Map.Entry<String, Object> entry : json) {
       String key = entry.getKey();
-      String exact = join(pattern, key);
+      String exact = join(pattern, fold(key));
       String any = join(pattern, "*");
-      String childPattern = !known(scope, exact) && known(scope, any) ? any : exact;
-      walkValue(scope, entry.getValue(), childPattern, join(concrete, key), out);
+      boolean byName = known(scope, exact) || !known(scope, any);
+      boolean caseDiffers = byName && known(scope, exact) && !spellings.get(scope).get(exact).endsWith(key);
+      walkValue(scope, entry.getValue(), byName ? exact : any, join(concrete, key), miscased || caseDiffers, out);
     }
   }
 
-  private void walkValue(Scope scope, Object value, String pattern, String concrete, List<Finding> out) {
+  private void walkValue(Scope scope, Object value, String pattern, String concrete, boolean miscased, List<Finding> out) {
     Rule rule = rules.get(scope).get(pattern);
     if (!known(scope, pattern)) {
-      out.add(new Finding(concrete, value, null, Verdict.UNKNOWN));
+      out.add(new Finding(concrete, value, null, Verdict.UNKNOWN, miscased));
       return;
     }
     if (rule != null && rule.keyClass() != KeyClass.SECTION) {
-      judge(rule, value, concrete, out);
+      judge(rule, value, concrete, miscased, out);
       return;
     }
     if (value instanceof JsonObject object) {
-      walkObject(scope, object, pattern, concrete, out);
+      walkObject(scope, object, pattern, concrete, miscased, out);
     } else if (value instanceof JsonArray array) {
       for (int i = 0; i < array.size(); i++) {
-        walkValue(scope, array.getValue(i), join(pattern, "*"), concrete + "[" + i + "]", out);
+        walkValue(scope, array.getValue(i), join(pattern, "*"), concrete + "[" + i + "]", miscased, out);
       }
     }
   }
 
-  private static void judge(Rule rule, Object value, String concrete, List<Finding> out) {
+  private static void judge(Rule rule, Object value, String concrete, boolean miscased, List<Finding> out) {
     boolean accepted = rule.accepts(value);
-    switch (rule.keyClass()) {
-      case IMPLEMENTED -> {
-        if (!accepted) {
-          out.add(new Finding(concrete, value, rule, Verdict.REFUSED));
-        }
-      }
-      case INERT -> {
-        if (!isZero(value)) {
-          out.add(new Finding(concrete, value, rule, Verdict.INERT));
-        }
-      }
-      case REFUSED -> {
-        if (!accepted) {
-          out.add(new Finding(concrete, value, rule, Verdict.REFUSED));
-        }
-      }
-      case WARNED -> {
-        if (!accepted) {
-          out.add(new Finding(concrete, value, rule, Verdict.WARNED));
-        }
-      }
-      default -> throw new IllegalStateException("section rule judged: " + rule.path());
+    Verdict verdict = switch (rule.keyClass()) {
+      case IMPLEMENTED -> !accepted || miscased && !isZero(value) ? Verdict.REFUSED : null;
+      case INERT -> isZero(value) ? null : Verdict.INERT;
+      case REFUSED -> accepted ? null : Verdict.REFUSED;
+      case WARNED -> accepted ? null : Verdict.WARNED;
+      case SECTION -> throw new IllegalStateException("section rule judged: " + rule.path());
+    };
+    if (verdict != null) {
+      out.add(new Finding(concrete, value, rule, verdict, miscased));
     }
   }
 
   // A path is known when it has a rule or some rule lies below it.
   private boolean known(Scope scope, String pattern) {
-    return rules.get(scope).containsKey(pattern) || containers.get(scope).contains(pattern);
+    return spellings.get(scope).containsKey(pattern);
+  }
+
+  private static String fold(String key) {
+    return key.toLowerCase(Locale.ROOT);
   }
 
   private static String join(String parent, String key) {

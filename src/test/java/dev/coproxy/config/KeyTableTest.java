@@ -82,6 +82,19 @@ class KeyTableTest {
   }
 
   @Test
+  void keysAreMatchedWhateverTheirCaseAsGoDoes() {
+    Finding jwt = check(new JsonObject().put("Enable_JWT", true)).get(0);
+    assertEquals(Verdict.REFUSED, jwt.verdict());
+    assertEquals("Enable_JWT", jwt.key());
+    Finding path = check(new JsonObject().put("Proxy", new JsonObject().put("listen_path", "/a/"))).get(0);
+    assertEquals(Verdict.REFUSED, path.verdict(), "an implemented key Coproxy would not read is refused");
+    assertTrue(path.describe().contains("proxy.listen_path"), path.describe());
+    assertEquals(List.of(), check(new JsonObject().put("Proxy", new JsonObject().put("listen_path", ""))));
+    assertEquals(List.of(), check(new JsonObject().put("version_data", new JsonObject()
+        .put("versions", new JsonObject().put("DEFAULT", new JsonObject().put("name", ""))))), "map keys are data, not keys");
+  }
+
+  @Test
   void aDeepZeroObjectIsInert() {
     assertTrue(KeyTable.isZero(new JsonObject().put("rate", 0).put("per", 0.0).put("nested", new JsonObject().put("on", false))));
     assertTrue(!KeyTable.isZero(new JsonObject().put("rate", 0).put("per", 1)));
