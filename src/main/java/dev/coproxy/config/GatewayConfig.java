@@ -30,6 +30,7 @@ import java.util.Set;
  * @param metrics {@code metrics}
  * @param bundles plugin bundle loading ({@code enable_bundle_downloader} and the keys around it)
  * @param unknownKeys keys present in the config that Coproxy does not know (warned about once)
+ * @param exposure what the gateway serves besides the user's APIs and the Gateway API
  */
 public record GatewayConfig(
     String listenAddress,
@@ -51,7 +52,8 @@ public record GatewayConfig(
     ClusterOptions cluster,
     MetricsOptions metrics,
     BundleOptions bundles,
-    List<String> unknownKeys) {
+    List<String> unknownKeys,
+    Exposure exposure) {
 
   private static final Set<String> HASH_FUNCTIONS = Set.of("", "murmur32", "murmur64", "murmur128", "sha256");
 
@@ -81,8 +83,25 @@ public record GatewayConfig(
       String name, String busHost, int busPort) {
   }
 
-  /** {@code metrics}: the Prometheus endpoint. */
-  public record MetricsOptions(boolean enabled, String path) {
+  /**
+   * {@code metrics}: the Prometheus endpoint. It is served on the control port when
+   * {@code control_api_port} is set, else on the traffic port.
+   *
+   * @param requireSecret {@code metrics.require_secret}: a scrape must send the Gateway API secret in
+   *     {@code x-tyk-authorization}
+   */
+  public record MetricsOptions(boolean enabled, String path, boolean requireSecret) {
+  }
+
+  /**
+   * What is served or accepted beyond what the user configured, each off unless asked for.
+   *
+   * @param echoEndpoint {@code enable_echo_endpoint} (Coproxy's): serve {@code /coproxy/echo} on the
+   *     traffic port; the bundled demo config turns it on for its demo APIs
+   * @param allowMasterKeys {@code allow_master_keys} (Tyk's): the Gateway API accepts keys without
+   *     {@code access_rights}, which may then call every API
+   */
+  public record Exposure(boolean echoEndpoint, boolean allowMasterKeys) {
   }
 
   /**
@@ -126,6 +145,7 @@ public record GatewayConfig(
     for (String key : List.of("use_db_app_configs", "policies", "storage", "enable_analytics", "analytics_config", "log_level")) {
       r.has(key);
     }
+    Exposure exposure = new Exposure(r.bool("enable_echo_endpoint", false), r.bool("allow_master_keys", false));
     // Arguments are evaluated left to right, so unreadKeys() sees every key read before it.
     return new GatewayConfig(
         r.string("listen_address", ""),
@@ -147,7 +167,8 @@ public record GatewayConfig(
         cluster(r.child("cluster")),
         metrics(r.child("metrics")),
         bundles(r),
-        List.copyOf(r.unreadKeys()));
+        List.copyOf(r.unreadKeys()),
+        exposure);
   }
 
   // As in Tyk, 0 (Go's zero value, what an unset key reads as) means the default of 30 seconds.
@@ -202,6 +223,6 @@ public record GatewayConfig(
     if (!path.startsWith("/")) {
       throw new ConfigException(r.path("path"), "must start with /, got \"" + path + "\"");
     }
-    return new MetricsOptions(r.bool("enabled", true), path);
+    return new MetricsOptions(r.bool("enabled", true), path, r.bool("require_secret", false));
   }
 }
