@@ -91,8 +91,8 @@ public final class AdminRoutes {
   /**
    * Every Gateway API body is JSON, whatever its Content-Type says (as in Tyk; curl's
    * {@code --data} sends {@code application/x-www-form-urlencoded}). Without a form content type the
-   * body handler keeps the raw bytes instead of decoding a form, whose decoder refuses any field
-   * over the server's 1 KiB form buffer.
+   * body handler keeps the raw bytes instead of handing them to Netty's form decoder, which fails
+   * any body over 1 KiB with {@code TooLongFormFieldException} (a 400 and a stack trace each time).
    */
   private static void readBodyAsIs(RoutingContext rc) {
     rc.request().headers().remove(HttpHeaders.CONTENT_TYPE);
