@@ -8,6 +8,7 @@ import dev.coproxy.session.SessionRepository;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.coproxy.coprocess.DriverHealth;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -16,13 +17,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
- * The Gateway API router: {@code /hello} (no secret), the metrics path, and every {@code /tyk/}
- * path behind the {@code x-tyk-authorization} secret. An empty secret refuses every call.
+ * The Gateway API router: {@code /hello} (no secret), the metrics path (behind the secret with
+ * {@code metrics.require_secret}), and every {@code /tyk/} path behind the
+ * {@code x-tyk-authorization} secret. An empty secret refuses every call.
  */
 public final class AdminRoutes {
 
   /** Tyk's Gateway API secret header. */
   public static final String SECRET_HEADER = "x-tyk-authorization";
+  private static final String BEARER = "Bearer ";
   /** Largest Gateway API request body. */
   public static final long MAX_BODY = 10L << 20;
 
@@ -41,9 +44,13 @@ public final class AdminRoutes {
     Router router = Router.router(vertx);
     router.get("/hello").handler(new HealthHandler(registry, sessions.store(), drivers));
     if (config.metrics().enabled()) {
+      if (config.metrics().requireSecret()) {
+        router.get(config.metrics().path()).handler(rc -> checkScrapeSecret(rc, config.secret()));
+      }
       router.get(config.metrics().path()).handler(PrometheusScrapingHandler.create(meters));
     }
     router.route("/tyk/*").handler(rc -> checkSecret(rc, config.secret()));
+    router.route("/tyk/*").handler(AdminRoutes::readBodyAsIs);
     router.route("/tyk/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     new KeysApi(sessions, config, events).mount(router);
     new ApisApi(vertx, registry, reloadBus).mount(router);
@@ -54,16 +61,45 @@ public final class AdminRoutes {
     return router;
   }
 
+  /**
+   * {@code metrics.require_secret}: the secret in {@code x-tyk-authorization}, or as
+   * {@code Authorization: Bearer <secret>}, which every Prometheus can send from a file.
+   */
+  private static void checkScrapeSecret(RoutingContext rc, String secret) {
+    String bearer = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (bearer != null && bearer.regionMatches(true, 0, BEARER, 0, BEARER.length()) && !secret.isEmpty()
+        && matches(bearer.substring(BEARER.length()).trim(), secret)) {
+      rc.next();
+      return;
+    }
+    checkSecret(rc, secret);
+  }
+
   private static void checkSecret(RoutingContext rc, String secret) {
     if (secret.isEmpty()) {
       AdminReply.error(rc, 403, "Gateway API is disabled: no secret is configured");
       return;
     }
     String given = rc.request().getHeader(SECRET_HEADER);
-    if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), secret.getBytes(StandardCharsets.UTF_8))) {
+    if (!matches(given, secret)) {
       AdminReply.error(rc, 403, "Attempted administrative access with invalid or missing key!");
       return;
     }
     rc.next();
+  }
+
+  /**
+   * Every Gateway API body is JSON, whatever its Content-Type says (as in Tyk; curl's
+   * {@code --data} sends {@code application/x-www-form-urlencoded}). Without a form content type the
+   * body handler keeps the raw bytes instead of handing them to Netty's form decoder, which fails
+   * any body over 1 KiB with {@code TooLongFormFieldException} (a 400 and a stack trace each time).
+   */
+  private static void readBodyAsIs(RoutingContext rc) {
+    rc.request().headers().remove(HttpHeaders.CONTENT_TYPE);
+    rc.next();
+  }
+
+  private static boolean matches(String given, String secret) {
+    return given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), secret.getBytes(StandardCharsets.UTF_8));
   }
 }

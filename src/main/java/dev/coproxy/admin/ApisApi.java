@@ -2,6 +2,7 @@ package dev.coproxy.admin;
 
 import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.api.ApiRegistry;
+import dev.coproxy.api.ListenPaths;
 import dev.coproxy.api.LoadedApi;
 import dev.coproxy.api.ReloadBus;
 import dev.coproxy.config.ConfigException;
@@ -184,9 +185,14 @@ final class ApisApi {
         .compose(v -> vertx.fileSystem().move(temp, file.toString(), new CopyOptions().setReplaceExisting(true).setAtomicMove(true)));
   }
 
+  // A listen path that a live API serves stays that API's: the reload would refuse the newcomer.
   private ApiDefinition validate(RoutingContext rc, JsonObject body) {
     try {
       ApiDefinition def = ApiDefinition.parse(body);
+      LoadedApi holder = ListenPaths.holder(def, registry.current());
+      if (holder != null) {
+        throw new ConfigException("proxy.listen_path", def.listenPath() + " is already served by api " + holder.definition().apiId());
+      }
       registry.keyPolicy().check(def.apiId(), body);
       return def;
     } catch (ConfigException e) {

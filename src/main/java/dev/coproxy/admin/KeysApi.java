@@ -5,6 +5,7 @@ import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.config.KeyTable;
 import dev.coproxy.events.EventMeta;
 import dev.coproxy.events.EventSink;
+import dev.coproxy.session.BasicAuthPasswords;
 import dev.coproxy.session.KeyHasher;
 import dev.coproxy.session.Session;
 import dev.coproxy.session.SessionRepository;
@@ -13,14 +14,19 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
 import java.util.List;
 
 /**
  * {@code /tyk/keys}: create (generated or named), read, update, delete and list keys, with Tyk's
  * paths and answers. With {@code hash_keys}, keys are stored under their hash, listed as hashes,
- * and {@code ?hashed=true} addresses a key by its hash.
+ * and {@code ?hashed=true} addresses a key by its hash. A key without {@code access_rights} (a
+ * master key, for every API) is refused unless {@code allow_master_keys} is set, as in Tyk.
  */
 final class KeysApi {
+
+  private static final System.Logger LOG = System.getLogger(KeysApi.class.getName());
+  private static final String MASTER_KEY = "master key";
 
   private final SessionRepository sessions;
   private final GatewayConfig config;
@@ -38,6 +44,7 @@ final class KeysApi {
     router.post("/tyk/keys").handler(rc -> create(rc, null));
     router.post("/tyk/keys/").handler(rc -> create(rc, null));
     router.post("/tyk/keys/create").handler(rc -> create(rc, null));
+    router.post("/tyk/keys/preview").handler(this::preview);
     router.post("/tyk/keys/:key").handler(rc -> create(rc, rc.pathParam("key")));
     router.put("/tyk/keys/:key").handler(this::update);
     router.get("/tyk/keys/:key").handler(this::read);
@@ -45,6 +52,10 @@ final class KeysApi {
   }
 
   private void list(RoutingContext rc) {
+    if (sessions.hashKeys() && !config.exposure().hashedKeysListing()) {
+      AdminReply.error(rc, 404, "Hashed key listing is disabled in config (enable_hashed_keys_listing)");
+      return;
+    }
     sessions.ids().onComplete(ar -> {
       if (ar.failed()) {
         AdminReply.fail(rc, "list keys", ar.cause());
@@ -59,6 +70,9 @@ final class KeysApi {
     if (session == null) {
       return;
     }
+    if (refusedAsMasterKey(rc, session)) {
+      return;
+    }
     if (named != null && named.length() < config.minTokenLength()) {
       AdminReply.error(rc, 400, "Key must be at least " + config.minTokenLength() + " characters long (min_token_length)");
       return;
@@ -68,7 +82,7 @@ final class KeysApi {
     sessions.findByStorageId(id)
         .compose(existing -> existing != null && named != null
             ? Future.failedFuture(new IllegalStateException("exists"))
-            : sessions.saveByStorageId(id, session))
+            : sessions.saveByStorageId(id, withBasicAuth(session, null)))
         .compose(v -> sessions.resetQuota(id))
         .onComplete(ar -> {
           if (ar.failed() && "exists".equals(ar.cause().getMessage())) {
@@ -98,10 +112,15 @@ final class KeysApi {
       if (existing == null) {
         return Future.succeededFuture(false);
       }
-      Future<Void> saved = sessions.saveByStorageId(id, session);
+      if (!masterKeyAllowed(session)) {
+        return Future.failedFuture(new IllegalStateException(MASTER_KEY));
+      }
+      Future<Void> saved = sessions.saveByStorageId(id, withBasicAuth(session, existing));
       return (keepQuota ? saved : saved.compose(v -> sessions.resetQuota(id))).map(true);
     }).onComplete(ar -> {
-      if (ar.failed()) {
+      if (ar.failed() && MASTER_KEY.equals(ar.cause().getMessage())) {
+        refuseMasterKey(rc, false);
+      } else if (ar.failed()) {
         AdminReply.fail(rc, "update key", ar.cause());
       } else if (!ar.result()) {
         AdminReply.error(rc, 404, "Key not found");
@@ -139,6 +158,72 @@ final class KeysApi {
         AdminReply.json(rc, 200, AdminReply.ok(key, "deleted"));
       }
     });
+  }
+
+  /**
+   * Tyk's {@code POST /tyk/keys/preview}: the session as it would be stored, with
+   * {@code last_updated} and {@code date_created} set; nothing is stored and no key is made.
+   */
+  private void preview(RoutingContext rc) {
+    Session session;
+    try {
+      session = Session.parse(new JsonObject(rc.body() == null ? "" : rc.body().asString()));
+    } catch (RuntimeException e) {
+      AdminReply.error(rc, 500, "Unmarshalling failed");
+      return;
+    }
+    Instant now = Instant.now();
+    JsonObject shown = BasicAuthPasswords.hidden(session.json())
+        .put("last_updated", String.valueOf(now.getEpochSecond()))
+        .put("date_created", now.toString());
+    AdminReply.json(rc, 200, shown);
+  }
+
+  private boolean masterKeyAllowed(Session session) {
+    return !session.accessRights().isEmpty() || config.exposure().allowMasterKeys();
+  }
+
+  /** True after answering, as Tyk does, for a key without access rights when master keys are off. */
+  private boolean refusedAsMasterKey(RoutingContext rc, Session session) {
+    if (masterKeyAllowed(session)) {
+      return false;
+    }
+    refuseMasterKey(rc, rc.request().path().endsWith("/keys/create"));
+    return true;
+  }
+
+  // Tyk answers /tyk/keys/create with 400 and the other key routes with 500, each its own message.
+  private static void refuseMasterKey(RoutingContext rc, boolean createRoute) {
+    LOG.log(System.Logger.Level.WARNING, "Master keys disallowed in configuration (allow_master_keys), key not added");
+    if (createRoute) {
+      AdminReply.error(rc, 400, "Failed to create key, keys must have at least one Access Rights record set.");
+    } else {
+      AdminReply.error(rc, 500, "Failed to create key, ensure security settings are correct.");
+    }
+  }
+
+  /**
+   * Basic-auth data as Tyk treats it on the Gateway API: a password that is given (and is not the
+   * stored hash itself) is clear text and is hashed when stored, whatever {@code hash_type} says; an
+   * update without one keeps the stored password (a session read back from the Gateway API has it
+   * blanked).
+   *
+   * @param stored the session stored before, or null for a new key
+   */
+  private static Session withBasicAuth(Session given, Session stored) {
+    JsonObject basic = given.json().getJsonObject("basic_auth_data");
+    JsonObject storedBasic = stored == null ? null : stored.json().getJsonObject("basic_auth_data");
+    String password = basic == null ? "" : basic.getString("password", "");
+    String storedPassword = storedBasic == null ? "" : storedBasic.getString("password", "");
+    if (!password.isEmpty() && !password.equals(storedPassword)) {
+      JsonObject clear = basic.copy().put("hash_type", "");
+      clear.remove("hash");
+      return Session.parse(given.json().copy().put("basic_auth_data", clear));
+    }
+    if (password.isEmpty() && !storedPassword.isEmpty()) {
+      return Session.parse(given.json().copy().put("basic_auth_data", storedBasic.copy()));
+    }
+    return given;
   }
 
   private String storageId(RoutingContext rc, String key) {

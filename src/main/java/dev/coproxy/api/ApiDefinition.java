@@ -3,6 +3,8 @@ package dev.coproxy.api;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.JsonReader;
 import io.vertx.core.json.JsonObject;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 
@@ -63,9 +65,7 @@ public record ApiDefinition(
     if (apiId.isEmpty()) {
       throw new ConfigException("api_id", "is missing");
     }
-    if (!apiId.matches("[A-Za-z0-9._~-]+")) {
-      throw new ConfigException("api_id", "may only hold letters, digits and . _ ~ -, got \"" + apiId + "\"");
-    }
+    checkApiId(apiId);
     JsonReader proxy = r.child("proxy");
     String listenPath = proxy.string("listen_path", "");
     if (!listenPath.startsWith("/")) {
@@ -89,6 +89,44 @@ public record ApiDefinition(
         r.integer("session_lifetime", 0, 0, Long.MAX_VALUE),
         json,
         List.of());
+  }
+
+  /**
+   * Tyk's rule for an API id, which names the file {@code <api_id>.json}: any text but {@code .},
+   * {@code ..} or one holding a path separator, also once URL-decoded (up to three times); Coproxy
+   * also refuses control characters.
+   *
+   * @throws ConfigException naming {@code api_id}
+   */
+  public static void checkApiId(String apiId) {
+    String decoded = apiId;
+    for (int round = 0; round <= 3; round++) {
+      if (decoded.isEmpty() || decoded.equals(".") || decoded.equals("..")) {
+        throw new ConfigException("api_id", "must not be empty, \".\" or \"..\", got \"" + printable(apiId) + "\"");
+      }
+      if (decoded.indexOf('/') >= 0 || decoded.indexOf('\\') >= 0) {
+        throw new ConfigException("api_id", "must not hold a path separator (/ or \\), got \"" + printable(apiId) + "\"");
+      }
+      if (decoded.chars().anyMatch(Character::isISOControl)) {
+        throw new ConfigException("api_id", "must not hold control characters, got \"" + printable(apiId) + "\"");
+      }
+      String next;
+      try {
+        next = URLDecoder.decode(decoded, StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return; // not URL-encoded text: nothing hides behind it
+      }
+      if (next.equals(decoded)) {
+        return;
+      }
+      decoded = next;
+    }
+  }
+
+  private static String printable(String text) {
+    StringBuilder out = new StringBuilder();
+    text.codePoints().forEach(c -> out.append(Character.isISOControl(c) ? String.format("\\u%04x", c) : Character.toString(c)));
+    return out.toString();
   }
 
   /** This definition with its plugin code in the given directories (a loaded bundle). */

@@ -137,12 +137,11 @@ public final class ApiRegistry {
       LOG.log(Level.ERROR, error);
       return new ReloadReport(previous.size(), List.of(error));
     }
-    Map<String, LoadedApi> byId = new LinkedHashMap<>();
-    Map<String, String> listenPaths = new HashMap<>();
+    List<LoadedApi> candidates = new ArrayList<>();
     for (Path file : files) {
       LoadedApi api;
       try {
-        api = read(file);
+        api = read(file, previousBySource.get(file));
       } catch (ConfigException | DecodeException | IOException | IllegalArgumentException e) {
         LoadedApi kept = previousBySource.get(file);
         String error = "api file " + file + " skipped: " + reason(e) + (kept == null ? "" : "; keeping its previous version live");
@@ -150,17 +149,24 @@ public final class ApiRegistry {
         errors.add(error);
         api = kept;
       }
-      if (api == null) {
-        continue;
+      if (api != null) {
+        candidates.add(api);
       }
+    }
+    Map<String, LoadedApi> byId = new LinkedHashMap<>();
+    Map<String, LoadedApi> byListenPath = new HashMap<>();
+    // An API that serves a listen path keeps it: a newcomer on the same path is refused, whatever
+    // the order of the files; among newcomers, the first file (by name) wins.
+    for (LoadedApi api : ListenPaths.incumbentsFirst(candidates, previous)) {
       ApiDefinition def = api.definition();
       if (byId.containsKey(def.apiId())) {
-        errors.add(skip(file, "api_id " + def.apiId() + " is already used by " + byId.get(def.apiId()).source().getFileName()));
+        errors.add(skip(api.source(), "api_id " + def.apiId() + " is already used by " + byId.get(def.apiId()).source().getFileName()));
         continue;
       }
-      String owner = listenPaths.putIfAbsent(def.listenPath(), def.apiId());
+      LoadedApi owner = byListenPath.putIfAbsent(def.listenPath(), api);
       if (owner != null) {
-        errors.add(skip(file, "proxy.listen_path " + def.listenPath() + " is already used by api " + owner));
+        errors.add(skip(api.source(), "api " + def.apiId() + " refused: proxy.listen_path " + def.listenPath()
+            + " is already served by api " + owner.definition().apiId() + " (" + owner.source().getFileName() + ")"));
         continue;
       }
       byId.put(def.apiId(), api);
@@ -170,8 +176,19 @@ public final class ApiRegistry {
     return new ReloadReport(byId.size(), List.copyOf(errors));
   }
 
-  private LoadedApi read(Path file) throws IOException {
+  /** @param before what this file held at the last load, or null */
+  private LoadedApi read(Path file, LoadedApi before) throws IOException {
     JsonObject json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
+    Object apiId = json.getValue("api_id");
+    if (apiId == null || (apiId instanceof String text && text.isBlank())) {
+      // Tyk loads such a file (its own plugin fixtures have none); the id comes from the file name,
+      // which is stable across reloads and restarts. Warned about once, when the file first loads.
+      String derived = ListenPaths.idFromFileName(file);
+      json.put("api_id", derived);
+      if (before == null || !before.definition().apiId().equals(derived)) {
+        LOG.log(Level.WARNING, "api file " + file + " has no api_id; using \"" + derived + "\" (from its file name)");
+      }
+    }
     ApiDefinition def = ApiDefinition.parse(json);
     if (!def.active()) {
       LOG.log(Level.INFO, "api file " + file + ": api " + def.apiId() + " is inactive (active: false), not loaded");

@@ -26,6 +26,11 @@ public final class ConfigLoader {
 
   /** Classpath location of the bundled default configuration. */
   public static final String DEFAULT_CONFIG = "conf/coproxy.json";
+  /**
+   * The bundled config turns the echo endpoint on for its demo APIs; a {@code --conf} file must ask
+   * for it itself, so that a user's config never serves it by inheritance.
+   */
+  public static final String DEMO_ONLY_KEY = "enable_echo_endpoint";
   /** Prefix of environment variables that override top-level keys. */
   public static final String ENV_PREFIX = "COPROXY_";
 
@@ -52,6 +57,9 @@ public final class ConfigLoader {
     JsonObject defaults;
     try {
       defaults = bundledDefaults();
+      if (overlay != null) {
+        defaults.remove(DEMO_ONLY_KEY);
+      }
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }

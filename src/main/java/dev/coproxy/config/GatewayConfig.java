@@ -37,6 +37,7 @@ import java.util.Set;
  * @param keyWarnings one line each for tyk.conf keys that are not implemented (what Coproxy does
  *     instead), logged at start
  * @param inertKeys tyk.conf keys that are set but have no effect in Coproxy (analytics, dashboard, tuning)
+ * @param exposure what the gateway serves besides the user's APIs and the Gateway API
  */
 public record GatewayConfig(
     String listenAddress,
@@ -62,7 +63,8 @@ public record GatewayConfig(
     List<String> unknownKeys,
     boolean allowUnimplementedKeys,
     List<String> keyWarnings,
-    List<String> inertKeys) {
+    List<String> inertKeys,
+    Exposure exposure) {
 
   private static final Set<String> HASH_FUNCTIONS = Set.of("", "murmur32", "murmur64", "murmur128", "sha256");
 
@@ -92,8 +94,27 @@ public record GatewayConfig(
       String name, String busHost, int busPort) {
   }
 
-  /** {@code metrics}: the Prometheus endpoint. */
-  public record MetricsOptions(boolean enabled, String path) {
+  /**
+   * {@code metrics}: the Prometheus endpoint. It is served on the control port when
+   * {@code control_api_port} is set, else on the traffic port.
+   *
+   * @param requireSecret {@code metrics.require_secret}: a scrape must send the Gateway API secret in
+   *     {@code x-tyk-authorization}
+   */
+  public record MetricsOptions(boolean enabled, String path, boolean requireSecret) {
+  }
+
+  /**
+   * What is served or accepted beyond what the user configured, each off unless asked for.
+   *
+   * @param echoEndpoint {@code enable_echo_endpoint} (Coproxy's): serve {@code /coproxy/echo} on the
+   *     traffic port; the bundled demo config turns it on for its demo APIs
+   * @param allowMasterKeys {@code allow_master_keys} (Tyk's): the Gateway API accepts keys without
+   *     {@code access_rights}, which may then call every API
+   * @param hashedKeysListing {@code enable_hashed_keys_listing} (Tyk's): with {@code hash_keys},
+   *     {@code GET /tyk/keys} lists key hashes only when this is on
+   */
+  public record Exposure(boolean echoEndpoint, boolean allowMasterKeys, boolean hashedKeysListing) {
   }
 
   /**
@@ -135,6 +156,8 @@ public record GatewayConfig(
     }
     boolean allowUnimplemented = r.bool("allow_unimplemented_keys", false);
     KeyJudgement keys = judge(json, allowUnimplemented);
+    Exposure exposure = new Exposure(r.bool("enable_echo_endpoint", false), r.bool("allow_master_keys", false),
+        r.bool("enable_hashed_keys_listing", false));
     // Arguments are evaluated left to right, so unreadKeys() sees every key read before it.
     return new GatewayConfig(
         r.string("listen_address", ""),
@@ -160,7 +183,8 @@ public record GatewayConfig(
         keys.unknown(),
         allowUnimplemented,
         keys.warnings(),
-        keys.inert());
+        keys.inert(),
+        exposure);
   }
 
   private record KeyJudgement(List<String> unknown, List<String> warnings, List<String> inert) {
@@ -242,6 +266,6 @@ public record GatewayConfig(
     if (!path.startsWith("/")) {
       throw new ConfigException(r.path("path"), "must start with /, got \"" + path + "\"");
     }
-    return new MetricsOptions(r.bool("enabled", true), path);
+    return new MetricsOptions(r.bool("enabled", true), path, r.bool("require_secret", false));
   }
 }

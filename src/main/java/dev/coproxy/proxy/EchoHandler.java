@@ -10,8 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The built-in echo endpoint behind the demo API ({@value #PATH} on the traffic port): answers
- * with the method, path, query, headers and body it received, as JSON. Bodies above 1 MiB are refused.
+ * The built-in echo endpoint behind the demo API ({@value #PATH} on the traffic port, only with
+ * {@code enable_echo_endpoint}): answers with the method, path, query, headers and body it
+ * received, as JSON. Bodies above 1 MiB are refused.
  */
 public final class EchoHandler implements Handler<HttpServerRequest> {
 

@@ -43,7 +43,8 @@ public final class ProxyVerticle extends VerticleBase {
   private final GatewayMetrics metrics;
   private final Predicate<String> adminPaths;
   private final Handler<HttpServerRequest> admin;
-  private final EchoHandler echo = new EchoHandler();
+  // Null unless enable_echo_endpoint: then /coproxy/echo is a path like any other.
+  private final EchoHandler echo;
   private final PathCleaner paths;
   private HttpServer server;
   private final HttpClient client;
@@ -64,6 +65,7 @@ public final class ProxyVerticle extends VerticleBase {
     this.adminPaths = adminPaths;
     this.admin = admin;
     this.paths = new PathCleaner(config.httpServer().skipUrlCleaning());
+    this.echo = config.exposure().echoEndpoint() ? new EchoHandler() : null;
     // Made here, before the deployment creates the instances' contexts: the client's pool cleaner
     // takes an event-loop context of its own, and taken during start() it shifted Vert.x's round
     // robin, so that two instances could land on one loop.
@@ -125,7 +127,7 @@ public final class ProxyVerticle extends VerticleBase {
       admin.handle(request);
       return;
     }
-    if (EchoHandler.serves(path)) {
+    if (echo != null && EchoHandler.serves(path)) {
       echo.handle(request);
       return;
     }

@@ -24,6 +24,7 @@ public final class SessionRepository {
   private final KeyValueStore store;
   private final boolean hashKeys;
   private final Map<String, Parsed> parsed = new ConcurrentHashMap<>();
+  private final BasicAuthPasswords passwords = new BasicAuthPasswords();
 
   public SessionRepository(KeyValueStore store, boolean hashKeys) {
     this.store = store;
@@ -77,13 +78,18 @@ public final class SessionRepository {
     return saveByStorageId(id, session, session.sessionLifetime());
   }
 
-  /** Stores a session with an explicit time to live in seconds (0 = none). */
+  /**
+   * Stores a session with an explicit time to live in seconds (0 = none). A basic-auth password in
+   * clear is stored as its bcrypt hash ({@link BasicAuthPasswords}), whoever made the session.
+   */
   public Future<Void> saveByStorageId(String id, Session session, long ttlSeconds) {
-    return store.put(KEY_PREFIX + id, session.json().encode(), ttlSeconds > 0 ? ttlSeconds * 1000 : 0);
+    return passwords.protect(id, session.json())
+        .compose(json -> store.put(KEY_PREFIX + id, json.encode(), ttlSeconds > 0 ? ttlSeconds * 1000 : 0));
   }
 
   public Future<Boolean> deleteByStorageId(String id) {
     parsed.remove(id);
+    passwords.forget(id);
     return store.remove(KEY_PREFIX + id).compose(removed -> resetQuota(id).map(removed));
   }
 
@@ -103,14 +109,14 @@ public final class SessionRepository {
 
   /**
    * The session JSON as the Gateway API shows it: quota_remaining and quota_renews reflect the live
-   * quota counter.
+   * quota counter; a basic-auth password (its hash) is never shown.
    */
   public Future<JsonObject> describe(String id, Session session) {
     if (!session.quotaLimited()) {
-      return Future.succeededFuture(session.json().copy());
+      return Future.succeededFuture(BasicAuthPasswords.hidden(session.json()));
     }
     return store.counter(quotaCounter(id)).map(counter -> {
-      JsonObject out = session.json().copy();
+      JsonObject out = BasicAuthPasswords.hidden(session.json());
       out.put("quota_remaining", Math.max(0, session.quotaMax() - counter.value()));
       if (counter.expiresAtMillis() > 0) {
         out.put("quota_renews", counter.expiresAtMillis() / 1000);

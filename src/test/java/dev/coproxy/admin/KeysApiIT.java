@@ -38,8 +38,9 @@ class KeysApiIT {
   @BeforeAll
   static void start() throws Exception {
     plain = TestGateway.start(new JsonObject().put("min_token_length", 6), Map.of());
-    hashed = TestGateway.start(new JsonObject().put("hash_keys", true), Map.of());
-    hashedJson = TestGateway.start(new JsonObject().put("hash_keys", true).put("hash_key_function", "murmur64"), Map.of());
+    hashed = TestGateway.start(new JsonObject().put("hash_keys", true).put("enable_hashed_keys_listing", true), Map.of());
+    hashedJson = TestGateway.start(new JsonObject().put("hash_keys", true).put("hash_key_function", "murmur64")
+        .put("enable_hashed_keys_listing", true), Map.of());
     upstream = Upstream.start(plain.vertx);
     for (TestGateway gw : List.of(plain, hashed, hashedJson)) {
       gw.writeApi("protected.json", Apis.protectedApi("protected", "/p/", upstream.url("/")));
@@ -198,6 +199,15 @@ class KeysApiIT {
     assertEquals(KeyHasher.hash(key, "murmur32"), answer.getString("key_hash"));
     assertTrue(keys(hashed).contains(answer.getString("key_hash")));
     assertEquals(200, call(hashed, key).status());
+  }
+
+  @Test
+  void hashedKeyListingIsOffUnlessEnabledAsInTyk() throws Exception {
+    try (TestGateway quiet = TestGateway.start(new JsonObject().put("hash_keys", true), Map.of())) {
+      Reply listed = quiet.admin(HttpMethod.GET, "/tyk/keys", null);
+      assertEquals(404, listed.status(), listed.text());
+      assertTrue(listed.text().contains("enable_hashed_keys_listing"), listed.text());
+    }
   }
 
   @Test

@@ -67,6 +67,14 @@ class ApiDefinitionTest {
         Arguments.of(withoutKey(minimal(), "api_id"), "api_id"),
         Arguments.of(minimal().put("api_id", "   "), "api_id"),
         Arguments.of(minimal().put("api_id", "a/b"), "api_id"),
+        Arguments.of(minimal().put("api_id", "a\\b"), "api_id"),
+        Arguments.of(minimal().put("api_id", "."), "api_id"),
+        Arguments.of(minimal().put("api_id", ".."), "api_id"),
+        Arguments.of(minimal().put("api_id", "%2e%2e"), "api_id"),
+        Arguments.of(minimal().put("api_id", "a%2Fb"), "api_id"),
+        Arguments.of(minimal().put("api_id", "a%25252Fb"), "api_id"),
+        Arguments.of(minimal().put("api_id", "line\nbreak"), "api_id"),
+        Arguments.of(minimal().put("api_id", "nul\u0000x"), "api_id"),
         Arguments.of(minimal().put("api_id", new JsonObject()), "api_id"),
         Arguments.of(withoutKey(minimal(), "proxy"), "proxy.listen_path"),
         Arguments.of(minimal().put("proxy", "http://127.0.0.1/"), "proxy"),
@@ -92,6 +100,12 @@ class ApiDefinitionTest {
     ConfigException e = assertThrows(ConfigException.class, () -> ApiDefinition.parse(json));
     assertEquals(key, e.key(), e.getMessage());
     assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"a.b", "My API (v2)", "tyk:api", "ü-ñ", "a+b", "100%", "...", ".hidden"})
+  void apiIdMayHoldWhatTykAllows(String apiId) {
+    assertEquals(apiId, ApiDefinition.parse(minimal().put("api_id", apiId)).apiId());
   }
 
   @Test

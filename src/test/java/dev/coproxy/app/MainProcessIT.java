@@ -81,6 +81,8 @@ class MainProcessIT {
         Apis.keyless("echo", "/via/", "http://127.0.0.1:" + port + "/coproxy/echo").encode());
     Path conf = Files.writeString(workDir.resolve("coproxy.json"),
         new JsonObject().put("listen_port", port).put("app_path", apps.toString())
+            // A --conf file does not inherit the demo's echo endpoint: it asks for it.
+            .put("enable_echo_endpoint", true)
             .put("coprocess_options", new JsonObject().put("typo", 1)).encode());
     try (GatewayProcess gateway = GatewayProcess.start(workDir, Map.of(), "--conf", conf.toString())) {
       gateway.awaitReady(START);

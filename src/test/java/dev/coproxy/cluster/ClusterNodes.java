@@ -71,6 +71,7 @@ final class ClusterNodes implements AutoCloseable {
         .put("listen_address", "127.0.0.1")
         .put("listen_port", httpPorts.get(node))
         .put("secret", SECRET)
+        .put("allow_master_keys", true) // the keys shared across nodes have no access_rights
         .put("app_path", appPath.toString())
         .put("middleware_path", middlewarePath.toString())
         .put("graceful_shutdown_timeout_duration", 1)

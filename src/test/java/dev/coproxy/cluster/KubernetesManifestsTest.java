@@ -99,20 +99,23 @@ class KubernetesManifestsTest {
     assertEquals(config.listenPort(), containerPort("http"));
     assertEquals(config.cluster().port(), containerPort("hazelcast"));
     assertEquals(config.cluster().busPort(), containerPort("eventbus"));
-    assertTrue(config.controlOnTrafficPort(), "probes and scrapes use the traffic port");
+    assertFalse(config.controlOnTrafficPort(), "the Gateway API and /metrics stay off the traffic port");
+    assertEquals(config.controlApiPort(), containerPort("control"));
     assertEquals(defaults.getJsonObject("metrics").getString("path"), config.metrics().path());
     JsonObject annotations = one("Deployment", "coproxy").getJsonObject("spec").getJsonObject("template")
         .getJsonObject("metadata").getJsonObject("annotations");
     assertEquals("true", annotations.getString("prometheus.io/scrape"));
     assertEquals(config.metrics().path(), annotations.getString("prometheus.io/path"));
-    assertEquals(String.valueOf(config.listenPort()), annotations.getString("prometheus.io/port"));
+    assertEquals(String.valueOf(config.controlApiPort()), annotations.getString("prometheus.io/port"), "scraped on the control port");
+    assertFalse(config.metrics().requireSecret(), "annotation-driven scrapes send no secret");
     for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
       JsonObject get = container().getJsonObject(probe).getJsonObject("httpGet");
       assertEquals("/hello", get.getString("path"), probe);
       assertEquals("http", get.getString("port"), probe);
     }
-    JsonObject traffic = one("Service", "coproxy").getJsonObject("spec").getJsonArray("ports").getJsonObject(0);
-    assertEquals("http", traffic.getString("targetPort"));
+    JsonArray servicePorts = one("Service", "coproxy").getJsonObject("spec").getJsonArray("ports");
+    assertEquals(1, servicePorts.size(), "the traffic Service exposes the traffic port only");
+    assertEquals("http", servicePorts.getJsonObject(0).getString("targetPort"));
   }
 
   @Test

@@ -39,6 +39,14 @@ class ConfigLoaderTest {
     GatewayConfig config = load(Map.of(), null);
     assertEquals(GatewayConfig.from(ConfigLoader.bundledDefaults(), true), config);
     assertTrue(config.appPathIsDefault());
+    assertTrue(config.exposure().echoEndpoint(), "the demo config serves the echo endpoint its demo APIs use");
+  }
+
+  @Test
+  void anOverlayServesTheEchoEndpointOnlyWhenItAsks() throws Exception {
+    assertFalse(load(Map.of(), write("plain.json", new JsonObject().put("listen_port", 9001).encode())).exposure().echoEndpoint());
+    assertTrue(load(Map.of(), write("echo.json", new JsonObject().put("enable_echo_endpoint", true).encode())).exposure().echoEndpoint());
+    assertTrue(load(Map.of("COPROXY_ENABLE_ECHO_ENDPOINT", "true"), write("env.json", "{}")).exposure().echoEndpoint());
   }
 
   @Test

@@ -40,6 +40,9 @@ class GatewayConfigTest {
     assertFalse(config.coprocess().enableCoprocess());
     assertTrue(config.metrics().enabled());
     assertEquals("/metrics", config.metrics().path());
+    assertFalse(config.metrics().requireSecret());
+    assertTrue(config.exposure().echoEndpoint(), "the bundled demo config serves the echo endpoint");
+    assertFalse(config.exposure().allowMasterKeys());
     assertEquals(List.of(), config.unknownKeys(), "the bundled config uses only known keys");
     assertFalse(config.httpServer().skipUrlCleaning(), "paths are cleaned unless the user says otherwise");
   }
@@ -73,6 +76,19 @@ class GatewayConfigTest {
     assertEquals("coproxy", config.cluster().name());
     assertEquals("", config.cluster().busHost());
     assertEquals(0, config.cluster().busPort());
+    assertFalse(config.exposure().echoEndpoint(), "nothing served that was not asked for");
+    assertFalse(config.exposure().allowMasterKeys());
+    assertFalse(config.metrics().requireSecret());
+    assertEquals(List.of(), config.unknownKeys());
+  }
+
+  @Test
+  void exposureKeysAreRead() {
+    GatewayConfig config = GatewayConfig.from(new JsonObject().put("enable_echo_endpoint", true).put("allow_master_keys", "true")
+        .put("metrics", new JsonObject().put("require_secret", true)), false);
+    assertTrue(config.exposure().echoEndpoint());
+    assertTrue(config.exposure().allowMasterKeys());
+    assertTrue(config.metrics().requireSecret());
     assertEquals(List.of(), config.unknownKeys());
   }
 
@@ -162,7 +178,10 @@ class GatewayConfigTest {
         Arguments.of(new JsonObject().put("cluster", new JsonObject().put("port", 70000)), "cluster.port"),
         Arguments.of(new JsonObject().put("metrics", new JsonObject().put("path", "metrics")), "metrics.path"),
         Arguments.of(new JsonObject().put("metrics", new JsonObject().put("enabled", "sometimes")), "metrics.enabled"),
-        Arguments.of(new JsonObject().put("metrics", "on"), "metrics"));
+        Arguments.of(new JsonObject().put("metrics", "on"), "metrics"),
+        Arguments.of(new JsonObject().put("metrics", new JsonObject().put("require_secret", "maybe")), "metrics.require_secret"),
+        Arguments.of(new JsonObject().put("enable_echo_endpoint", 3), "enable_echo_endpoint"),
+        Arguments.of(new JsonObject().put("allow_master_keys", "yes please"), "allow_master_keys"));
   }
 
   @ParameterizedTest(name = "{1}: {0}")

@@ -62,7 +62,8 @@ final class CoprocessFixture implements AutoCloseable {
   /** As {@link #start(JsonObject)}, with other top-level config keys too. */
   static CoprocessFixture start(JsonObject coprocessOptions, JsonObject config) throws Exception {
     JsonObject options = new JsonObject().put("enable_coprocess", true).mergeIn(coprocessOptions);
-    TestGateway gw = TestGateway.start(config.copy().put("coprocess_options", options), Map.of());
+    // Keys here are about hooks and sessions, not access rights: master keys are allowed (allow_master_keys).
+    TestGateway gw = TestGateway.start(new JsonObject().put("allow_master_keys", true).mergeIn(config).put("coprocess_options", options), Map.of());
     Upstream upstream = Upstream.start(gw.vertx);
     return new CoprocessFixture(gw, upstream, ScriptedDriver.deploy(gw.vertx, DRIVER));
   }

@@ -199,7 +199,8 @@ class HookPlacementIT {
           .put("custom_plugin_auth_enabled", true));
       gw.writeApi("offk.json", Apis.keyless("offk", "/offk/", upstream.url("/")).put("custom_middleware", cm));
       assertEquals(new JsonArray(), gw.reload().getJsonArray("errors"));
-      assertEquals(200, gw.admin(HttpMethod.POST, "/tyk/keys/off-key", new JsonObject().put("org_id", "test-org").encode()).status());
+      assertEquals(200, gw.admin(HttpMethod.POST, "/tyk/keys/off-key", new JsonObject().put("org_id", "test-org")
+          .put("access_rights", new JsonObject().put("off", new JsonObject().put("api_id", "off"))).encode()).status());
 
       assertEquals(401, gw.call(HttpMethod.GET, "/off/x", Map.of(), null).status());
       assertEquals(403, gw.call(HttpMethod.GET, "/off/x", Map.of("Authorization", "unknown"), null).status());

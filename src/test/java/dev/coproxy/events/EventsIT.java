@@ -114,8 +114,8 @@ class EventsIT {
             .put("RatelimitExceeded", new JsonArray().add(hook(webhook.url("/api-events"), 0)))));
     startGateway(new JsonObject().put("TokenCreated", new JsonArray().add(hook(webhook.url("/events"), 0)))
         .put("TokenDeleted", new JsonArray().add(hook(webhook.url("/events"), 0))), api);
-    String quotaKey = gw.admin(HttpMethod.POST, "/tyk/keys", "{\"quota_max\": 1, \"quota_renewal_rate\": 3600}").json().getString("key");
-    String rateKey = gw.admin(HttpMethod.POST, "/tyk/keys", "{\"rate\": 1, \"per\": 60}").json().getString("key");
+    String quotaKey = gw.admin(HttpMethod.POST, "/tyk/keys", "{\"quota_max\": 1, \"quota_renewal_rate\": 3600, \"access_rights\": {\"p\": {\"api_id\": \"p\"}}}").json().getString("key");
+    String rateKey = gw.admin(HttpMethod.POST, "/tyk/keys", "{\"rate\": 1, \"per\": 60, \"access_rights\": {\"p\": {\"api_id\": \"p\"}}}").json().getString("key");
     for (int i = 0; i < 2; i++) {
       gw.call(HttpMethod.GET, "/p/x", Map.of("Authorization", quotaKey), null);
       gw.call(HttpMethod.GET, "/p/x", Map.of("Authorization", rateKey), null);

@@ -37,7 +37,7 @@ class MetricsIT {
       gw.writeApi("closed.json", Apis.protectedApi("metrics-closed", "/closed/", upstream.url("/")));
       assertEquals(200, get(gw, "/tyk/reload", "x-tyk-authorization", TestGateway.SECRET));
       HttpResponse<String> key = client.send(request(gw, "/tyk/keys/metrics-key", "x-tyk-authorization", TestGateway.SECRET)
-          .POST(HttpRequest.BodyPublishers.ofString("{\"org_id\": \"test-org\"}")).build(), HttpResponse.BodyHandlers.ofString());
+          .POST(HttpRequest.BodyPublishers.ofString("{\"org_id\": \"test-org\", \"access_rights\": {\"metrics-closed\": {\"api_id\": \"metrics-closed\"}}}")).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, key.statusCode(), key.body());
 
       for (int i = 0; i < 3; i++) {

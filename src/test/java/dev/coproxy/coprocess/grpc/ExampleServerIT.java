@@ -56,7 +56,8 @@ abstract class ExampleServerIT {
     reader.setDaemon(true);
     reader.start();
     int p = port.get(60, TimeUnit.SECONDS);
-    gw = TestGateway.start(new JsonObject().put("coprocess_options", new JsonObject()
+    // Keys here are about hooks and sessions, not access rights: master keys are allowed (allow_master_keys).
+    gw = TestGateway.start(new JsonObject().put("allow_master_keys", true).put("coprocess_options", new JsonObject()
         .put("enable_coprocess", true).put("coprocess_grpc_server", "tcp://127.0.0.1:" + p)), Map.of());
     upstream = Upstream.start(gw.vertx);
   }

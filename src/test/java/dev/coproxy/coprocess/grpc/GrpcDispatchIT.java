@@ -27,7 +27,8 @@ class GrpcDispatchIT {
   static void start() throws Exception {
     pluginVertx = io.vertx.core.Vertx.vertx();
     plugin = TestPluginServer.tcp(pluginVertx);
-    gw = TestGateway.start(new JsonObject().put("coprocess_options", new JsonObject()
+    // Keys here are about hooks and sessions, not access rights: master keys are allowed (allow_master_keys).
+    gw = TestGateway.start(new JsonObject().put("allow_master_keys", true).put("coprocess_options", new JsonObject()
         .put("enable_coprocess", true)
         .put("coprocess_grpc_server", plugin.target())
         .put("grpc_recv_max_size", 1_000_000)

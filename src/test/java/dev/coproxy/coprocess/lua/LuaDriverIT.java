@@ -51,7 +51,8 @@ class LuaDriverIT {
     }
     Files.writeString(middleware.resolve("lua/broken.lua"), "function lua_broken(request, session, spec)\n  return request session\nend\n");
     Files.writeString(middleware.resolve("lua/reload.lua"), version("1"));
-    gw = TestGateway.start(new JsonObject().put("middleware_path", middleware.toString())
+    // Keys here are about hooks and sessions, not access rights: master keys are allowed (allow_master_keys).
+    gw = TestGateway.start(new JsonObject().put("allow_master_keys", true).put("middleware_path", middleware.toString())
         .put("coprocess_options", new JsonObject().put("enable_coprocess", true).put("lua_instances", 2)), Map.of());
     upstream = Upstream.start(gw.vertx);
     gw.vertx.eventBus().<JsonObject>localConsumer(EventAddresses.FIRE, m -> events.add(m.body())).completion().await(10, TimeUnit.SECONDS);

@@ -42,7 +42,8 @@ class LuaIdExtractorIT {
     try (InputStream in = LuaIdExtractorIT.class.getResourceAsStream("/lua/idextractor.lua")) {
       Files.write(middleware.resolve("lua/idextractor.lua"), in.readAllBytes());
     }
-    gw = TestGateway.start(new JsonObject().put("middleware_path", middleware.toString())
+    // Keys here are about hooks and sessions, not access rights: master keys are allowed (allow_master_keys).
+    gw = TestGateway.start(new JsonObject().put("allow_master_keys", true).put("middleware_path", middleware.toString())
         .put("hash_keys", true).put("hash_key_function", "murmur64")
         .put("coprocess_options", new JsonObject().put("enable_coprocess", true).put("lua_instances", 2)), Map.of());
     upstream = Upstream.start(gw.vertx);

@@ -60,7 +60,8 @@ class PythonDriverIT {
       Files.write(middleware.resolve("python/middleware.py"), in.readAllBytes());
     }
     Files.writeString(middleware.resolve("python/reload_version.py"), version("1"));
-    gw = TestGateway.start(new JsonObject().put("middleware_path", middleware.toString())
+    // Keys here are about hooks and sessions, not access rights: master keys are allowed (allow_master_keys).
+    gw = TestGateway.start(new JsonObject().put("allow_master_keys", true).put("middleware_path", middleware.toString())
         .put("coprocess_options", new JsonObject().put("enable_coprocess", true).put("python_workers", 4)), Map.of());
     upstream = Upstream.start(gw.vertx);
     gw.vertx.eventBus().<JsonObject>consumer(EventAddresses.EVENTS, m -> published.add(m.body())).completion().await(10, TimeUnit.SECONDS);
