@@ -54,21 +54,22 @@ public final class KeyTable {
    * @param keyClass what Coproxy does with it
    * @param accept values accepted as they are (for refused and warned keys: the inert defaults);
    *     null accepts anything
+   * @param negated {@code accept} lists the values refused instead (written {@code not ...})
    * @param note what the key does, and for refusals what to do instead
    */
-  public record Rule(Scope scope, String path, KeyClass keyClass, List<Object> accept, String note) {
+  public record Rule(Scope scope, String path, KeyClass keyClass, List<Object> accept, boolean negated, String note) {
 
     /** True when a value needs no refusal or warning under this rule. */
     public boolean accepts(Object value) {
       if (accept == null) {
         return true;
       }
-      for (Object allowed : accept) {
-        if (allowed == ZERO ? isZero(value) : same(allowed, value)) {
-          return true;
+      for (Object listed : accept) {
+        if (listed == ZERO ? isZero(value) : same(listed, value)) {
+          return !negated;
         }
       }
-      return false;
+      return negated;
     }
 
     /** The accepted values as written in the table, for messages and the README. */
@@ -78,7 +79,7 @@ public final class KeyTable {
       }
       List<String> parts = new ArrayList<>();
       accept.forEach(a -> parts.add(a == ZERO ? "unset / zero" : Json.encode(a)));
-      return String.join(", ", parts);
+      return (negated ? "anything but " : "") + String.join(", ", parts);
     }
   }
 
@@ -297,7 +298,11 @@ public final class KeyTable {
     }
   }
 
-  /** Reads the table's lines (tab-separated: scope, path, class, accept, note; a header first). */
+  /**
+   * Reads the table's lines (tab-separated: scope, path, class, accept, note; a header first). The
+   * accept cell lists values separated by {@code |} ({@code zero} or JSON), or after {@code not }
+   * the values that are refused.
+   */
   static KeyTable parse(List<String> lines) {
     Map<Scope, Map<String, Rule>> rules = new LinkedHashMap<>();
     for (Scope scope : Scope.values()) {
@@ -314,7 +319,10 @@ public final class KeyTable {
       }
       Scope scope = Scope.valueOf(cells[0].trim().toUpperCase(Locale.ROOT));
       KeyClass keyClass = KeyClass.valueOf(cells[2].trim().toUpperCase(Locale.ROOT));
-      Rule rule = new Rule(scope, cells[1].trim(), keyClass, accept(keyClass, cells[3].trim(), i + 1), cells[4].trim());
+      String acceptCell = cells[3].trim();
+      boolean negated = acceptCell.startsWith("not ");
+      Rule rule = new Rule(scope, cells[1].trim(), keyClass, accept(keyClass, negated ? acceptCell.substring(4).trim() : acceptCell, i + 1),
+          negated, cells[4].trim());
       if (rules.get(scope).put(rule.path(), rule) != null) {
         throw new IllegalStateException(RESOURCE + " line " + (i + 1) + ": " + scope + " " + rule.path() + " is listed twice");
       }

@@ -86,7 +86,7 @@ class FailClosedIT {
             new JsonObject().put("version_data", version(new JsonObject().put("white_list", new JsonArray().add(listEntry))))),
         Arguments.of("versions", "version_data.not_versioned", new JsonObject().put("version_data",
             version(new JsonObject()).put("not_versioned", false))),
-        Arguments.of("ratelimit", "global_rate_limit", new JsonObject().put("global_rate_limit",
+        Arguments.of("ratelimit", "global_rate_limit.rate", new JsonObject().put("global_rate_limit",
             new JsonObject().put("rate", 10).put("per", 1))),
         Arguments.of("size", "version_data.versions.Default.extended_paths.size_limits",
             new JsonObject().put("version_data", version(new JsonObject().put("size_limits", new JsonArray()

@@ -27,7 +27,7 @@ class KeyTableTest {
       "api\tversion_data.not_versioned\trefused\ttrue\tversioning",
       "api\tversion_data.versions.*.name\tinert\t\tname",
       "api\tversion_data.versions.*.extended_paths.black_list\trefused\t\tblack list",
-      "api\tcustom_middleware.driver\timplemented\tzero|\"python\"|\"grpc\"\tdriver",
+      "api\tcustom_middleware.driver\timplemented\tnot \"otto\"|\"goplugin\"\tdriver",
       "api\tcustom_middleware.pre.*.name\timplemented\t\thook",
       "session\tallowed_urls\trefused\t\turls",
       "conf\tstorage\twarned\t\tkeys are kept in the built-in store",
