@@ -29,6 +29,7 @@ import java.util.Set;
  * @param cluster {@code cluster}
  * @param metrics {@code metrics}
  * @param bundles plugin bundle loading ({@code enable_bundle_downloader} and the keys around it)
+ * @param httpServer {@code http_server_options}: TLS and connection timeouts of both ports
  * @param unknownKeys keys present in the config that Coproxy does not know (warned about once)
  */
 public record GatewayConfig(
@@ -51,6 +52,7 @@ public record GatewayConfig(
     ClusterOptions cluster,
     MetricsOptions metrics,
     BundleOptions bundles,
+    HttpServerOptions httpServer,
     List<String> unknownKeys) {
 
   private static final Set<String> HASH_FUNCTIONS = Set.of("", "murmur32", "murmur64", "murmur128", "sha256");
@@ -147,6 +149,7 @@ public record GatewayConfig(
         cluster(r.child("cluster")),
         metrics(r.child("metrics")),
         bundles(r),
+        HttpServerOptions.from(r),
         List.copyOf(r.unreadKeys()));
   }
 
