@@ -110,7 +110,7 @@ public final class ConnectionDeadlines {
 
   // The client stopped sending its body: it is told so (Tyk's error shape), and the connection,
   // whose remaining bytes would be read as the next request, is closed.
-  private static void bodyTooSlow(HttpConnection connection, HttpServerResponse response) {
+  static void bodyTooSlow(HttpConnection connection, HttpServerResponse response) {
     if (response.headWritten() || response.ended() || response.closed()) {
       connection.close();
       return;
