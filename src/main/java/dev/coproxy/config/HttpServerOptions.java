@@ -12,6 +12,8 @@ import java.util.List;
  * timeouts, and URL cleaning. Read once at start-up; both servers build their Vert.x options from it.
  *
  * @param useSsl {@code use_ssl}: serve HTTPS instead of HTTP
+ * @param enableHttp2 {@code enable_http2}: HTTP/2 as well, by ALPN over TLS and by prior knowledge
+ *     or upgrade (h2c) in clear text
  * @param certificates {@code certificates}: PEM certificate and key files, chosen by SNI
  * @param sslCertificates {@code ssl_certificates}: files holding a certificate and its key together
  * @param protocols JDK protocol names allowed by {@code min_version} / {@code max_version}; empty = the JDK's defaults
@@ -26,6 +28,7 @@ import java.util.List;
  */
 public record HttpServerOptions(
     boolean useSsl,
+    boolean enableHttp2,
     List<Certificate> certificates,
     List<Path> sslCertificates,
     List<String> protocols,
@@ -74,7 +77,7 @@ public record HttpServerOptions(
     long write = millis(r.decimal("write_timeout", 0, 0, 86400), DEFAULT_TIMEOUT_SECONDS);
     long header = Math.min(read, millis(r.decimal("read_header_timeout", 0, 0, 86400), DEFAULT_HEADER_TIMEOUT_SECONDS));
     long idle = millis(r.decimal("idle_timeout", 0, 0, 86400), read / 1000.0);
-    return new HttpServerOptions(useSsl, certificates, List.copyOf(combined), protocols, ciphers, read, write, header, idle,
+    return new HttpServerOptions(useSsl, r.bool("enable_http2", false), certificates, List.copyOf(combined), protocols, ciphers, read, write, header, idle,
         r.bool("skip_url_cleaning", false));
   }
 

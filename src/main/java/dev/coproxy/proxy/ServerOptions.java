@@ -4,6 +4,7 @@ import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.HttpServerOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -61,12 +62,19 @@ public final class ServerOptions {
 
   /** Fresh Vert.x options for a server on {@code host} (empty = every interface) and {@code port}. */
   public io.vertx.core.http.HttpServerOptions forPort(String host, int port) {
-    io.vertx.core.http.HttpServerOptions options = new io.vertx.core.http.HttpServerOptions().setPort(port);
+    // Without HTTP/2, a clear-text connection is an HTTP/1 connection from its first byte on, so
+    // its header deadline starts when it is accepted; with h2c on, Vert.x makes the connection
+    // only once it has read a first request head, and a silent client escapes the deadline.
+    io.vertx.core.http.HttpServerOptions options = new io.vertx.core.http.HttpServerOptions().setPort(port)
+        .setHttp2ClearTextEnabled(config.enableHttp2());
     if (!host.isEmpty()) {
       options.setHost(host);
     }
     if (keyCerts == null) {
       return options;
+    }
+    if (config.enableHttp2()) {
+      options.setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
     }
     options.setSsl(true).setSni(true).setKeyCertOptions(keyCerts)
         .setSslHandshakeTimeout(config.headerTimeoutMillis()).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
