@@ -98,7 +98,10 @@ public final class ConnectionDeadlines {
     while (it.hasNext()) {
       Tracked tracked = it.next();
       HttpServerRequest request = tracked.request;
-      if (request != null && now - tracked.readBy > 0 && !request.isEnded()) {
+      if (request != null && request.response().ended()) {
+        // Its end handler was replaced by someone else's (a router's): the idle time starts now.
+        tracked.handle(null);
+      } else if (request != null && now - tracked.readBy > 0 && !request.isEnded()) {
         it.remove();
         bodyTooSlow(tracked.connection, request.response());
       } else if (now - tracked.deadline > 0 && tracked.deadline != Long.MAX_VALUE) {

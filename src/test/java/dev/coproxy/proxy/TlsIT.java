@@ -104,12 +104,15 @@ class TlsIT {
   }
 
   @Test
-  void minVersionRefusesOlderClients() throws Exception {
+  void minVersionRefusesOlderClientsAndEnableHttp2OffersH2() throws Exception {
     try (TestGateway tls13 = TestGateway.start(new JsonObject().put("http_server_options", new JsonObject()
-        .put("use_ssl", true).put("min_version", 772).put("certificates", new JsonArray().add(entry("", a)))), Map.of())) {
+        .put("use_ssl", true).put("min_version", 772).put("enable_http2", true)
+        .put("certificates", new JsonArray().add(entry("", a)))), Map.of())) {
       try (SSLSocket socket = connect(tls13.port(), "a.localhost", "TLSv1.3")) {
         assertEquals("TLSv1.3", socket.getSession().getProtocol());
       }
+      assertEquals("h2", alpn(tls13.port()));
+      assertEquals("http/1.1", alpn(gw.port()), "without enable_http2");
       SSLSocket old = socket(tls13.port(), "a.localhost", "TLSv1.2");
       try (old) {
         assertThrows(SSLHandshakeException.class, old::startHandshake);
@@ -132,6 +135,19 @@ class TlsIT {
     e = assertThrows(Exception.class, () -> TestGateway.start(new JsonObject().put("http_server_options", wrongKey), Map.of()));
     config = e instanceof ConfigException c ? c : (ConfigException) e.getCause();
     assertEquals("http_server_options.certificates[0].key_file", config.key());
+  }
+
+  // The protocol the gateway picks when the client offers HTTP/2 and HTTP/1.1 (empty: no ALPN at all).
+  private static String alpn(int port) throws Exception {
+    SSLSocket socket = socket(port, "a.localhost");
+    SSLParameters parameters = socket.getSSLParameters();
+    parameters.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+    socket.setSSLParameters(parameters);
+    try (socket) {
+      socket.startHandshake();
+      String chosen = socket.getApplicationProtocol();
+      return chosen == null || chosen.isEmpty() ? "http/1.1" : chosen;
+    }
   }
 
   private static JsonObject entry(String domain, Certs.Pair pair) {
