@@ -88,11 +88,6 @@ public final class ConnectionDeadlines {
     request.response().endHandler(tracked);
   }
 
-  /** Connections being watched (for tests and metrics). */
-  int size() {
-    return open.size();
-  }
-
   private void sweep(long now) {
     Iterator<Tracked> it = open.values().iterator();
     while (it.hasNext()) {
@@ -102,7 +97,9 @@ public final class ConnectionDeadlines {
         // Its end handler was replaced by someone else's (a router's): the idle time starts now.
         tracked.handle(null);
       } else if (request != null && now - tracked.readBy > 0 && !request.isEnded()) {
-        it.remove();
+        // Closed once the 408 is out; should the client not even take that, at the next deadline.
+        tracked.request = null;
+        tracked.deadline = now + headerNanos;
         bodyTooSlow(tracked.connection, request.response());
       } else if (now - tracked.deadline > 0 && tracked.deadline != Long.MAX_VALUE) {
         it.remove();
