@@ -100,7 +100,7 @@ public final class ConnectionDeadlines {
         // Closed once the 408 is out; should the client not even take that, at the next deadline.
         tracked.request = null;
         tracked.deadline = now + headerNanos;
-        bodyTooSlow(tracked.connection, request.response());
+        bodyTooSlow(request);
       } else if (now - tracked.deadline > 0 && tracked.deadline != Long.MAX_VALUE) {
         it.remove();
         tracked.connection.close();
@@ -108,11 +108,23 @@ public final class ConnectionDeadlines {
     }
   }
 
-  // The client stopped sending its body: it is told so (Tyk's error shape), and the connection,
-  // whose remaining bytes would be read as the next request, is closed.
-  static void bodyTooSlow(HttpConnection connection, HttpServerResponse response) {
+  // The client stopped sending its body: it is told so (Tyk's error shape), and an HTTP/1
+  // connection, whose remaining bytes would be read as the next request, is closed. On HTTP/2 only
+  // the stream ends: the connection's other streams go on.
+  static void bodyTooSlow(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    HttpConnection connection = request.connection();
+    boolean http2 = request.version() == HttpVersion.HTTP_2;
     if (response.headWritten() || response.ended() || response.closed()) {
-      connection.close();
+      if (http2) {
+        response.reset();
+      } else {
+        connection.close();
+      }
+      return;
+    }
+    if (http2) {
+      HttpErrors.send(response, 408, BODY_TIMEOUT);
       return;
     }
     response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);

@@ -138,7 +138,7 @@ final class UpstreamForwarder {
       if (ar.failed()) {
         if (isTimeout(ar.cause()) && clientStalled(request, upstream)) {
           ctx.api().meters().request(408);
-          ConnectionDeadlines.bodyTooSlow(request.connection(), request.response());
+          ConnectionDeadlines.bodyTooSlow(request);
         } else {
           fail(ctx, ar.cause());
         }
