@@ -29,6 +29,7 @@ import dev.coproxy.idextractor.IdExtractorClient;
 import dev.coproxy.idextractor.IdExtractorVerticle;
 import dev.coproxy.metrics.GatewayMetrics;
 import dev.coproxy.proxy.ProxyVerticle;
+import dev.coproxy.proxy.ServerOptions;
 import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.LocalStore;
 import dev.coproxy.session.SessionRepository;
@@ -70,6 +71,7 @@ public final class Gateway {
   private final DriverHealth driverHealth = new DriverHealth();
   private final List<ProxyVerticle> proxies = new ArrayList<>();
   private AdminVerticle admin;
+  private ServerOptions serverOptions;
   private long sweepTimer;
 
   private Gateway(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store) {
@@ -125,9 +127,14 @@ public final class Gateway {
     }
     vertx.eventBus().registerDefaultCodec(dev.coproxy.proto.Object.class, new ObjectCodec());
     IdExtractorVerticle.registerCodecs(vertx.eventBus());
-    return vertx.executeBlocking(() -> {
-          AppPaths.prepare(config);
-          return null;
+    // The certificates are checked first: a bad one stops start-up before any plugin process starts.
+    return ServerOptions.load(vertx, config.httpServer())
+        .compose(options -> {
+          serverOptions = options;
+          return vertx.executeBlocking(() -> {
+            AppPaths.prepare(config);
+            return null;
+          });
         })
         .compose(v -> registry.reload())
         .compose(report -> reloadBus.listen())
@@ -234,7 +241,7 @@ public final class Gateway {
         : path -> path.equals("/hello");
     List<ProxyVerticle> deployed = new ArrayList<>();
     Supplier<ProxyVerticle> proxy = () -> {
-      ProxyVerticle instance = new ProxyVerticle(vertx, config, port, registry, metrics, adminPaths,
+      ProxyVerticle instance = new ProxyVerticle(vertx, config, serverOptions, port, registry, metrics, adminPaths,
           AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth));
       deployed.add(instance);
       return instance;
@@ -247,7 +254,7 @@ public final class Gateway {
   }
 
   private Future<String> deployAdmin() {
-    admin = new AdminVerticle(config.listenAddress(), config.controlApiPort(),
+    admin = new AdminVerticle(config.listenAddress(), config.controlApiPort(), serverOptions,
         AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth));
     return vertx.deployVerticle(admin);
   }

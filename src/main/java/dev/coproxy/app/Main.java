@@ -45,6 +45,7 @@ public final class Main {
     System.setProperty("java.util.logging.manager", GatewayLogManager.class.getName());
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s [%3$s] %5$s%6$s%n");
     System.setProperty("vertx.disableFileCPResolving", "true");
+    AcceptFailureLog.install();
     Path overlay = null;
     boolean clusterFlag = false;
     for (int i = 0; i < args.length; i++) {

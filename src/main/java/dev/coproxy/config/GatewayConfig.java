@@ -30,7 +30,7 @@ import java.util.Set;
  * @param cluster {@code cluster}
  * @param metrics {@code metrics}
  * @param bundles plugin bundle loading ({@code enable_bundle_downloader} and the keys around it)
- * @param httpServer {@code http_server_options}
+ * @param httpServer {@code http_server_options}: path cleaning, TLS and connection timeouts of both ports
  * @param unknownKeys keys present in the config that neither Tyk nor Coproxy defines (warned about once)
  * @param allowUnimplementedKeys {@code allow_unimplemented_keys}: API definitions and tyk.conf keys
  *     that Coproxy does not implement are warned about instead of refused
@@ -179,7 +179,7 @@ public record GatewayConfig(
         cluster(r.child("cluster")),
         metrics(r.child("metrics")),
         bundles(r),
-        HttpServerOptions.from(r.child("http_server_options")),
+        HttpServerOptions.from(r),
         keys.unknown(),
         allowUnimplemented,
         keys.warnings(),

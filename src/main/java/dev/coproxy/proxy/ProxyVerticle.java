@@ -18,7 +18,6 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import java.lang.System.Logger.Level;
@@ -38,6 +37,7 @@ public final class ProxyVerticle extends VerticleBase {
   private static final long MAX_HOOK_BODY = 64L << 20;
 
   private final GatewayConfig config;
+  private final ServerOptions serverOptions;
   private final int port;
   private final ApiRegistry registry;
   private final GatewayMetrics metrics;
@@ -49,16 +49,19 @@ public final class ProxyVerticle extends VerticleBase {
   private HttpServer server;
   private final HttpClient client;
   private UpstreamForwarder forwarder;
+  private ConnectionDeadlines deadlines;
   private String loop;
 
   /**
+   * @param serverOptions TLS and connection limits ({@code http_server_options})
    * @param port the port to listen on (the config's, or the one the first instance picked)
    * @param adminPaths which paths belong to {@code admin}
    * @param admin the Gateway API handler for this event loop
    */
-  public ProxyVerticle(Vertx vertx, GatewayConfig config, int port, ApiRegistry registry, GatewayMetrics metrics,
-      Predicate<String> adminPaths, Handler<HttpServerRequest> admin) {
+  public ProxyVerticle(Vertx vertx, GatewayConfig config, ServerOptions serverOptions, int port, ApiRegistry registry,
+      GatewayMetrics metrics, Predicate<String> adminPaths, Handler<HttpServerRequest> admin) {
     this.config = config;
+    this.serverOptions = serverOptions;
     this.port = port;
     this.registry = registry;
     this.metrics = metrics;
@@ -80,13 +83,20 @@ public final class ProxyVerticle extends VerticleBase {
   public Future<?> start() {
     loop = Thread.currentThread().getName();
     forwarder = new UpstreamForwarder(client, config.proxyTimeoutMillis(), config.maxRequestBodySize());
-    HttpServerOptions options = new HttpServerOptions().setPort(port);
-    if (!config.listenAddress().isEmpty()) {
-      options.setHost(config.listenAddress());
-    }
-    return vertx.createHttpServer(options).requestHandler(this::handle)
-        .connectionHandler(new ConnectionErrors(metrics.registry(), "client")::watch)
-        .listen().onSuccess(s -> server = s).onFailure(e -> client.close());
+    deadlines = new ConnectionDeadlines(serverOptions.config());
+    ConnectionErrors errors = new ConnectionErrors(metrics.registry(), "client");
+    return vertx.createHttpServer(serverOptions.forPort(config.listenAddress(), port))
+        .requestHandler(this::handle)
+        .connectionHandler(connection -> {
+          errors.watch(connection);
+          deadlines.opened(connection);
+        })
+        .listen()
+        .onSuccess(s -> {
+          server = s;
+          deadlines.start(vertx);
+        })
+        .onFailure(e -> client.close());
   }
 
   /** The event-loop thread this instance runs on. */
@@ -106,10 +116,12 @@ public final class ProxyVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    deadlines.stop();
     return client.close();
   }
 
   private void handle(HttpServerRequest request) {
+    deadlines.request(request);
     try {
       route(request);
     } catch (RuntimeException e) {

@@ -27,8 +27,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * Sends a request that passed its chain to the API's upstream over a pooled keep-alive client and
  * streams the answer back. Bodies stream both ways; hop-by-hop headers are dropped and
- * {@code X-Forwarded-For} is extended. A refused or reset upstream gives 502, a silent one 504, and
- * a client that goes away resets its upstream request.
+ * {@code X-Forwarded-For} is extended. A refused or reset upstream gives 502, a silent one 504, a
+ * client whose body stalls while the upstream waits for it 408, and a client that goes away resets
+ * its upstream request.
  */
 final class UpstreamForwarder {
 
@@ -135,7 +136,12 @@ final class UpstreamForwarder {
     }
     answer.onComplete(ar -> guarded(ctx, () -> {
       if (ar.failed()) {
-        fail(ctx, ar.cause());
+        if (isTimeout(ar.cause()) && clientStalled(request, upstream)) {
+          ctx.api().meters().request(408);
+          ConnectionDeadlines.bodyTooSlow(request);
+        } else {
+          fail(ctx, ar.cause());
+        }
         return;
       }
       HttpClientResponse upstreamResponse = ar.result();
@@ -237,6 +243,12 @@ final class UpstreamForwarder {
       LOG.log(Level.WARNING, "api " + api.definition().apiId() + ": upstream " + api.definition().target().url()
           + " failed: " + cause.getClass().getSimpleName() + ": " + cause.getMessage());
     }
+  }
+
+  // The upstream waited for a body the client has not finished sending, and not because the upstream
+  // stopped reading it (a full write queue): the client is at fault, not the upstream.
+  private static boolean clientStalled(HttpServerRequest request, HttpClientRequest upstream) {
+    return !request.isEnded() && !upstream.writeQueueFull();
   }
 
   static boolean isTimeout(Throwable cause) {

@@ -40,7 +40,17 @@ public final class GatewayProcess implements AutoCloseable {
    * minus any {@code COPROXY_*} variable, plus {@code environment}.
    */
   public static GatewayProcess start(Path workDir, Map<String, String> environment, String... args) throws IOException {
-    List<String> command = new ArrayList<>(javaCommand(List.of("-Xmx256m")));
+    return startWrapped(workDir, environment, List.of(), args);
+  }
+
+  /**
+   * As {@link #start}, with {@code wrapper} before the java command: a program that sets something
+   * up and then executes the rest of its command line, such as {@code prlimit --nofile=1024:1024 --}.
+   */
+  public static GatewayProcess startWrapped(Path workDir, Map<String, String> environment, List<String> wrapper, String... args)
+      throws IOException {
+    List<String> command = new ArrayList<>(wrapper);
+    command.addAll(javaCommand(List.of("-Xmx256m")));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Main.class.getName());
@@ -118,6 +128,11 @@ public final class GatewayProcess implements AutoCloseable {
   /** Sends SIGTERM. */
   public void terminate() {
     process.destroy();
+  }
+
+  /** The process id (of java itself when a wrapper executed it). */
+  public long pid() {
+    return process.pid();
   }
 
   public boolean isAlive() {

@@ -127,6 +127,32 @@ class MainProcessIT {
   }
 
   @Test
+  void missingCertificateFileStopsStartUp() throws Exception {
+    Path conf = Files.writeString(workDir.resolve("coproxy.json"), new JsonObject().put("listen_port", freePort())
+        .put("http_server_options", new JsonObject().put("use_ssl", true).put("certificates", new io.vertx.core.json.JsonArray()
+            .add(new JsonObject().put("cert_file", workDir.resolve("none.crt").toString()).put("key_file", workDir.resolve("none.key").toString()))))
+        .encode());
+    assertRefused("http_server_options.certificates[0].cert_file: cannot read", Map.of(), "--conf", conf.toString());
+  }
+
+  @Test
+  void fileThatIsNoCertificateStopsStartUp() throws Exception {
+    Path garbage = Files.writeString(workDir.resolve("garbage.pem"), "not a certificate\n");
+    Path conf = Files.writeString(workDir.resolve("coproxy.json"), new JsonObject().put("listen_port", freePort())
+        .put("http_server_options", new JsonObject().put("use_ssl", true).put("certificates", new io.vertx.core.json.JsonArray()
+            .add(new JsonObject().put("cert_file", garbage.toString()).put("key_file", garbage.toString()))))
+        .encode());
+    assertRefused("http_server_options.certificates[0].cert_file: cannot read", Map.of(), "--conf", conf.toString());
+  }
+
+  @Test
+  void sslWithoutCertificateStopsStartUp() throws Exception {
+    Path conf = Files.writeString(workDir.resolve("coproxy.json"), new JsonObject().put("listen_port", freePort())
+        .put("http_server_options", new JsonObject().put("use_ssl", true)).encode());
+    assertRefused("http_server_options.certificates", Map.of(), "--conf", conf.toString());
+  }
+
+  @Test
   void portInUseStopsStartUp() throws Exception {
     // The configuration itself is valid, so start-up logs its progress until the bind fails: the
     // refusal is the one line from coproxy, without a stack trace.

@@ -34,7 +34,8 @@ class BodyLimitIT {
 
   @BeforeAll
   static void start() throws Exception {
-    gw = TestGateway.start(new JsonObject().put("max_request_body_size", LIMIT), Map.of());
+    gw = TestGateway.start(new JsonObject().put("max_request_body_size", LIMIT)
+        .put("http_server_options", new JsonObject().put("enable_http2", true)), Map.of());
     upstream = Upstream.start(gw.vertx);
     gw.writeApi("limited.json", Apis.keyless("limited", "/limited/", upstream.url("/")));
     assertEquals(1, gw.reload().getInteger("loaded"));
