@@ -98,7 +98,8 @@ def parse_wrk(text):
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket_errors = re.search(r"Socket errors: (.*)", text)
-    return {"rps": rps, "p50": latency(50), "p99": latency(99),
+    done = re.search(r"(\d+) requests in", text)
+    return {"rps": rps, "p50": latency(50), "p99": latency(99), "requests": int(done.group(1)) if done else 0,
             "non2xx": int(errors.group(1)) if errors else 0,
             "socket_errors": socket_errors.group(1) if socket_errors else ""}
 
@@ -112,21 +113,52 @@ def wrk(url, seconds, connections, headers=()):
     return parse_wrk(out)
 
 
+def process_cpu(pids):
+    """User plus system CPU seconds of processes, from /proc/<pid>/stat."""
+    total = 0.0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def nginx_workers(pidfile):
+    """The worker processes of the nginx whose master wrote pidfile."""
+    with open(pidfile) as f:
+        master = int(f.read().strip())
+    workers = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
+                        workers.append(int(entry))
+            except OSError:
+                pass
+    return workers
+
+
 def measure(targets, args):
     """Warms every target up (Coproxy ones for --warmup seconds), then runs --rounds interleaved
-    rounds of wrk over the targets, given as (name, url) or (name, url, headers). Returns
-    {name: [result per round]}."""
-    targets = [(t[0], t[1], t[2] if len(t) > 2 else ()) for t in targets]
-    for name, url, headers in targets:
+    rounds of wrk over the targets, given as (name, url), (name, url, headers) or (name, url,
+    headers, pids): with pids, each result also has "cpu_us", those processes' CPU time per request.
+    Returns {name: [result per round]}."""
+    targets = [(t[0], t[1], t[2] if len(t) > 2 else (), t[3] if len(t) > 3 else ()) for t in targets]
+    for name, url, headers, _ in targets:
         seconds = args.warmup if name.startswith("coproxy") else 3
         print(f"warm-up {name} ({seconds}s)", file=sys.stderr)
         wrk(url, seconds, args.connections, headers)
-    results = {name: [] for name, _, _ in targets}
+    results = {name: [] for name, _, _, _ in targets}
     for r in range(args.rounds):
-        for name, url, headers in targets:
+        for name, url, headers, pids in targets:
+            before = process_cpu(pids) if pids else 0
             res = wrk(url, args.duration, args.connections, headers)
+            if pids and res["requests"]:
+                res["cpu_us"] = (process_cpu(pids) - before) * 1e6 / res["requests"]
             results[name].append(res)
             print(f"round {r + 1} {name}: {res['rps']:.0f} rps p50 {res['p50']:.3f} ms p99 {res['p99']:.3f} ms"
+                  + (f" cpu {res['cpu_us']:.1f} us/req" if "cpu_us" in res else "")
                   + (f" non-2xx {res['non2xx']}" if res["non2xx"] else "")
                   + (f" socket errors {res['socket_errors']}" if res["socket_errors"] else ""), file=sys.stderr)
             time.sleep(1)
@@ -212,12 +244,29 @@ def print_ratio_table(results, args, baseline, label):
     return bad
 
 
+def start_coproxy(work, name, jar, port, apps, args):
+    """Starts a Coproxy jar on port with app_path apps; returns (process, key for bench-auth)."""
+    conf = os.path.join(work, name + ".json")
+    with open(conf, "w") as f:
+        json.dump({"listen_address": "127.0.0.1", "listen_port": port, "secret": SECRET, "app_path": apps}, f)
+    log = open(os.path.join(work, name + ".log"), "w")
+    proc = subprocess.Popen(["java"] + args.java_opts.split() + ["-jar", jar, "--conf", conf],
+                            stdout=log, stderr=subprocess.STDOUT, cwd=work)
+    wait_http(f"http://127.0.0.1:{port}/hello")
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/tyk/keys", method="POST",
+                                 data=json.dumps({"org_id": "bench", "access_rights": {
+                                     "bench-auth": {"api_id": "bench-auth", "versions": ["Default"]}}}).encode(),
+                                 headers={"x-tyk-authorization": SECRET})
+    return proc, json.load(urllib.request.urlopen(req))["key"]
+
+
 def main():
-    args = parse_args()
+    args = parse_args(lambda ap: ap.add_argument(
+        "--baseline-jar", help="an earlier build's fat jar, measured in the same rounds (targets named 'before')"))
     require_tools()
     work = work_dir("coproxy-bench-")
-    up, px, gw = free_port(), free_port(), free_port()
-    pids, proc = [], None
+    up, px, gw, old = free_port(), free_port(), free_port(), free_port()
+    pids, procs = [], []
     try:
         pids.append(start_nginx(work, "upstream",
                                 f"server {{ listen 127.0.0.1:{up}; root {work}/www; default_type application/json; }}"))
@@ -225,6 +274,7 @@ def main():
   upstream backend {{ server 127.0.0.1:{up}; keepalive 64; keepalive_requests 1000000; }}
   server {{ listen 127.0.0.1:{px};
     location / {{ proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}"""))
+        time.sleep(0.5)
 
         apps = os.path.join(work, "apps")
         os.makedirs(apps)
@@ -233,42 +283,44 @@ def main():
             with open(os.path.join(apps, api_id + ".json"), "w") as f:
                 json.dump({"api_id": api_id, "org_id": "bench", "use_keyless": keyless,
                            "proxy": {"listen_path": path, "target_url": target, "strip_listen_path": True}}, f)
-        conf = os.path.join(work, "coproxy.json")
-        with open(conf, "w") as f:
-            json.dump({"listen_address": "127.0.0.1", "listen_port": gw, "secret": SECRET, "app_path": apps}, f)
-        log = open(os.path.join(work, "coproxy.log"), "w")
-        proc = subprocess.Popen(["java"] + args.java_opts.split() + ["-jar", JAR, "--conf", conf],
-                                stdout=log, stderr=subprocess.STDOUT, cwd=work)
-        wait_http(f"http://127.0.0.1:{gw}/hello")
-        req = urllib.request.Request(f"http://127.0.0.1:{gw}/tyk/keys", method="POST",
-                                     data=json.dumps({"org_id": "bench", "access_rights": {}}).encode(),
-                                     headers={"x-tyk-authorization": SECRET})
-        key = json.load(urllib.request.urlopen(req))["key"]
-
+        proc, key = start_coproxy(work, "coproxy", JAR, gw, apps, args)
+        procs.append(proc)
         targets = [
             ("upstream direct", f"http://127.0.0.1:{up}/data.json", ()),
-            ("nginx proxy", f"http://127.0.0.1:{px}/data.json", ()),
-            ("coproxy keyless", f"http://127.0.0.1:{gw}/k/data.json", ()),
-            ("coproxy token auth", f"http://127.0.0.1:{gw}/a/data.json", (f"Authorization: {key}",)),
+            ("nginx proxy", f"http://127.0.0.1:{px}/data.json", (), nginx_workers(pids[1])),
+            ("coproxy keyless", f"http://127.0.0.1:{gw}/k/data.json", (), (proc.pid,)),
+            ("coproxy token auth", f"http://127.0.0.1:{gw}/a/data.json", (f"Authorization: {key}",), (proc.pid,)),
         ]
+        if args.baseline_jar:
+            before, old_key = start_coproxy(work, "baseline", args.baseline_jar, old, apps, args)
+            procs.append(before)
+            targets += [
+                ("coproxy keyless, before", f"http://127.0.0.1:{old}/k/data.json", (), (before.pid,)),
+                ("coproxy token auth, before", f"http://127.0.0.1:{old}/a/data.json", (f"Authorization: {old_key}",), (before.pid,)),
+            ]
         results = measure(targets, args)
 
         nginx = statistics.median(x["rps"] for x in results["nginx proxy"])
         nginx_p99 = statistics.median(x["p99"] for x in results["nginx proxy"])
+        nginx_cpu = statistics.median(x["cpu_us"] for x in results["nginx proxy"])
         print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s --latency, {args.rounds} interleaved rounds, median\n")
-        print("| target | rps | p50 ms | p99 ms | rps / nginx | p99 / nginx | rps per round |")
-        print("|---|---:|---:|---:|---:|---:|---|")
-        for name, _, _ in targets:
-            runs = results[name]
+        print("| target | rps | p50 ms | p99 ms | rps / nginx | p99 / nginx | CPU us/req | CPU / nginx | rps per round | CPU per round |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
+        for t in targets:
+            runs = results[t[0]]
             rps = statistics.median(x["rps"] for x in runs)
             p50 = statistics.median(x["p50"] for x in runs)
             p99 = statistics.median(x["p99"] for x in runs)
             per_round = ", ".join(f"{x['rps'] / 1000:.1f}k" for x in runs)
-            print(f"| {name} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / nginx:.2f} | {p99 / nginx_p99:.2f} | {per_round} |")
+            cpus = [x["cpu_us"] for x in runs if "cpu_us" in x]
+            cpu = f"{statistics.median(cpus):.1f} | {statistics.median(cpus) / nginx_cpu:.2f}" if cpus else " | "
+            cpu_rounds = ", ".join(f"{c:.1f}" for c in cpus)
+            print(f"| {t[0]} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / nginx:.2f} | {p99 / nginx_p99:.2f} | {cpu} | {per_round} | {cpu_rounds} |")
+        print_round_ratios(results, "nginx proxy")
         bad = sum(x["non2xx"] for runs in results.values() for x in runs)
         print(f"\nnon-2xx responses in measured runs: {bad}")
     finally:
-        if proc is not None:
+        for proc in procs:
             proc.terminate()
             try:
                 proc.wait(timeout=40)

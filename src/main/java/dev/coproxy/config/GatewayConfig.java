@@ -155,6 +155,12 @@ public record GatewayConfig(
       throw new ConfigException("app_path", "must name a directory");
     }
     boolean allowUnimplemented = r.bool("allow_unimplemented_keys", false);
+    String secret = r.string("secret", "");
+    if (secret.matches("(?i)(env|secrets|consul|vault)://.*")) {
+      // Tyk resolves these references; taken as written, the secret would be a guessable text.
+      throw new ConfigException("secret", "is a " + secret.substring(0, secret.indexOf(':')) + ":// reference, which Coproxy does"
+          + " not resolve; write the secret itself (or set COPROXY_SECRET)");
+    }
     KeyJudgement keys = judge(json, allowUnimplemented);
     Exposure exposure = new Exposure(r.bool("enable_echo_endpoint", false), r.bool("allow_master_keys", false),
         r.bool("enable_hashed_keys_listing", false));
@@ -163,7 +169,7 @@ public record GatewayConfig(
         r.string("listen_address", ""),
         (int) r.integer("listen_port", 8080, 0, 65535),
         (int) r.integer("control_api_port", 0, 0, 65535),
-        r.string("secret", ""),
+        secret,
         Path.of(appPath),
         appPathIsDefault,
         Path.of(r.string("middleware_path", "middleware")),

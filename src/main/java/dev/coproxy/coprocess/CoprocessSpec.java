@@ -56,6 +56,11 @@ public record CoprocessSpec(String driver, List<HookSpec> pre, HookSpec authChec
     List<HookSpec> response = hooks(cm, "response", HookType.Response, driver, defaultTimeoutMillis, api.pluginDirs());
     HookSpec authCheck = null;
     if (customAuth && !api.keyless()) {
+      if (root.bool("use_standard_auth", false)) {
+        // Tyk then runs token auth after the plugin's auth_check: running only the plugin would let more through.
+        throw new ConfigException("use_standard_auth", "true together with custom_plugin_auth_enabled asks for token auth after the"
+            + " plugin's auth_check, which Coproxy does not implement; the API is refused (set use_standard_auth to false)");
+      }
       JsonReader auth = cm.child("auth_check");
       if (!auth.bool("disabled", false)) {
         authCheck = hook(auth, "auth_check", HookType.CustomKeyCheck, driver, defaultTimeoutMillis, api.pluginDirs());

@@ -115,6 +115,13 @@ class MainProcessIT {
   }
 
   @Test
+  void aTykConfKeyWhoseAbsenceWouldOpenAccessStopsStartUp() throws Exception {
+    Path conf = Files.writeString(workDir.resolve("coproxy.json"), new JsonObject().put("listen_port", freePort())
+        .put("security", new JsonObject().put("control_api_use_mutual_tls", true)).encode());
+    assertRefused("security.control_api_use_mutual_tls", Map.of(), "--conf", conf.toString());
+  }
+
+  @Test
   void missingOverlayStopsStartUp() throws Exception {
     assertRefused("--conf", Map.of(), "--conf", workDir.resolve("nowhere.json").toString());
   }

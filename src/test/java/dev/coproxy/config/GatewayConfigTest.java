@@ -213,4 +213,33 @@ class GatewayConfigTest {
         .put("coprocess_options", new JsonObject().put("python_path_prefix", "/opt/tyk")), false);
     assertEquals(List.of(), config.unknownKeys());
   }
+
+  @Test
+  void aTykConfStartsWithAWarningPerKeyThatDoesNotWorkYet() {
+    GatewayConfig config = GatewayConfig.from(new JsonObject()
+        .put("storage", new JsonObject().put("type", "redis").put("host", "localhost").put("port", 6379))
+        .put("policies", new JsonObject().put("policy_source", "file").put("policy_record_name", "policies.json"))
+        .put("enable_analytics", false).put("analytics_config", new JsonObject().put("type", "mongo"))
+        .put("template_path", "/opt/tyk-gateway/templates"), false);
+    assertTrue(config.keyWarnings().stream().anyMatch(w -> w.startsWith("storage ") && w.contains("built-in store")), config.keyWarnings().toString());
+    assertTrue(config.keyWarnings().stream().anyMatch(w -> w.startsWith("policies ") && w.contains("refused")), config.keyWarnings().toString());
+    assertTrue(config.inertKeys().contains("template_path"), config.inertKeys().toString());
+    assertEquals(List.of(), config.unknownKeys());
+  }
+
+  @Test
+  void aConfKeyWhoseAbsenceWouldOpenAccessStopsStartUpUnlessAllowed() {
+    JsonObject json = new JsonObject().put("control_api_hostname", "admin.internal");
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.from(json, false));
+    assertEquals("control_api_hostname", e.key());
+    GatewayConfig lax = GatewayConfig.from(json.copy().put("allow_unimplemented_keys", true), false);
+    assertTrue(lax.keyWarnings().get(0).startsWith("control_api_hostname "), lax.keyWarnings().toString());
+  }
+
+  @Test
+  void aSecretReferenceIsRefusedRatherThanTakenAsText() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> GatewayConfig.from(new JsonObject().put("secret", "env://TYK_SECRET"), false));
+    assertEquals("secret", e.key());
+  }
 }

@@ -1,5 +1,7 @@
 package dev.coproxy.coprocess;
 
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -65,6 +67,15 @@ class CoprocessSpecTest {
     assertNull(parse(api(true, cm).put("custom_plugin_auth_enabled", true)).authCheck(), "not on keyless APIs");
     JsonObject disabled = new JsonObject().put("driver", "python").put("auth_check", hook("MyAuth").put("disabled", true));
     assertNull(parse(api(false, disabled).put("custom_plugin_auth_enabled", true)).authCheck());
+  }
+
+  @Test
+  void tokenAuthAfterPluginAuthIsRefusedAsNotImplemented() {
+    JsonObject cm = new JsonObject().put("driver", "python").put("auth_check", hook("MyAuth"));
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> parse(api(false, cm).put("custom_plugin_auth_enabled", true).put("use_standard_auth", true)));
+    assertEquals("use_standard_auth", e.key());
+    assertNotNull(parse(api(false, cm).put("custom_plugin_auth_enabled", true).put("use_standard_auth", false)).authCheck());
   }
 
   @Test
