@@ -126,7 +126,10 @@ class TykPythonBundleIT {
           TYK_CONF.formatted(port, apps, middleware, server.baseUrl(), keyFile));
       try (GatewayProcess gateway = GatewayProcess.start(work, Map.of(), "--conf", conf.toString())) {
         gateway.awaitReady(Duration.ofSeconds(60));
-        assertTrue(gateway.logged("config key template_path is not known to Coproxy"), gateway.output());
+        // Tyk's config starts: what does not work yet is named once, analytics and paths are ignored.
+        assertTrue(gateway.logged("config key storage is not implemented: keys are kept in the built-in store"), gateway.output());
+        assertTrue(gateway.stderrLines().stream().anyMatch(l -> l.contains("no effect in Coproxy") && l.contains("template_path")),
+            gateway.output());
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpResponse<String> refused = http.send(request(port, null), HttpResponse.BodyHandlers.ofString());
         assertEquals(403, refused.statusCode(), refused.body() + "\n" + gateway.output());
