@@ -82,7 +82,7 @@ final class KeysApi {
     sessions.findByStorageId(id)
         .compose(existing -> existing != null && named != null
             ? Future.failedFuture(new IllegalStateException("exists"))
-            : sessions.saveByStorageId(id, withBasicAuth(session, null)))
+            : sessions.saveByStorageId(id, session))
         .compose(v -> sessions.resetQuota(id))
         .onComplete(ar -> {
           if (ar.failed() && "exists".equals(ar.cause().getMessage())) {
@@ -203,27 +203,18 @@ final class KeysApi {
   }
 
   /**
-   * Basic-auth data as Tyk treats it on the Gateway API: a password that is given (and is not the
-   * stored hash itself) is clear text and is hashed when stored, whatever {@code hash_type} says; an
-   * update without one keeps the stored password (a session read back from the Gateway API has it
-   * blanked).
+   * Basic-auth data on the Gateway API: a new password is refused with the other fields Coproxy does
+   * not enforce ({@code basic_auth_data} accepts only its blank form, the one {@code GET} shows), so
+   * an update that sends that blank form back keeps the stored hash, as Tyk keeps it.
    *
-   * @param stored the session stored before, or null for a new key
+   * @param stored the session stored before
    */
   private static Session withBasicAuth(Session given, Session stored) {
-    JsonObject basic = given.json().getJsonObject("basic_auth_data");
     JsonObject storedBasic = stored == null ? null : stored.json().getJsonObject("basic_auth_data");
-    String password = basic == null ? "" : basic.getString("password", "");
-    String storedPassword = storedBasic == null ? "" : storedBasic.getString("password", "");
-    if (!password.isEmpty() && !password.equals(storedPassword)) {
-      JsonObject clear = basic.copy().put("hash_type", "");
-      clear.remove("hash");
-      return Session.parse(given.json().copy().put("basic_auth_data", clear));
+    if (storedBasic == null || storedBasic.getString("password", "").isEmpty()) {
+      return given;
     }
-    if (password.isEmpty() && !storedPassword.isEmpty()) {
-      return Session.parse(given.json().copy().put("basic_auth_data", storedBasic.copy()));
-    }
-    return given;
+    return Session.parse(given.json().copy().put("basic_auth_data", storedBasic.copy()));
   }
 
   private String storageId(RoutingContext rc, String key) {
