@@ -3,7 +3,7 @@ package dev.coproxy.app;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import dev.coproxy.log.RateLimitedLog;
 import java.util.logging.Filter;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -14,18 +14,15 @@ import java.util.logging.Logger;
  * Netty then stops accepting on that port for a second and tries again (with NIO and with native
  * epoll alike), so the gateway recovers by itself as soon as connections close; but it also logs
  * every failure, with a stack trace. This filter drops those records and writes one line of its
- * own instead, once a minute at most, with the number of failures since the last line.
+ * own instead, once a minute at most, with the number of failures left out since the last line.
  */
 final class AcceptFailureLog implements Filter {
 
   /** Where Netty reports an exception that no handler of the listening channel took. */
   private static final Logger NETTY_PIPELINE = Logger.getLogger("io.netty.channel.DefaultChannelPipeline");
-  private static final long INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
-  private final System.Logger log = System.getLogger(AcceptFailureLog.class.getName());
   private final Filter previous;
-  private final AtomicLong lastLine = new AtomicLong(System.nanoTime() - INTERVAL_NANOS);
-  private final AtomicLong failures = new AtomicLong();
+  private final RateLimitedLog log = new RateLimitedLog(System.getLogger(AcceptFailureLog.class.getName()), TimeUnit.MINUTES.toMillis(1));
 
   private AcceptFailureLog(Filter previous) {
     this.previous = previous;
@@ -41,15 +38,8 @@ final class AcceptFailureLog implements Filter {
     if (!outOfDescriptors(record.getThrown())) {
       return previous == null || previous.isLoggable(record);
     }
-    long count = failures.incrementAndGet();
-    long now = System.nanoTime();
-    long last = lastLine.get();
-    if (now - last >= INTERVAL_NANOS && lastLine.compareAndSet(last, now)) {
-      failures.addAndGet(-count);
-      log.log(Level.WARNING, "cannot accept connections: too many open files" + limit() + "; " + count
-          + " failure(s) since the last report; accepting resumes by itself as connections close"
-          + " (this line repeats once a minute at most)");
-    }
+    log.log(Level.WARNING, () -> "cannot accept connections: too many open files" + limit()
+        + "; accepting resumes by itself as connections close (this line repeats once a minute at most)");
     return false;
   }
 

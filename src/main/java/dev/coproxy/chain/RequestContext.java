@@ -1,6 +1,6 @@
 package dev.coproxy.chain;
 
-import dev.coproxy.api.LoadedApi;
+import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.session.Session;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -17,7 +17,7 @@ import io.vertx.core.http.HttpServerRequest;
 public final class RequestContext {
 
   private final HttpServerRequest request;
-  private final LoadedApi api;
+  private final ApiDefinition api;
   private final long startNanos;
   private String token;
   private String sessionId;
@@ -30,7 +30,7 @@ public final class RequestContext {
   private Buffer body;
   private UpstreamAnswer answer;
 
-  public RequestContext(HttpServerRequest request, LoadedApi api, long startNanos) {
+  public RequestContext(HttpServerRequest request, ApiDefinition api, long startNanos) {
     this.request = request;
     this.api = api;
     this.startNanos = startNanos;
@@ -56,7 +56,8 @@ public final class RequestContext {
     return request;
   }
 
-  public LoadedApi api() {
+  /** The definition of the API the request was routed to. */
+  public ApiDefinition api() {
     return api;
   }
 

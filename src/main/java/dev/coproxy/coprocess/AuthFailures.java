@@ -26,6 +26,6 @@ final class AuthFailures {
         .put("Path", ctx.request().path())
         .put("Origin", remote == null ? "" : remote.hostAddress())
         .put("Key", key == null ? "" : key);
-    events.fire("AuthFailure", ctx.api().definition().apiId(), ctx.api().definition().orgId(), meta);
+    events.fire("AuthFailure", ctx.api().apiId(), ctx.api().orgId(), meta);
   }
 }

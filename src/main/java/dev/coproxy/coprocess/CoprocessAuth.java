@@ -99,7 +99,7 @@ final class CoprocessAuth implements Middleware {
 
   private Future<Void> adopt(RequestContext ctx, dev.coproxy.proto.Object reply, String token, Extracted extracted) {
     SessionState.Builder state = reply.getSession().toBuilder().putAllMetadata(reply.getMetadataMap())
-        .setOrgId(ctx.api().definition().orgId());
+        .setOrgId(ctx.api().orgId());
     JsonObject json = SessionMapper.toJson(state.build());
     Session session;
     try {
@@ -111,7 +111,7 @@ final class CoprocessAuth implements Middleware {
     // With an extractor the session is stored under the ID: the token only proves the plugin said yes.
     String key = extracted == null ? token : extracted.id();
     String id = extracted == null ? sessions.storageId(token) : extracted.storageId();
-    long lifetime = session.sessionLifetime() > 0 ? session.sessionLifetime() : ctx.api().definition().sessionLifetime();
+    long lifetime = session.sessionLifetime() > 0 ? session.sessionLifetime() : ctx.api().sessionLifetime();
     Future<Session> stored = extracted == null ? sessions.findByStorageId(id) : Future.succeededFuture(extracted.session());
     return stored.compose(existing -> {
       if (existing != null) {

@@ -2,7 +2,7 @@ package dev.coproxy.coprocess;
 
 import io.vertx.core.Future;
 import java.lang.System.Logger.Level;
-import java.util.concurrent.atomic.AtomicLong;
+import dev.coproxy.log.RateLimitedLog;
 
 /**
  * Calls one configured hook and accounts for it: times the call, counts failures by reason, and
@@ -17,7 +17,7 @@ final class HookRunner {
   private final String apiId;
   private final HookClient client;
   private final HookMeters meters;
-  private final AtomicLong lastLog = new AtomicLong();
+  private final RateLimitedLog log = RateLimitedLog.perSecond(LOG);
 
   HookRunner(HookSpec hook, String apiId, HookClient client, HookMeters meters) {
     this.hook = hook;
@@ -50,12 +50,8 @@ final class HookRunner {
   /** Counts and logs a failure found while applying a reply. */
   HookFailure failed(HookFailure failure) {
     meters.failure(failure.reason());
-    long now = System.currentTimeMillis();
-    long last = lastLog.get();
-    if (now - last >= 1000 && lastLog.compareAndSet(last, now)) {
-      LOG.log(Level.ERROR, "api " + apiId + ": " + hook.key() + " hook \"" + hook.name() + "\" (driver " + hook.driver()
-          + ") failed [" + failure.reason().label() + "]: " + failure.getMessage());
-    }
+    log.log(Level.ERROR, () -> "api " + apiId + ": " + hook.key() + " hook \"" + hook.name() + "\" (driver " + hook.driver()
+        + ") failed [" + failure.reason().label() + "]: " + failure.getMessage());
     return failure;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coproxy.events;
 
+import dev.coproxy.log.RateLimitedLog;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -32,7 +33,7 @@ final class WebhookHandler {
   private final EventQueue queue;
   private final Map<String, Long> lastSent = new HashMap<>();
   private int inFlight;
-  private long lastLog;
+  private final RateLimitedLog log = RateLimitedLog.perSecond(LOG);
 
   WebhookHandler(JsonObject meta, HttpClient client, Counter failures, EventQueue queue) {
     this.target = meta.getString("target_path", "");
@@ -78,10 +79,6 @@ final class WebhookHandler {
   }
 
   private void logFailure(String reason) {
-    long now = System.currentTimeMillis();
-    if (now - lastLog >= 1000) {
-      lastLog = now;
-      LOG.log(Level.WARNING, "webhook " + method + " " + target + " failed: " + reason);
-    }
+    log.log(Level.WARNING, () -> "webhook " + method + " " + target + " failed: " + reason);
   }
 }

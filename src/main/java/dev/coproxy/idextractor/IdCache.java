@@ -1,11 +1,11 @@
 package dev.coproxy.idextractor;
 
+import dev.coproxy.log.RateLimitedLog;
 import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import java.lang.System.Logger.Level;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -33,7 +33,7 @@ public final class IdCache {
   private final IdExtractorClient client;
   private final IdExtractorMeters meters;
   private final LongSupplier clockMillis;
-  private final AtomicLong lastLog = new AtomicLong();
+  private final RateLimitedLog log = RateLimitedLog.perSecond(LOG);
 
   public IdCache(IdExtractor extractor, IdExtractorClient client, IdExtractorMeters meters, LongSupplier clockMillis) {
     this.extractor = extractor;
@@ -63,12 +63,8 @@ public final class IdCache {
   private ChainInterruption failed(Throwable cause) {
     meters.error();
     boolean badRequest = cause instanceof ReplyException reply && reply.failureCode() == IdExtractorVerticle.EXTRACTION_FAILED;
-    long now = clockMillis.getAsLong();
-    long last = lastLog.get();
-    if (now - last >= 1000 && lastLog.compareAndSet(last, now)) {
-      LOG.log(badRequest ? Level.INFO : Level.ERROR, "api " + extractor.apiId() + ": id extractor ("
-          + extractor.source().key() + ") " + (badRequest ? "refused the request: " : "failed: ") + cause.getMessage());
-    }
+    log.log(badRequest ? Level.INFO : Level.ERROR, () -> "api " + extractor.apiId() + ": id extractor ("
+        + extractor.source().key() + ") " + (badRequest ? "refused the request: " : "failed: ") + cause.getMessage());
     return badRequest ? ChainInterruption.error(400, MISSING) : ChainInterruption.error(500, "Internal Server Error");
   }
 }

@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpConnection;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.util.concurrent.atomic.AtomicLong;
+import dev.coproxy.log.RateLimitedLog;
 
 /**
  * What happens to an error on a client's or an upstream's connection (not on one request): it is
@@ -19,7 +19,7 @@ final class ConnectionErrors {
 
   private final String side;
   private final Counter count;
-  private final AtomicLong lastWarning = new AtomicLong();
+  private final RateLimitedLog log = RateLimitedLog.perSecond(LOG);
 
   /** @param side {@code client} (the traffic port) or {@code upstream} */
   ConnectionErrors(MeterRegistry meters, String side) {
@@ -40,10 +40,6 @@ final class ConnectionErrors {
       LOG.log(Level.DEBUG, () -> side + " connection: " + error.getMessage());
       return;
     }
-    long now = System.currentTimeMillis();
-    long last = lastWarning.get();
-    if (now - last >= 1000 && lastWarning.compareAndSet(last, now)) {
-      LOG.log(Level.WARNING, side + " connection: " + error.getClass().getSimpleName() + ": " + error.getMessage());
-    }
+    log.log(Level.WARNING, () -> side + " connection: " + error.getClass().getSimpleName() + ": " + error.getMessage());
   }
 }

@@ -2,16 +2,11 @@ package dev.coproxy.proxy;
 
 import dev.coproxy.api.ApiRegistry;
 import dev.coproxy.api.LoadedApi;
-import dev.coproxy.chain.Chain;
-import dev.coproxy.chain.ChainInterruption;
-import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -21,20 +16,18 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import java.lang.System.Logger.Level;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
  * The traffic port: one instance per event loop. Each request is routed to the API with the
- * longest matching listen path, runs that API's chain, and is forwarded upstream. When the Gateway
- * API shares this port, its paths are handed to the admin handler first.
+ * longest matching listen path and handed to the {@link RequestPipeline} (chain, upstream, response
+ * chain). Paths are cleaned first; when the Gateway API shares this port, its paths go to the admin
+ * handler.
  */
 public final class ProxyVerticle extends VerticleBase {
 
   private static final System.Logger LOG = System.getLogger(ProxyVerticle.class.getName());
-  /** Largest request body read for plugins when max_request_body_size is not set. */
-  private static final long MAX_HOOK_BODY = 64L << 20;
 
   private final GatewayConfig config;
   private final ServerOptions serverOptions;
@@ -48,7 +41,7 @@ public final class ProxyVerticle extends VerticleBase {
   private final PathCleaner paths;
   private HttpServer server;
   private final HttpClient client;
-  private UpstreamForwarder forwarder;
+  private RequestPipeline pipeline;
   private ConnectionDeadlines deadlines;
   private String loop;
 
@@ -82,7 +75,8 @@ public final class ProxyVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     loop = Thread.currentThread().getName();
-    forwarder = new UpstreamForwarder(client, config.proxyTimeoutMillis(), config.maxRequestBodySize());
+    pipeline = new RequestPipeline(new UpstreamForwarder(client, config.proxyTimeoutMillis(), config.maxRequestBodySize()),
+        new RequestFailures(), config.maxRequestBodySize());
     deadlines = new ConnectionDeadlines(serverOptions.config());
     ConnectionErrors errors = new ConnectionErrors(metrics.registry(), "client");
     return vertx.createHttpServer(serverOptions.forPort(config.listenAddress(), port))
@@ -149,33 +143,7 @@ public final class ProxyVerticle extends VerticleBase {
       HttpErrors.send(request.response(), 404, "No API is listening on " + path);
       return;
     }
-    if (tooLarge(request)) {
-      api.meters().request(413);
-      HttpErrors.send(request.response(), 413, UpstreamForwarder.TOO_LARGE)
-          .onComplete(v -> BodyLimit.stopAfterRefusal(request));
-      return;
-    }
-    // Nothing may be read before the upstream request exists: the body is piped to it later.
-    request.pause();
-    RequestContext ctx = new RequestContext(request, api, System.nanoTime());
-    List<Middleware> chain = api.chain();
-    if (chain.isEmpty()) {
-      forwarder.forward(ctx);
-      return;
-    }
-    Future<Void> ready = api.readsBody() ? readBody(ctx) : Future.succeededFuture();
-    ready.compose(v -> Chain.run(chain, ctx)).onComplete(ar -> {
-      try {
-        if (ar.succeeded()) {
-          forwarder.forward(ctx);
-        } else {
-          refuse(ctx, ar.cause());
-        }
-      } catch (RuntimeException e) {
-        LOG.log(Level.ERROR, "api " + api.definition().apiId() + ": request failed unexpectedly", e);
-        HttpErrors.send(request.response(), 500, "Internal Server Error");
-      }
-    });
+    pipeline.run(new RequestContext(request, api.definition(), System.nanoTime()), api);
   }
 
   /**
@@ -206,66 +174,5 @@ public final class ProxyVerticle extends VerticleBase {
         .putHeader(HttpHeaders.LOCATION, query == null ? clean : clean + "?" + query)
         .end();
     return null;
-  }
-
-  // Plugins see the whole body: read it (bounded) and let the chain work on a copy of the request.
-  private Future<Void> readBody(RequestContext ctx) {
-    HttpServerRequest request = ctx.request();
-    if (request.isEnded()) {
-      request.resume();
-      ctx.materialize(Buffer.buffer());
-      return Future.succeededFuture();
-    }
-    long limit = config.maxRequestBodySize() > 0 ? config.maxRequestBodySize() : MAX_HOOK_BODY;
-    Promise<Void> done = Promise.promise();
-    Buffer body = Buffer.buffer();
-    request.handler(chunk -> {
-      if (body.length() + chunk.length() > limit) {
-        request.handler(null);
-        done.tryFail(ChainInterruption.error(413, UpstreamForwarder.TOO_LARGE));
-        return;
-      }
-      body.appendBuffer(chunk);
-    });
-    request.exceptionHandler(done::tryFail);
-    request.endHandler(v -> {
-      ctx.materialize(body);
-      done.tryComplete();
-    });
-    request.resume();
-    return done.future();
-  }
-
-  private boolean tooLarge(HttpServerRequest request) {
-    long max = config.maxRequestBodySize();
-    if (max <= 0) {
-      return false;
-    }
-    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (length == null) {
-      return false;
-    }
-    try {
-      return Long.parseLong(length.trim()) > max;
-    } catch (NumberFormatException e) {
-      return true;
-    }
-  }
-
-  private void refuse(RequestContext ctx, Throwable cause) {
-    HttpServerRequest request = ctx.request();
-    request.resume();
-    if (cause instanceof ChainInterruption stop) {
-      ctx.api().meters().request(stop.status());
-      HttpErrors.send(request.response(), stop).onComplete(v -> {
-        if (stop.status() == 413) {
-          request.connection().close();
-        }
-      });
-      return;
-    }
-    LOG.log(Level.ERROR, "api " + ctx.api().definition().apiId() + ": request chain failed", cause);
-    ctx.api().meters().request(500);
-    HttpErrors.send(request.response(), 500, "Internal Server Error");
   }
 }

@@ -118,7 +118,7 @@ class ConnectionLimitsIT {
   void aSilentUpstreamStillGets504() throws Exception {
     TestGateway.Reply reply = hasty.call(io.vertx.core.http.HttpMethod.POST, "/silent/x", Map.of(), "b".repeat(100));
     assertEquals(504, reply.status(), reply.text());
-    assertEquals(UpstreamForwarder.TIMEOUT_ERROR, reply.json().getString("error"));
+    assertEquals(RequestFailures.TIMEOUT_ERROR, reply.json().getString("error"));
   }
 
   private static void assertWithin(long millis, long timeout) {

@@ -15,7 +15,7 @@ public final class AccessRightsCheck implements Middleware {
 
   @Override
   public Future<Void> onRequest(RequestContext ctx) {
-    if (ctx.session() != null && ctx.session().deniesApi(ctx.api().definition().apiId())) {
+    if (ctx.session() != null && ctx.session().deniesApi(ctx.api().apiId())) {
       return Future.failedFuture(ChainInterruption.error(403, TokenAuth.NOT_FOUND));
     }
     return Future.succeededFuture();

@@ -35,7 +35,7 @@ public final class KeyExpiryCheck implements Middleware {
       return Future.failedFuture(ChainInterruption.error(403, "Key is inactive, please renew"));
     }
     if (session.expiredAt(clockMillis.getAsLong() / 1000)) {
-      events.fire("KeyExpired", ctx.api().definition().apiId(), ctx.api().definition().orgId(),
+      events.fire("KeyExpired", ctx.api().apiId(), ctx.api().orgId(),
           EventMeta.keyFailure("Key has expired, please renew", ctx.request(), ctx.token()));
       return Future.failedFuture(ChainInterruption.error(401, "Key has expired, please renew"));
     }

@@ -60,7 +60,7 @@ public final class RateLimitAndQuota implements Middleware {
   }
 
   private void fire(RequestContext ctx, String type, String message) {
-    events.fire(type, ctx.api().definition().apiId(), ctx.api().definition().orgId(),
+    events.fire(type, ctx.api().apiId(), ctx.api().orgId(),
         EventMeta.keyFailure(message, ctx.request(), ctx.token()));
   }
 

@@ -45,7 +45,7 @@ public final class TokenAuth implements Middleware {
     String id = sessions.storageId(token);
     return sessions.findByStorageId(id).compose(session -> {
       if (session == null) {
-        events.fire("AuthFailure", ctx.api().definition().apiId(), ctx.api().definition().orgId(),
+        events.fire("AuthFailure", ctx.api().apiId(), ctx.api().orgId(),
             EventMeta.keyFailure("Auth Failure", ctx.request(), token));
         return Future.failedFuture(ChainInterruption.error(403, NOT_FOUND));
       }

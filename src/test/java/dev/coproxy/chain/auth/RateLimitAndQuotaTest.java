@@ -190,12 +190,12 @@ class RateLimitAndQuotaTest {
 
   @Test
   void noSessionPassesThrough() {
-    RequestContext ctx = new RequestContext(null, API, 0);
+    RequestContext ctx = new RequestContext(null, API.definition(), 0);
     assertTrue(check.onRequest(ctx).succeeded());
   }
 
   private int call(String key, Session session) {
-    RequestContext ctx = new RequestContext(null, API, 0);
+    RequestContext ctx = new RequestContext(null, API.definition(), 0);
     ctx.attachSession(key, key, session);
     Future<Void> result = check.onRequest(ctx);
     assertTrue(result.isComplete(), "the local store answers at once");
@@ -206,7 +206,7 @@ class RateLimitAndQuotaTest {
   }
 
   private void assertRefused(int status, String message, String key, Session session) {
-    RequestContext ctx = new RequestContext(null, API, 0);
+    RequestContext ctx = new RequestContext(null, API.definition(), 0);
     ctx.attachSession(key, key, session);
     ChainInterruption stop = assertInstanceOf(ChainInterruption.class, check.onRequest(ctx).cause());
     assertEquals(status, stop.status());

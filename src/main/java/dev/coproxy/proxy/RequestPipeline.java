@@ -1,0 +1,173 @@
+package dev.coproxy.proxy;
+
+import dev.coproxy.api.LoadedApi;
+import dev.coproxy.chain.ChainInterruption;
+import dev.coproxy.chain.Middleware;
+import dev.coproxy.chain.RequestContext;
+import dev.coproxy.chain.UpstreamAnswer;
+import dev.coproxy.proxy.UpstreamForwarder.Exchange;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+
+/**
+ * Runs one request of a loaded API from start to finish, in this order:
+ * <ol>
+ *   <li>refuse a body declared larger than {@code max_request_body_size} (413);</li>
+ *   <li>read the whole body, when a middleware needs it (plugin hooks);</li>
+ *   <li>the request chain: each middleware's {@link Middleware#onRequest}, in chain order;</li>
+ *   <li>the upstream exchange ({@link UpstreamForwarder});</li>
+ *   <li>the response chain, when a middleware works on the answer: it is read whole and each such
+ *   middleware's {@link Middleware#onResponse} runs in chain order; otherwise the answer streams;</li>
+ *   <li>any failure on the way goes to {@link RequestFailures}, which decides the client's answer.</li>
+ * </ol>
+ * One instance per event loop. Steps that finish at once (the in-memory store answers synchronously)
+ * continue in a plain loop, so a chain of ready futures costs no callbacks.
+ */
+final class RequestPipeline {
+
+  /** Largest request body read for plugins when max_request_body_size is not set. */
+  private static final long MAX_HOOK_BODY = 64L << 20;
+
+  private final UpstreamForwarder upstream;
+  private final RequestFailures failures;
+  private final long maxBodySize;
+
+  RequestPipeline(UpstreamForwarder upstream, RequestFailures failures, long maxBodySize) {
+    this.upstream = upstream;
+    this.failures = failures;
+    this.maxBodySize = maxBodySize;
+  }
+
+  /** Runs the request; the client gets an answer whatever happens. */
+  void run(RequestContext ctx, LoadedApi api) {
+    HttpServerRequest request = ctx.request();
+    if (declaredTooLarge(request)) {
+      fail(ctx, api, ChainInterruption.error(413, RequestFailures.TOO_LARGE));
+      return;
+    }
+    // Nothing may be read before the upstream request exists: the body is piped to it later.
+    request.pause();
+    List<Middleware> chain = api.chain();
+    Future<Void> passed = chain.isEmpty() ? Future.succeededFuture()
+        : (api.readsBody() ? readBody(ctx) : Future.<Void>succeededFuture()).compose(v -> requestChain(chain, 0, ctx));
+    passed.compose(v -> upstream.send(ctx, api.meters()))
+        .compose(exchange -> api.buffersResponse() ? respond(ctx, api, exchange) : relay(ctx, api, exchange))
+        .onFailure(cause -> fail(ctx, api, cause));
+  }
+
+  private Future<Void> relay(RequestContext ctx, LoadedApi api, Exchange exchange) {
+    upstream.relay(ctx, exchange, api.meters());
+    return Future.succeededFuture();
+  }
+
+  // The answer is held whole while the response chain works on it, then sent as the chain left it.
+  private Future<Void> respond(RequestContext ctx, LoadedApi api, Exchange exchange) {
+    return UpstreamForwarder.readWhole(exchange).compose(answer -> {
+      ctx.answer(answer);
+      return responseChain(api.chain(), 0, ctx);
+    }).map(v -> {
+      HttpServerResponse response = ctx.request().response();
+      if (!response.headWritten() && !response.closed()) {
+        UpstreamAnswer answer = ctx.answer();
+        response.setStatusCode(answer.status());
+        response.headers().addAll(answer.headers());
+        api.meters().request(answer.status());
+        response.end(answer.body());
+      }
+      return null;
+    });
+  }
+
+  private void fail(RequestContext ctx, LoadedApi api, Throwable cause) {
+    failures.answer(ctx, api.meters(), cause);
+  }
+
+  private static Future<Void> requestChain(List<Middleware> chain, int start, RequestContext ctx) {
+    for (int i = start; i < chain.size(); i++) {
+      Future<Void> step = invoke(chain.get(i), ctx, false);
+      if (!step.isComplete()) {
+        int next = i + 1;
+        return step.compose(v -> requestChain(chain, next, ctx));
+      }
+      if (step.failed()) {
+        return step;
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  private static Future<Void> responseChain(List<Middleware> chain, int start, RequestContext ctx) {
+    for (int i = start; i < chain.size(); i++) {
+      if (!chain.get(i).handlesResponse()) {
+        continue;
+      }
+      Future<Void> step = invoke(chain.get(i), ctx, true);
+      if (!step.isComplete()) {
+        int next = i + 1;
+        return step.compose(v -> responseChain(chain, next, ctx));
+      }
+      if (step.failed()) {
+        return step;
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  // A middleware that throws instead of failing its future must not escape the pipeline.
+  private static Future<Void> invoke(Middleware middleware, RequestContext ctx, boolean response) {
+    try {
+      Future<Void> result = response ? middleware.onResponse(ctx) : middleware.onRequest(ctx);
+      return result == null ? Future.failedFuture(new IllegalStateException(middleware.id() + " returned no future")) : result;
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  // Plugins see the whole body: read it (bounded) and let the chain work on a copy of the request.
+  private Future<Void> readBody(RequestContext ctx) {
+    HttpServerRequest request = ctx.request();
+    if (request.isEnded()) {
+      request.resume();
+      ctx.materialize(Buffer.buffer());
+      return Future.succeededFuture();
+    }
+    long limit = maxBodySize > 0 ? maxBodySize : MAX_HOOK_BODY;
+    Promise<Void> done = Promise.promise();
+    Buffer body = Buffer.buffer();
+    request.handler(chunk -> {
+      if (body.length() + chunk.length() > limit) {
+        request.handler(null);
+        done.tryFail(ChainInterruption.error(413, RequestFailures.TOO_LARGE));
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    request.exceptionHandler(done::tryFail);
+    request.endHandler(v -> {
+      ctx.materialize(body);
+      done.tryComplete();
+    });
+    request.resume();
+    return done.future();
+  }
+
+  private boolean declaredTooLarge(HttpServerRequest request) {
+    if (maxBodySize <= 0) {
+      return false;
+    }
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length == null) {
+      return false;
+    }
+    try {
+      return Long.parseLong(length.trim()) > maxBodySize;
+    } catch (NumberFormatException e) {
+      return true;
+    }
+  }
+}
