@@ -108,7 +108,7 @@ public final class LuaDriver implements CoprocessDriver {
       throw new RunElsewhere();
     }
     deadline = call.deadlineMillis();
-    running.limits.set(deadline, loop == null ? 0 : loop.instructions());
+    running.limits().set(deadline, loop == null ? 0 : loop.instructions());
     return LuaHookCall.run(function, object, tyk, (f, args) -> invoke(f, args, hook));
   }
 
@@ -192,7 +192,7 @@ public final class LuaDriver implements CoprocessDriver {
       LuaValue function = function(states.of(pluginDirs), name);
       tyk.request(new LuaTable());
       deadline = System.currentTimeMillis() + EVENT_MILLIS;
-      running.limits.set(deadline, 0);
+      running.limits().set(deadline, 0);
       invoke(function, LuaValue.varargsOf(LuaTables.fromJson(event.getValue("message")), LuaTables.fromJson(event.getValue("spec"))), name);
       return Future.succeededFuture();
     } catch (HookFailure | RunElsewhere | DecodeException | ClassCastException e) {

@@ -12,14 +12,16 @@ import java.util.Map;
 import java.util.Set;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaClosure;
-import org.luaj.vm2.LuaError;
 
 /**
  * The globals of one Lua instance: one {@link State} for the default folder's scripts and one per
  * bundle directory a hook named, each brought up to its scripts' last load before a call runs in it.
- * A worker instance builds a state at once; an instance on an event loop builds it on a worker
- * thread and answers {@link RunElsewhere} until it is ready, since top-level code may run for seconds.
- * Used by one instance only, on its own thread.
+ * Building one runs every file's top-level code (a {@code require}, any work) to its end, each file
+ * within {@value #SETUP_MILLIS} ms. A worker instance builds a state at once; an instance on an
+ * event loop builds it on a worker thread, since top-level code may block or run for seconds, and
+ * answers {@link RunElsewhere} until the complete state is handed to its loop, for the first load
+ * and for every new generation alike. Used by one instance only, on its own thread; the globals
+ * being built are touched by the building thread alone.
  */
 final class LuaStates {
 
@@ -41,7 +43,7 @@ final class LuaStates {
     private Globals globals;
     private long generation = -1;
     /** When the running code must stop; checked by the globals' instruction hook. */
-    final LuaSandbox.Limits limits = new LuaSandbox.Limits();
+    private LuaSandbox.Limits limits;
     private boolean building;
     /** Hooks that run on the workers (on a loop instance), for the scripts' generation below. */
     private final Set<String> offLoop = new HashSet<>();
@@ -53,6 +55,10 @@ final class LuaStates {
 
     Globals globals() {
       return globals;
+    }
+
+    LuaSandbox.Limits limits() {
+      return limits;
     }
 
     LuaScripts scripts() {
@@ -121,51 +127,58 @@ final class LuaStates {
       return;
     }
     if (loop == null) {
-      LuaScripts.Snapshot loaded = snapshot.generation() == 0 ? state.scripts.load() : snapshot;
-      adopt(state, loaded, build(state, loaded));
+      adopt(state, build(state.scripts, snapshot.generation() == 0 ? state.scripts.load() : snapshot));
       return;
     }
     if (!state.building) {
       state.building = true;
+      LuaScripts scripts = state.scripts;
+      // Loading, compiling and every file's top-level code (a require, any work) run on a worker
+      // thread, into globals that thread alone touches; the future hands them to this instance's
+      // loop when they are complete, and only then does the loop run hooks in them.
       loop.vertx().executeBlocking(() -> {
-        LuaScripts.Snapshot latest = state.scripts.current();
-        return latest.generation() == 0 ? state.scripts.load() : latest;
-      }, false).map(latest -> new Built(latest, build(state, latest))).onComplete(ar -> {
+        LuaScripts.Snapshot latest = scripts.current();
+        return build(scripts, latest.generation() == 0 ? scripts.load() : latest);
+      }, false).onComplete(ar -> {
         state.building = false;
-        if (ar.succeeded()) {
-          adopt(state, ar.result().snapshot(), ar.result().globals());
-        } else {
-          LOG.log(Level.ERROR, "lua: building the scripts of " + state.scripts.directory() + " failed: " + ar.cause());
+        if (ar.failed()) {
+          LOG.log(Level.ERROR, "lua: building the scripts of " + scripts.directory() + " failed: " + ar.cause());
+        } else if (scripts == state.scripts) {
+          adopt(state, ar.result());
         }
       });
     }
     throw new RunElsewhere();
   }
 
-  private record Built(LuaScripts.Snapshot snapshot, Globals globals) {
+  /** Globals with every file's top-level code run, and the limits their instruction hook checks. */
+  private record Built(LuaScripts.Snapshot snapshot, Globals globals, LuaSandbox.Limits limits) {
   }
 
-  private static void adopt(State state, LuaScripts.Snapshot snapshot, Globals globals) {
-    state.globals = globals;
-    state.generation = snapshot.generation();
-    if (state.offLoopGeneration != snapshot.generation()) {
+  private static void adopt(State state, Built built) {
+    state.globals = built.globals();
+    state.limits = built.limits();
+    state.generation = built.snapshot().generation();
+    if (state.offLoopGeneration != state.generation) {
       state.offLoop.clear();
-      state.offLoopGeneration = snapshot.generation();
+      state.offLoopGeneration = state.generation;
     }
   }
 
-  // Runs every file's top-level code into fresh globals.
-  private Globals build(State state, LuaScripts.Snapshot snapshot) {
-    Globals fresh = LuaSandbox.create(allowOs, state.limits);
+  // Runs every file's top-level code into fresh globals, each file within SETUP_MILLIS; a file that
+  // fails is logged and the others still run. Blocking: never on an event loop.
+  private Built build(LuaScripts scripts, LuaScripts.Snapshot snapshot) {
+    LuaSandbox.Limits limits = new LuaSandbox.Limits();
+    Globals fresh = LuaSandbox.create(allowOs, limits);
     fresh.set("tyk", tyk.table());
     for (LuaScripts.Chunk chunk : snapshot.chunks()) {
-      state.limits.set(System.currentTimeMillis() + SETUP_MILLIS, 0);
+      limits.set(System.currentTimeMillis() + SETUP_MILLIS, 0);
       try {
         new LuaClosure(chunk.prototype(), fresh).call();
-      } catch (LuaError | LuaSandbox.DeadlineExceeded | LuaSandbox.LeavesLoop | StackOverflowError e) {
-        LOG.log(Level.ERROR, state.scripts.label(chunk.file()) + " failed while loading: " + e.getMessage());
+      } catch (RuntimeException | LuaSandbox.DeadlineExceeded | LuaSandbox.LeavesLoop | StackOverflowError e) {
+        LOG.log(Level.ERROR, scripts.label(chunk.file()) + " failed while loading: " + e.getMessage());
       }
     }
-    return fresh;
+    return new Built(snapshot, fresh, limits);
   }
 }
