@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.Upstream;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -180,10 +181,11 @@ class MainProcessIT {
   void sigtermLetsTheRequestInFlightFinish() throws Exception {
     Vertx vertx = Vertx.vertx();
     try (Upstream upstream = Upstream.start(vertx)) {
-      AtomicBoolean arrived = new AtomicBoolean();
+      // The upstream answers only once the gateway has begun to drain: the request is in flight then.
+      AtomicReference<Runnable> answer = new AtomicReference<>();
       upstream.handler(req -> {
-        arrived.set(true);
-        vertx.setTimer(1500, t -> req.response().putHeader("content-type", "text/plain").end("slow answer"));
+        Context context = Vertx.currentContext();
+        answer.set(() -> context.runOnContext(v -> req.response().putHeader("content-type", "text/plain").end("slow answer")));
       });
       int port = freePort();
       Path apps = Files.createDirectory(workDir.resolve("apis"));
@@ -193,9 +195,12 @@ class MainProcessIT {
       try (GatewayProcess gateway = GatewayProcess.start(workDir, Map.of(), "--conf", conf.toString())) {
         gateway.awaitReady(START);
         CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(request(port, "/slow/x"), HttpResponse.BodyHandlers.ofString());
-        Poll.until(Duration.ofSeconds(20), arrived::get, () -> "the request never reached the upstream:\n" + gateway.output());
+        Poll.until(Duration.ofSeconds(20), () -> answer.get() != null, () -> "the request never reached the upstream:\n" + gateway.output());
 
         gateway.terminate();
+        Poll.until(Duration.ofSeconds(20), () -> gateway.logged("stopping: draining"), () -> "no drain after SIGTERM:\n" + gateway.output());
+        assertFalse(inFlight.isDone(), "the request is still in flight while the gateway drains");
+        answer.get().run();
 
         HttpResponse<String> reply = inFlight.get(20, TimeUnit.SECONDS);
         assertEquals(200, reply.statusCode(), reply.body());
