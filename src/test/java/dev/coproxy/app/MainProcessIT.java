@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.Upstream;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -180,10 +182,11 @@ class MainProcessIT {
   void sigtermLetsTheRequestInFlightFinish() throws Exception {
     Vertx vertx = Vertx.vertx();
     try (Upstream upstream = Upstream.start(vertx)) {
-      AtomicBoolean arrived = new AtomicBoolean();
+      // The upstream answers only once the gateway has begun to drain: the request is in flight then.
+      AtomicReference<Runnable> answer = new AtomicReference<>();
       upstream.handler(req -> {
-        arrived.set(true);
-        vertx.setTimer(1500, t -> req.response().putHeader("content-type", "text/plain").end("slow answer"));
+        Context context = Vertx.currentContext();
+        answer.set(() -> context.runOnContext(v -> req.response().putHeader("content-type", "text/plain").end("slow answer")));
       });
       int port = freePort();
       Path apps = Files.createDirectory(workDir.resolve("apis"));
@@ -193,9 +196,13 @@ class MainProcessIT {
       try (GatewayProcess gateway = GatewayProcess.start(workDir, Map.of(), "--conf", conf.toString())) {
         gateway.awaitReady(START);
         CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(request(port, "/slow/x"), HttpResponse.BodyHandlers.ofString());
-        Poll.until(Duration.ofSeconds(20), arrived::get, () -> "the request never reached the upstream:\n" + gateway.output());
+        Poll.until(Duration.ofSeconds(20), () -> answer.get() != null, () -> "the request never reached the upstream:\n" + gateway.output());
 
         gateway.terminate();
+        // Draining starts by closing the listener (the process's output is closed once it is signalled).
+        Poll.until(Duration.ofSeconds(20), () -> refusesConnections(port), () -> "still accepting connections after SIGTERM");
+        assertFalse(inFlight.isDone(), "the request is still in flight while the gateway drains");
+        answer.get().run();
 
         HttpResponse<String> reply = inFlight.get(20, TimeUnit.SECONDS);
         assertEquals(200, reply.statusCode(), reply.body());
@@ -226,6 +233,14 @@ class MainProcessIT {
 
   private static HttpRequest request(int port, String path) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(20)).build();
+  }
+
+  private static boolean refusesConnections(int port) {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   private static int freePort() throws IOException {

@@ -65,6 +65,10 @@ class EventsIT {
         .filter(b -> b.getJsonObject("message").getString("Type").equals(type)).toList();
   }
 
+  private List<String> deliveredKeys() {
+    return deliveries("AuthFailure").stream().map(d -> d.getJsonObject("message").getJsonObject("Meta").getString("Key")).toList();
+  }
+
   @Test
   void wrongKeyFiresAuthFailureToWebhookAndBusInTyksShape() throws Exception {
     startGateway(new JsonObject().put("AuthFailure", new JsonArray().add(hook(webhook.url("/events"), 0))),
@@ -102,8 +106,11 @@ class EventsIT {
       gw.call(HttpMethod.GET, "/p/x", Map.of("Authorization", "same"), null);
     }
     gw.call(HttpMethod.GET, "/p/x", Map.of("Authorization", "other"), null);
-    Poll.until(DEADLINE, () -> deliveries("AuthFailure").size() == 2, () -> "webhook got " + webhook.received);
-    Poll.until(DEADLINE, () -> bus.size() == 4, () -> "every event still reaches the bus: " + bus);
+    // A last event through the same handler: the repeats, sent before it, would have arrived by the time it has.
+    gw.call(HttpMethod.GET, "/p/x", Map.of("Authorization", "marker"), null);
+    Poll.until(DEADLINE, () -> deliveredKeys().contains("marker"), () -> "webhook got " + webhook.received);
+    assertEquals(List.of("marker", "other", "same"), deliveredKeys().stream().sorted().toList(), "one delivery per key");
+    Poll.until(DEADLINE, () -> bus.size() == 5, () -> "every event still reaches the bus: " + bus);
   }
 
   @Test
@@ -198,9 +205,9 @@ class EventsIT {
         slowest = Math.max(slowest, result[1]);
       }
     }
-    // Requests never waited for a delivery: the target never answers, and none took anywhere near
-    // the webhook's 5 s request timeout.
-    assertTrue(slowest < TimeUnit.SECONDS.toNanos(2), "slowest request took " + slowest / 1_000_000 + " ms");
+    // Requests never waited for a delivery: the target never answers, so a request that waited would
+    // have taken the webhook's 5 s request timeout; the bound leaves room for a loaded machine.
+    assertTrue(slowest < TimeUnit.MILLISECONDS.toNanos(4500), "slowest request took " + slowest / 1_000_000 + " ms");
     String metrics = gw.admin(HttpMethod.GET, "/metrics", null).text();
     assertTrue(metrics.contains("coproxy_events_total{event=\"AuthFailure\"} " + storm + ".0"), metrics);
     double dropped = metric(metrics, "coproxy_events_dropped_total");

@@ -1,13 +1,16 @@
 package dev.coproxy.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.RawHttp;
 import dev.coproxy.testing.TestGateway;
 import dev.coproxy.testing.Upstream;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -18,7 +21,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -107,10 +110,11 @@ class BodyLimitIT {
 
   @Test
   void overHttp2ARefusedBodyLeavesTheOtherRequestsOnTheConnectionAlone() throws Exception {
-    AtomicBoolean slowArrived = new AtomicBoolean();
+    // The upstream holds the first request until the refusal is in: both are on the connection at once.
+    AtomicReference<Runnable> answerSlow = new AtomicReference<>();
     upstream.handler(req -> {
-      slowArrived.set(true);
-      gw.vertx.setTimer(500, t -> req.response().end("slow answer"));
+      Context context = Vertx.currentContext();
+      answerSlow.set(() -> context.runOnContext(v -> req.response().end("slow answer")));
     });
     HttpClient h2 = gw.vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false).setDefaultHost("127.0.0.1").setDefaultPort(gw.port()));
@@ -118,7 +122,7 @@ class BodyLimitIT {
       Future<String> slow = h2.request(new RequestOptions().setURI("/limited/slow"))
           .compose(req -> req.send())
           .compose(resp -> resp.body().map(body -> resp.statusCode() + " " + body));
-      Poll.until(Duration.ofSeconds(10), slowArrived::get, () -> "the slow request never reached the upstream");
+      Poll.until(Duration.ofSeconds(10), () -> answerSlow.get() != null, () -> "the slow request never reached the upstream");
       String refused = h2.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/limited/big"))
           .compose(req -> {
             req.setChunked(true);
@@ -130,6 +134,8 @@ class BodyLimitIT {
           .compose(resp -> resp.body().map(body -> resp.version() + " " + resp.statusCode()))
           .await(10, TimeUnit.SECONDS);
       assertEquals("HTTP_2 413", refused);
+      assertFalse(slow.isComplete(), "the slow request is still in flight");
+      answerSlow.get().run();
       assertEquals("200 slow answer", slow.await(10, TimeUnit.SECONDS), "the other request on the connection failed");
     } finally {
       upstream.echoRequests();
