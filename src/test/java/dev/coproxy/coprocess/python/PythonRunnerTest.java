@@ -34,6 +34,8 @@ class PythonRunnerTest {
           .redirectErrorStream(true)
           .redirectOutput(output.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      // No __pycache__ in src/main/resources/python, from where it would be packaged.
+      builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
       builder.environment().put("COPROXY_DESC", DESCRIPTORS.toAbsolutePath().toString());
       builder.environment().put("COPROXY_RUNNER_DIR", Path.of("src", "main", "resources", "python").toAbsolutePath().toString());
       Process process = builder.start();
