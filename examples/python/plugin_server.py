@@ -2,7 +2,8 @@
 """A Coproxy (and Tyk) gRPC plugin server in Python: implements coprocess.Dispatcher with grpcio.
 
 No generated _pb2 modules: the message classes are built at run time from the descriptor set the
-Maven build writes (target/classes/proto/coprocess.desc), which works with Debian's protobuf 3.21.
+Maven build writes (target/classes/proto/coprocess.desc), which works with Debian's protobuf 3.21
+as well as with protobuf 5.x to 7.x from PyPI.
 
     python3 examples/python/plugin_server.py [--port 5555] [--desc target/classes/proto/coprocess.desc]
 
@@ -25,15 +26,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DESC = os.path.join(HERE, "..", "..", "target", "classes", "proto", "coprocess.desc")
 
 
+def message_class_maker(pool):
+    """Descriptor -> message class: GetMessageClass on protobuf 4.22 and newer (5.x, 6.x and 7.x
+    have nothing else), MessageFactory.GetPrototype on older runtimes such as Debian's 3.21."""
+    make = getattr(message_factory, "GetMessageClass", None)
+    return make if make is not None else message_factory.MessageFactory(pool).GetPrototype
+
+
 def load_messages(path):
     files = descriptor_pb2.FileDescriptorSet()
     with open(path, "rb") as f:
         files.ParseFromString(f.read())
     pool = descriptor_pool.DescriptorPool()
-    for proto in files.file:
-        pool.Add(proto)
-    factory = message_factory.MessageFactory(pool)
-    return {name: factory.GetPrototype(pool.FindMessageTypeByName("coprocess." + name))
+    for proto in files.file:  # protoc writes a file after the files it imports
+        pool.AddSerializedFile(proto.SerializeToString())
+    make = message_class_maker(pool)
+    return {name: make(pool.FindMessageTypeByName("coprocess." + name))
             for name in ("Object", "Event", "EventReply")}
 
 

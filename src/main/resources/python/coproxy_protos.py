@@ -1,7 +1,8 @@
 """Builds Tyk's *_pb2 modules at run time from the descriptor set the Coproxy build writes.
 
 Generated Python code is tied to the protobuf runtime it was generated for; building the classes
-from descriptors works on every runtime from 3.20 on (Debian's 4.21 included). After install(),
+from descriptors works on Debian's python3-protobuf 3.21 (the PyPI package 4.21) as well as on
+PyPI's 5.x, 6.x and 7.x, which dropped MessageFactory.GetPrototype. After install(),
 `import coprocess_object_pb2` and the other five module names work as they do under Tyk.
 """
 
@@ -13,6 +14,7 @@ from google.protobuf.internal import enum_type_wrapper
 
 
 def _class_maker(pool):
+    """Descriptor -> message class: GetMessageClass from 4.22 on, GetPrototype before it."""
     make = getattr(message_factory, "GetMessageClass", None)
     if make is not None:
         return make

@@ -16,6 +16,10 @@ default folder) and R has an empty header; the other frames carry a JSON object.
 read through a buffer (one read for a frame, or for several when the gateway wrote a call behind
 the running one) and every frame is sent in one write. A call whose deadline passed while it waited
 in the buffer is answered with a failure without running.
+
+Hooks run one at a time on the main thread, but a plugin may start threads of its own: they may
+call tyk.store_data, get_data, log and trigger_event at any time, inside a hook or between calls
+(see Channel). When the gateway closes the channel the worker exits, plugin threads or not.
 """
 
 import collections
@@ -32,17 +36,66 @@ _CALL = struct.Struct(">IQ")
 
 
 class Channel(object):
+    """The framed channel to the gateway, safe to use from a plugin's own threads.
+
+    Writes: one lock around each whole frame, so a plugin thread's log line or callback never lands
+    inside a reply. Reads: one thread at a time reads the pipe (whichever is waiting: the main loop
+    for its next call, or a thread for a callback's answer) and hands each frame to the one it is
+    for. Callbacks: one awaits its answer at a time, so the next A frame is always its answer,
+    whatever order the gateway's store completes them in.
+    """
+
     def __init__(self, reader, fd):
         self._reader = reader
         self._fd = fd
-        self._lock = threading.Lock()  # a plugin's own threads may log while a hook runs
-        self._waiting = collections.deque()  # calls that arrived while a callback awaited its answer
+        self._write_lock = threading.Lock()
+        self._callback_lock = threading.Lock()
+        self._state = threading.Condition(threading.Lock())
+        self._reading = False  # some thread is inside _read_frame
+        self._closed = False
+        self._calls = collections.deque()  # D and E frames read but not yet taken by the main loop
+        self._answer = None  # the A frame read for the callback in flight
 
     def read(self):
-        """The next frame: (kind, header bytes, body bytes)."""
-        if self._waiting:
-            return self._waiting.popleft()
-        return self._read_frame()
+        """The next call frame: (kind, header bytes, body bytes); EOFError when the gateway closed."""
+        return self._receive(self._take_call)
+
+    def _take_call(self):
+        return self._calls.popleft() if self._calls else None
+
+    def _take_answer(self):
+        answer, self._answer = self._answer, None
+        return answer
+
+    def _receive(self, take):
+        while True:
+            with self._state:
+                while True:
+                    frame = take()
+                    if frame is not None:
+                        return frame
+                    if self._closed:
+                        raise EOFError()
+                    if not self._reading:
+                        self._reading = True
+                        break
+                    self._state.wait()
+            try:
+                frame = self._read_frame()
+            except BaseException:
+                # A frame cut short leaves the pipe at an unknown position: nothing after it can be trusted.
+                with self._state:
+                    self._reading = False
+                    self._closed = True
+                    self._state.notify_all()
+                raise
+            with self._state:
+                self._reading = False
+                if frame[0] == "A":
+                    self._answer = frame
+                else:
+                    self._calls.append(frame)
+                self._state.notify_all()
 
     def _read_frame(self):
         head = self._reader.read(_HEAD.size)
@@ -56,7 +109,7 @@ class Channel(object):
 
     def send(self, kind, header=b"", body=b""):
         frame = b"".join((_HEAD.pack(5 + len(header) + len(body), ord(kind), len(header)), header, body))
-        with self._lock:
+        with self._write_lock:
             view = memoryview(frame)
             while view:
                 view = view[os.write(self._fd, view):]
@@ -65,12 +118,13 @@ class Channel(object):
         self.send(kind, json.dumps(fields).encode("utf-8"))
 
     def callback(self, fields):
-        self.send_json("C", fields)
-        while True:
-            kind, header, body = self._read_frame()
-            if kind == "A":
-                break
-            self._waiting.append((kind, header, body))
+        """Sends a C frame and waits for its answer; any thread may call it, inside a hook or not."""
+        with self._callback_lock:
+            self.send_json("C", fields)
+            try:
+                _, header, _ = self._receive(self._take_answer)
+            except EOFError:
+                raise RuntimeError("gateway: the channel to the gateway is closed")
         answer = json.loads(header.decode("utf-8")) if header else {}
         if answer.get("error"):
             raise RuntimeError("gateway: " + answer["error"])
@@ -121,6 +175,13 @@ class Worker(object):
                                                             "load_error": True}))
 
     def serve(self):
+        """Answers calls until the gateway closes the channel (or can no longer be written to)."""
+        try:
+            self._serve()
+        except BrokenPipeError:
+            return
+
+    def _serve(self):
         self.channel.send_json("K", {"pid": os.getpid(), "python": sys.version.split()[0]})
         while True:
             try:
@@ -171,7 +232,7 @@ class Worker(object):
             if isinstance(returned, tuple) and len(returned) == 3:
                 self._adopt_request(obj, returned[0])
                 self._adopt(obj.session, returned[1])
-                self._merge_metadata(obj.session, returned[2])
+                self._merge_metadata(hook.name, obj.session, returned[2])
         elif count == 3:
             returned = hook(request, session, obj.spec)
             if isinstance(returned, tuple) and len(returned) == 2:
@@ -181,7 +242,8 @@ class Worker(object):
             raise TypeError("hook %s takes %d arguments; Tyk's forms take 3, 4 or 5" % (hook.name, count))
         return obj.SerializeToString()
 
-    # Hooks normally change their arguments in place; a returned replacement is copied in.
+    # Hooks normally change their arguments in place; a returned replacement is copied in, and a
+    # return value of another shape is ignored (Tyk ignores returned values too).
     @staticmethod
     def _adopt(target, returned):
         if returned is not None and returned is not target and type(returned) is type(target):
@@ -192,9 +254,12 @@ class Worker(object):
             obj.request.CopyFrom(returned.object)
 
     @staticmethod
-    def _merge_metadata(session, returned):
+    def _merge_metadata(hook_name, session, returned):
         if returned is None or returned is session.metadata:
             return
+        if not callable(getattr(returned, "keys", None)):
+            raise TypeError("hook %s returned metadata of type %s; a dict (or None) was expected"
+                            % (hook_name, type(returned).__name__))
         for key in list(returned.keys()):
             session.metadata[str(key)] = returned[key] if isinstance(returned[key], str) else json.dumps(returned[key])
 
@@ -228,6 +293,9 @@ def main():
         sys.stderr.flush()
         sys.exit(3)
     worker.serve()
+    # A plugin's non-daemon threads would keep the interpreter alive after the gateway went away.
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

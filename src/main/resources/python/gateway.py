@@ -1,17 +1,27 @@
 """`from gateway import TykGateway as tyk`: functions that call back into the Coproxy gateway.
 
 Data lives in the gateway's store (cluster-wide when clustered) under "coprocess-data:<key>";
-events go to the gateway's event fan-out as system events; logs go to the gateway log.
+events go to the gateway's event fan-out as system events; logs go to the gateway log. Every
+function may be called from any thread of a plugin, inside a hook or not.
 """
 
 _channel = None
 
 
-def _call(op, **fields):
+def _channel_or_fail():
     if _channel is None:
         raise RuntimeError("the gateway is only reachable from inside a Coproxy Python worker")
+    return _channel
+
+
+def _call(op, **fields):
     fields["op"] = op
-    return _channel.callback(fields)
+    return _channel_or_fail().callback(fields)
+
+
+def _notify(op, **fields):
+    fields["op"] = op
+    _channel_or_fail().notify(fields)
 
 
 def _text(value):
@@ -33,12 +43,12 @@ class TykGateway(object):
 
     @staticmethod
     def trigger_event(event_name, payload):
-        _channel.notify({"op": "trigger_event", "name": _text(event_name), "payload": _text(payload)})
+        _notify("trigger_event", name=_text(event_name), payload=_text(payload))
 
     @staticmethod
     def log(message, level="info"):
-        _channel.notify({"op": "log", "message": _text(message), "level": _text(level)})
+        _notify("log", message=_text(message), level=_text(level))
 
     @staticmethod
     def log_error(*args):
-        _channel.notify({"op": "log", "message": " ".join(_text(a) for a in args), "level": "error"})
+        _notify("log", message=" ".join(_text(a) for a in args), level="error")

@@ -5,6 +5,7 @@
 5 -> f(request, response, session, metadata, spec). The legacy decorators have fixed forms.
 """
 
+import functools
 import inspect
 
 __all__ = ["Hook", "Pre", "Post", "PostKeyAuth", "CustomKeyCheck", "Event"]
@@ -20,18 +21,23 @@ def _positional_count(f):
 
 
 class _Decorated(object):
-    """A plugin function with its name (the hook name APIs use) and its call form."""
+    """A plugin function with its name (the hook name APIs use) and its call form.
+
+    The wrapper carries the function's __name__, __qualname__, __doc__, __module__ and attributes,
+    and __wrapped__ points at it, so tools that inspect a plugin (inspect.signature, help, test
+    frameworks, other decorators) see the function rather than this wrapper.
+    """
 
     arg_count = 3
 
     def __init__(self, f):
+        functools.update_wrapper(self, f)
+        self.__dict__.pop("arg_count", None)  # copied from f when decorators are stacked; the class decides
         self.f = f
         self.name = f.__name__
-        self.__name__ = f.__name__
-        self.__doc__ = getattr(f, "__doc__", None)
 
-    def __call__(self, *args):
-        return self.f(*args)
+    def __call__(self, *args, **kwargs):
+        return self.f(*args, **kwargs)
 
 
 class Hook(_Decorated):
