@@ -91,24 +91,25 @@ public record CustomMiddleware(String driver, List<Hook> pre, Hook authCheck, Li
     IdExtractorSpec idExtractor = authCheck != null ? IdExtractorSpec.parse(cm.child("id_extractor"), apiId) : null;
     CustomMiddleware parsed = new CustomMiddleware(driver, pre, authCheck, keyless ? List.of() : postKeyAuth, post, response,
         idExtractor);
-    checkDriver(cm, driver, parsed.hasHooks() && !toBeReplaced);
+    checkDriver(cm, driver, parsed.hasHooks() && !toBeReplaced, apiId);
     return parsed;
   }
 
-  private static void checkDriver(JsonReader cm, String driver, boolean hooksRun) {
+  private static void checkDriver(JsonReader cm, String driver, boolean hooksRun, String apiId) {
     String key = cm.path("driver");
     if (driver.isEmpty()) {
       if (hooksRun) {
-        throw new ConfigException(key, "is missing: hooks need a driver (python, lua or grpc)");
+        throw new ConfigException(key, "is missing: hooks need a driver (python, lua or grpc); api " + apiId + " is refused");
       }
       return;
     }
     // Without hooks a JavaScript or Go driver name is left to the key table (allow_unimplemented_keys may let it load).
     if (hooksRun && NOT_COPROCESS.contains(driver)) {
-      throw new ConfigException(key, "\"" + driver + "\" is not a coprocess driver; Coproxy runs python, lua and grpc plugins");
+      throw new ConfigException(key, "\"" + driver + "\" is not a coprocess driver; Coproxy runs python, lua and grpc plugins; api " + apiId
+          + " is refused");
     }
     if (!driver.matches("[a-z0-9_-]+")) {
-      throw new ConfigException(key, "\"" + driver + "\" is not a valid driver name (names are lower case, as Tyk's)");
+      throw new ConfigException(key, "\"" + driver + "\" is not a valid driver name (names are lower case, as Tyk's); api " + apiId + " is refused");
     }
   }
 
