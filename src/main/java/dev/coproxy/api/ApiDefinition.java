@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One classic Tyk API definition, validated. Keys follow Tyk's JSON; the raw object is kept whole
- * (for the Gateway API and for the coprocess issues, which read {@code custom_middleware}).
+ * One classic Tyk API definition, parsed and validated once when it loads into one record per
+ * section; nothing reads the definition's JSON after that. The JSON is kept whole only to be shown
+ * back by the Gateway API and judged by the key table ({@link KeyPolicy}).
  *
  * @param apiId {@code api_id}
  * @param orgId {@code org_id}
@@ -18,12 +19,12 @@ import java.util.Locale;
  * @param active {@code active} (default true)
  * @param keyless {@code use_keyless}
  * @param auth where the token is read from
- * @param listenPath {@code proxy.listen_path}
- * @param target {@code proxy.target_url}, parsed
- * @param stripListenPath {@code proxy.strip_listen_path}
- * @param preserveHostHeader {@code proxy.preserve_host_header}
+ * @param proxy the {@code proxy} section
  * @param sessionLifetime {@code session_lifetime} in seconds
- * @param raw the definition as read
+ * @param plugins plugin auth, bundles and {@code config_data}
+ * @param customMiddleware the driver and hooks that run (the bundles' when the API uses bundles)
+ * @param eventHandlers {@code event_handlers}
+ * @param raw the definition as read (with its bundles' {@code custom_middleware} once resolved)
  * @param pluginDirs where this API's plugin code lives (its unpacked bundle directories, in
  *     order); empty means the driver's default folder ({@code <middleware_path>/python},
  *     {@code <middleware_path>/lua})
@@ -35,13 +36,16 @@ public record ApiDefinition(
     boolean active,
     boolean keyless,
     AuthSource auth,
-    String listenPath,
-    UpstreamTarget target,
-    boolean stripListenPath,
-    boolean preserveHostHeader,
+    ProxySection proxy,
     long sessionLifetime,
+    PluginSettings plugins,
+    CustomMiddleware customMiddleware,
+    EventHandlers eventHandlers,
     JsonObject raw,
     List<String> pluginDirs) {
+
+  /** Top-level keys read here, as the key table writes them; the sections list their own. */
+  static final List<String> KEYS = List.of("api_id", "org_id", "name", "active", "use_keyless", "session_lifetime");
 
   public ApiDefinition {
     pluginDirs = List.copyOf(pluginDirs);
@@ -52,6 +56,9 @@ public record ApiDefinition(
    * {@code auth} block. The header defaults to {@code Authorization}.
    */
   public record AuthSource(String headerName, boolean useParam, String paramName, boolean useCookie, String cookieName) {
+
+    /** The keys read, relative to {@code auth} and to {@code auth_configs.authToken}. */
+    static final List<String> KEYS = List.of("auth_header_name", "use_param", "param_name", "use_cookie", "cookie_name");
   }
 
   /**
@@ -66,27 +73,21 @@ public record ApiDefinition(
       throw new ConfigException("api_id", "is missing");
     }
     checkApiId(apiId);
-    JsonReader proxy = r.child("proxy");
-    String listenPath = proxy.string("listen_path", "");
-    if (!listenPath.startsWith("/")) {
-      throw new ConfigException("proxy.listen_path", listenPath.isEmpty() ? "is missing" : "must start with /, got \"" + listenPath + "\"");
-    }
-    String targetUrl = proxy.string("target_url", "");
-    if (targetUrl.isEmpty()) {
-      throw new ConfigException("proxy.target_url", "is missing");
-    }
+    ProxySection proxy = ProxySection.parse(r.child("proxy"));
+    boolean keyless = r.bool("use_keyless", false);
+    PluginSettings plugins = PluginSettings.parse(r, keyless);
     return new ApiDefinition(
         apiId,
         r.string("org_id", ""),
         r.string("name", apiId),
         r.bool("active", true),
-        r.bool("use_keyless", false),
+        keyless,
         authSource(r),
-        listenPath,
-        UpstreamTarget.parse(targetUrl),
-        proxy.bool("strip_listen_path", false),
-        proxy.bool("preserve_host_header", false),
+        proxy,
         r.integer("session_lifetime", 0, 0, Long.MAX_VALUE),
+        plugins,
+        CustomMiddleware.parse(r.child("custom_middleware"), keyless, plugins.pluginAuth(), apiId, plugins.usesBundles()),
+        EventHandlers.parse(r.child("event_handlers")),
         json,
         List.of());
   }
@@ -131,8 +132,42 @@ public record ApiDefinition(
 
   /** This definition with its plugin code in the given directories (a loaded bundle). */
   public ApiDefinition withPluginDirs(List<String> dirs) {
-    return new ApiDefinition(apiId, orgId, name, active, keyless, auth, listenPath, target, stripListenPath,
-        preserveHostHeader, sessionLifetime, raw, dirs);
+    return new ApiDefinition(apiId, orgId, name, active, keyless, auth, proxy, sessionLifetime, plugins, customMiddleware,
+        eventHandlers, raw, dirs);
+  }
+
+  /**
+   * This definition with another {@code custom_middleware} (its bundles' manifests, merged), parsed
+   * and checked as the definition's own would be; the JSON kept for the Gateway API and the key
+   * table holds the new block.
+   *
+   * @throws ConfigException naming the key that cannot work
+   */
+  public ApiDefinition withCustomMiddleware(JsonObject customMiddleware) {
+    CustomMiddleware parsed = CustomMiddleware.parse(new JsonReader(customMiddleware, "custom_middleware"), keyless,
+        plugins.pluginAuth(), apiId, false);
+    return new ApiDefinition(apiId, orgId, name, active, keyless, auth, proxy, sessionLifetime, plugins, parsed,
+        eventHandlers, raw.copy().put("custom_middleware", customMiddleware.copy()), pluginDirs);
+  }
+
+  /** {@code proxy.listen_path}. */
+  public String listenPath() {
+    return proxy.listenPath();
+  }
+
+  /** {@code proxy.target_url}, parsed. */
+  public UpstreamTarget target() {
+    return proxy.target();
+  }
+
+  /** {@code proxy.strip_listen_path}. */
+  public boolean stripListenPath() {
+    return proxy.stripListenPath();
+  }
+
+  /** {@code proxy.preserve_host_header}. */
+  public boolean preserveHostHeader() {
+    return proxy.preserveHostHeader();
   }
 
   private static AuthSource authSource(JsonReader r) {
@@ -150,6 +185,7 @@ public record ApiDefinition(
 
   /** True when a request path falls under this API's listen path (at a segment boundary). */
   public boolean matches(String path) {
+    String listenPath = proxy.listenPath();
     if (!path.startsWith(listenPath)) {
       // "/demo" reaches the API listening on "/demo/".
       return listenPath.length() == path.length() + 1 && listenPath.endsWith("/") && listenPath.startsWith(path);
@@ -159,7 +195,8 @@ public record ApiDefinition(
 
   /** The path to send upstream: the request path, without the listen path when stripping. */
   public String upstreamPath(String path) {
-    if (!stripListenPath || !matches(path)) {
+    String listenPath = proxy.listenPath();
+    if (!proxy.stripListenPath() || !matches(path)) {
       return path;
     }
     String rest = path.substring(Math.min(listenPath.length(), path.length()));
@@ -168,6 +205,6 @@ public record ApiDefinition(
 
   @Override
   public String toString() {
-    return "api " + apiId + " (" + listenPath + " -> " + target.url().toLowerCase(Locale.ROOT) + ")";
+    return "api " + apiId + " (" + proxy.listenPath() + " -> " + proxy.target().url().toLowerCase(Locale.ROOT) + ")";
   }
 }

@@ -4,7 +4,6 @@ import dev.coproxy.api.ApiRegistry;
 import dev.coproxy.coprocess.python.PythonDriver;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +40,8 @@ final class PythonStart {
 
   // Blocking: lists the plugin folder.
   private boolean pythonToRun() throws IOException {
-    boolean api = registry.current().all().stream().anyMatch(loaded ->
-        loaded.definition().raw().getValue("custom_middleware") instanceof JsonObject cm
-            && PythonDriver.NAME.equalsIgnoreCase(String.valueOf(cm.getValue("driver")).trim()));
+    boolean api = registry.current().all().stream()
+        .anyMatch(loaded -> loaded.definition().customMiddleware().uses(PythonDriver.NAME));
     if (api || !Files.isDirectory(folder)) {
       return api;
     }

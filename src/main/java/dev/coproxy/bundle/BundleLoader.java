@@ -2,8 +2,8 @@ package dev.coproxy.bundle;
 
 import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.api.DefinitionResolver;
+import dev.coproxy.api.PluginSettings;
 import dev.coproxy.config.GatewayConfig;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +13,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -23,8 +22,9 @@ import java.util.Set;
  * Resolves an API's {@code custom_middleware_bundle} when the API loads (Tyk's section 11.3): the
  * bundle in {@code <middleware_path>/bundles/<md5 of the name>/} is used when present (partial
  * verification), otherwise it is downloaded from {@code bundle_base_url}, unpacked into a
- * temporary directory, deep-verified and moved into place. The manifest's {@code custom_middleware}
- * replaces the API's and the bundle directories become the API's plugin directories. A reload
+ * temporary directory, deep-verified and moved into place. The manifests' {@code custom_middleware}
+ * (merged) replaces the API's, parsed and checked here as the definition's own is, and the bundle
+ * directories become the API's plugin directories. A reload
  * asking to refresh bundles downloads each bundle again (once per reload) and swaps it in only once
  * verified, so a failing bundle never replaces a good one.
  */
@@ -56,18 +56,16 @@ public final class BundleLoader implements DefinitionResolver {
 
   @Override
   public ApiDefinition resolve(ApiDefinition def) throws BundleException {
-    JsonObject raw = def.raw();
-    Object value = raw.getValue("custom_middleware_bundle");
-    String bundle = value instanceof String s ? s.trim() : "";
-    List<String> names = names(bundle);
-    if (names.isEmpty() || Boolean.TRUE.equals(raw.getValue("custom_middleware_bundle_disabled"))) {
+    if (!def.plugins().usesBundles()) {
       return def;
     }
+    String bundle = def.plugins().bundle().trim();
+    List<String> names = def.plugins().bundleNames();
     try {
       if (options.baseUrl().isEmpty()) {
         throw new BundleException("No bundle base URL set, skipping bundle (bundle_base_url is empty)");
       }
-      Path root = bundlesDir.resolve(md5(raw.getString("custom_middleware_bundle")));
+      Path root = bundlesDir.resolve(md5(def.plugins().bundle()));
       boolean single = !bundle.contains(",");
       List<BundleMerger.Part> parts = new ArrayList<>();
       List<String> dirs = new ArrayList<>();
@@ -77,9 +75,7 @@ public final class BundleLoader implements DefinitionResolver {
         parts.add(new BundleMerger.Part(name, subdir, obtain(name, dir)));
         dirs.add(dir.toString());
       }
-      JsonObject merged = BundleMerger.merge(parts);
-      JsonObject replaced = raw.copy().put("custom_middleware", merged);
-      return ApiDefinition.parse(replaced).withPluginDirs(dirs);
+      return def.withCustomMiddleware(BundleMerger.merge(parts)).withPluginDirs(dirs);
     } catch (BundleException e) {
       throw new BundleException("api " + def.apiId() + ": bundle \"" + bundle + "\" refused: " + e.getMessage(), e);
     }
@@ -87,7 +83,7 @@ public final class BundleLoader implements DefinitionResolver {
 
   /** Tyk's list parsing: comma-separated, trimmed, empty names dropped. */
   static List<String> names(String bundle) {
-    return Arrays.stream(bundle.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
+    return PluginSettings.names(bundle);
   }
 
   private Manifest obtain(String name, Path dir) throws BundleException {

@@ -5,7 +5,6 @@ import dev.coproxy.chain.ChainFactory;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.StandardChain;
 import dev.coproxy.config.GatewayConfig.CoprocessOptions;
-import dev.coproxy.config.JsonReader;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.idextractor.IdCache;
 import dev.coproxy.idextractor.IdExtractor;
@@ -56,7 +55,7 @@ public final class CoprocessChain implements ChainFactory {
     if (!options.enableCoprocess()) {
       return standard.build(api);
     }
-    CoprocessSpec spec = CoprocessSpec.parse(api, options.hookTimeoutMillis());
+    CoprocessSpec spec = CoprocessSpec.of(api, options.hookTimeoutMillis());
     if (!spec.hasHooks()) {
       return standard.build(api);
     }
@@ -75,10 +74,9 @@ public final class CoprocessChain implements ChainFactory {
     return chain;
   }
 
-  // Compiled once per load; a configuration that cannot work fails the load here.
+  // Built once per load from the extractor the definition parsed and checked.
   private IdCache idCache(ApiDefinition api) {
-    JsonReader customMiddleware = new JsonReader(api.raw()).child("custom_middleware");
-    IdExtractor extractor = IdExtractorConfig.parse(customMiddleware, api.apiId(), api.orgId(), hashKeyFunction);
+    IdExtractor extractor = IdExtractorConfig.build(api.customMiddleware().idExtractor(), api.apiId(), api.orgId(), hashKeyFunction);
     return extractor == null ? null
         : new IdCache(extractor, idClient, new IdExtractorMeters(registry, api.apiId()), System::currentTimeMillis);
   }

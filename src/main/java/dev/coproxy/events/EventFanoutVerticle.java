@@ -1,6 +1,11 @@
 package dev.coproxy.events;
 
 import dev.coproxy.api.ApiRegistry;
+import dev.coproxy.api.EventHandlers;
+import dev.coproxy.api.EventHandlers.DynamicHandler;
+import dev.coproxy.api.EventHandlers.Handler;
+import dev.coproxy.api.EventHandlers.LogHandler;
+import dev.coproxy.api.EventHandlers.Webhook;
 import dev.coproxy.api.ApiTable;
 import dev.coproxy.api.LoadedApi;
 import dev.coproxy.coprocess.CoprocessAddresses;
@@ -11,14 +16,12 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -34,10 +37,6 @@ public final class EventFanoutVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(EventFanoutVerticle.class.getName());
   private static final DateTimeFormatter GO_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSSSS xx z");
 
-  /** A configured handler: its kind, its meta, and its state for webhooks. */
-  private record Handler(String kind, JsonObject meta, WebhookHandler webhook) {
-  }
-
   private final JsonObject globalConfig;
   private final ApiRegistry registry;
   private final EventQueue queue;
@@ -45,9 +44,12 @@ public final class EventFanoutVerticle extends VerticleBase {
   private final Map<String, Counter> counts = new HashMap<>();
   private HttpClient client;
   private Counter webhookFailures;
-  private Map<String, List<Handler>> global;
+  private EventHandlers global;
+  // Webhook state (suppression, deliveries under way) per configured webhook: the global ones for
+  // the life of the verticle, the APIs' ones for one loaded API set.
+  private final Map<Webhook, WebhookHandler> globalWebhooks = new IdentityHashMap<>();
+  private final Map<Webhook, WebhookHandler> apiWebhooks = new IdentityHashMap<>();
   private ApiTable cachedTable;
-  private final Map<String, Map<String, List<Handler>>> byApi = new HashMap<>();
   private long lastDriverLog;
 
   public EventFanoutVerticle(JsonObject globalConfig, ApiRegistry registry, EventQueue queue, MeterRegistry meters) {
@@ -62,7 +64,7 @@ public final class EventFanoutVerticle extends VerticleBase {
     client = vertx.createHttpClient();
     webhookFailures = Counter.builder("coproxy.webhook.failures").description("Webhook deliveries that failed")
         .register(meters);
-    global = handlers(globalConfig, "gateway config");
+    global = EventHandlers.parse(globalConfig, e -> LOG.log(Level.WARNING, "gateway config: event handler left out: " + e.getMessage()));
     MessageConsumer<JsonObject> fired = vertx.eventBus().localConsumer(EventAddresses.FIRE, m -> {
       queue.taken();
       fan(m.body());
@@ -98,30 +100,34 @@ public final class EventFanoutVerticle extends VerticleBase {
         .put("TimeStamp", GO_TIME.format(ZonedDateTime.now()));
     JsonObject spec = new JsonObject().put("APIID", apiId).put("OrgID", event.getString("org_id", ""));
     vertx.eventBus().publish(EventAddresses.EVENTS, new JsonObject().put("message", message).put("spec", spec));
-    List<Handler> handlers = new ArrayList<>(global.getOrDefault(type, List.of()));
     LoadedApi api = apiId.isEmpty() ? null : registry.current().byId(apiId);
-    if (api != null) {
-      handlers.addAll(apiHandlers(api).getOrDefault(type, List.of()));
-    }
     String key = message.getJsonObject("Meta").getString("Key", "");
-    for (Handler handler : handlers) {
-      JsonObject payload = new JsonObject().put("message", message)
-          .put("handler_name", handler.meta.getString("name", handler.kind)).put("spec", spec);
-      switch (handler.kind) {
-        case "eh_log_handler" -> LOG.log(Level.INFO, "event " + type + " " + handler.meta.getString("prefix", "")
-            + " " + payload.encode());
-        case "eh_web_hook_handler" -> handler.webhook.deliver(type, key, payload);
-        case "cp_dynamic_handler" -> toDriver(handler, api, payload);
-        default -> {
-        }
+    for (Handler handler : global.of(type)) {
+      handle(handler, type, key, message, spec, null, globalWebhooks);
+    }
+    if (api != null) {
+      for (Handler handler : api.definition().eventHandlers().of(type)) {
+        handle(handler, type, key, message, spec, api, apiWebhooks());
       }
     }
   }
 
-  private void toDriver(Handler handler, LoadedApi api, JsonObject payload) {
-    String driver = handler.meta.getString("driver", "");
+  private void handle(Handler handler, String type, String key, JsonObject message, JsonObject spec, LoadedApi api,
+      Map<Webhook, WebhookHandler> webhooks) {
+    JsonObject payload = new JsonObject().put("message", message).put("handler_name", handler.name()).put("spec", spec);
+    if (handler instanceof LogHandler log) {
+      LOG.log(Level.INFO, "event " + type + " " + log.prefix() + " " + payload.encode());
+    } else if (handler instanceof Webhook webhook) {
+      webhooks.computeIfAbsent(webhook, w -> new WebhookHandler(w, client, webhookFailures, queue)).deliver(type, key, payload);
+    } else if (handler instanceof DynamicHandler dynamic) {
+      toDriver(dynamic, api, payload);
+    }
+  }
+
+  private void toDriver(DynamicHandler handler, LoadedApi api, JsonObject payload) {
+    String driver = handler.driver();
     if (driver.isEmpty() && api != null) {
-      driver = api.definition().raw().getJsonObject("custom_middleware", new JsonObject()).getString("driver", "");
+      driver = api.definition().customMiddleware().driver();
     }
     String name = driver;
     DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000);
@@ -132,67 +138,19 @@ public final class EventFanoutVerticle extends VerticleBase {
           long now = System.currentTimeMillis();
           if (now - lastDriverLog >= 1000) {
             lastDriverLog = now;
-            LOG.log(Level.WARNING, "cp_dynamic_handler " + handler.meta.getString("name", "") + ": driver \"" + name
+            LOG.log(Level.WARNING, "cp_dynamic_handler " + handler.name() + ": driver \"" + name
                 + "\" did not take the event: " + e.getMessage());
           }
         });
   }
 
-  // Handlers of an API, parsed once per loaded API set.
-  private Map<String, List<Handler>> apiHandlers(LoadedApi api) {
+  // The APIs' webhook state is dropped when a reload swaps the API set.
+  private Map<Webhook, WebhookHandler> apiWebhooks() {
     ApiTable table = registry.current();
     if (table != cachedTable) {
       cachedTable = table;
-      byApi.clear();
+      apiWebhooks.clear();
     }
-    return byApi.computeIfAbsent(api.definition().apiId(),
-        id -> handlers(api.definition().raw().getJsonObject("event_handlers", new JsonObject()), "api " + id));
-  }
-
-  private Map<String, List<Handler>> handlers(JsonObject config, String where) {
-    Map<String, List<Handler>> out = new HashMap<>();
-    Object events = config == null ? null : config.getValue("events");
-    if (!(events instanceof JsonObject byEvent)) {
-      return out;
-    }
-    for (String type : byEvent.fieldNames()) {
-      if (!(byEvent.getValue(type) instanceof JsonArray list)) {
-        continue;
-      }
-      for (Object item : list) {
-        Handler handler = handler(item, where, type);
-        if (handler != null) {
-          out.computeIfAbsent(type, t -> new ArrayList<>()).add(handler);
-        }
-      }
-    }
-    return out;
-  }
-
-  private Handler handler(Object item, String where, String type) {
-    if (!(item instanceof JsonObject entry)) {
-      return null;
-    }
-    String kind = entry.getString("handler_name", "");
-    JsonObject meta = entry.getValue("handler_meta") instanceof JsonObject m ? m : new JsonObject();
-    try {
-      return switch (kind) {
-        case "eh_log_handler", "cp_dynamic_handler" -> new Handler(kind, meta, null);
-        case "eh_web_hook_handler" -> {
-          String target = meta.getString("target_path", "");
-          if (!target.startsWith("http://") && !target.startsWith("https://")) {
-            throw new IllegalArgumentException("handler_meta.target_path must be an http(s) URL, got \"" + target + "\"");
-          }
-          yield new Handler(kind, meta, new WebhookHandler(meta, client, webhookFailures, queue));
-        }
-        default -> {
-          LOG.log(Level.WARNING, where + ": event handler \"" + kind + "\" for " + type + " is not supported and is ignored");
-          yield null;
-        }
-      };
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, where + ": event handler " + kind + " for " + type + " is ignored: " + e.getMessage());
-      return null;
-    }
+    return apiWebhooks;
   }
 }

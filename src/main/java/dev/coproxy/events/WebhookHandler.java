@@ -1,5 +1,6 @@
 package dev.coproxy.events;
 
+import dev.coproxy.api.EventHandlers.Webhook;
 import dev.coproxy.log.RateLimitedLog;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.http.HttpClient;
@@ -11,8 +12,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Tyk's {@code eh_web_hook_handler}: sends the event to {@code target_path} with {@code method} and
- * {@code header_map}; repeats of the same event for the same key within {@code event_timeout}
+ * Tyk's {@code eh_web_hook_handler}, as its definition parsed it ({@link Webhook}): sends the
+ * event to {@code target_path} with {@code method} and {@code header_map}; repeats of the same event for the same key within {@code event_timeout}
  * seconds are suppressed. Each delivery is tried once, with a request timeout; failures are logged
  * (at most once a second) and counted. At most {@value #MAX_IN_FLIGHT} deliveries per handler are
  * under way: past that, events for this handler are dropped, so a slow or dead target only loses
@@ -26,7 +27,7 @@ final class WebhookHandler {
 
   private final String target;
   private final HttpMethod method;
-  private final JsonObject headers;
+  private final Map<String, String> headers;
   private final long suppressMillis;
   private final HttpClient client;
   private final Counter failures;
@@ -35,11 +36,11 @@ final class WebhookHandler {
   private int inFlight;
   private final RateLimitedLog log = RateLimitedLog.perSecond(LOG);
 
-  WebhookHandler(JsonObject meta, HttpClient client, Counter failures, EventQueue queue) {
-    this.target = meta.getString("target_path", "");
-    this.method = HttpMethod.valueOf(meta.getString("method", "POST").toUpperCase(java.util.Locale.ROOT));
-    this.headers = meta.getJsonObject("header_map", new JsonObject());
-    this.suppressMillis = Math.max(0, meta.getLong("event_timeout", 0L)) * 1000;
+  WebhookHandler(Webhook config, HttpClient client, Counter failures, EventQueue queue) {
+    this.target = config.targetPath();
+    this.method = HttpMethod.valueOf(config.method());
+    this.headers = config.headers();
+    this.suppressMillis = config.eventTimeoutSeconds() * 1000;
     this.client = client;
     this.failures = failures;
     this.queue = queue;
@@ -65,7 +66,7 @@ final class WebhookHandler {
     inFlight++;
     RequestOptions options = new RequestOptions().setMethod(method).setAbsoluteURI(target)
         .setTimeout(REQUEST_TIMEOUT_MILLIS).putHeader("Content-Type", "application/json");
-    headers.forEach(h -> options.putHeader(h.getKey(), String.valueOf(h.getValue())));
+    headers.forEach(options::putHeader);
     client.request(options)
         .compose(request -> request.send(payload.encode()))
         .compose(response -> response.body().map(body -> response.statusCode()))

@@ -10,14 +10,4 @@ public enum Source {
   public String key() {
     return name().toLowerCase(Locale.ROOT);
   }
-
-  /** The source of a config value, or null when the value names none. */
-  static Source of(String value) {
-    for (Source source : values()) {
-      if (source.key().equals(value)) {
-        return source;
-      }
-    }
-    return null;
-  }
 }

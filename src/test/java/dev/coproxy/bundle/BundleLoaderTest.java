@@ -53,7 +53,7 @@ class BundleLoaderTest {
     BundleLoader onDisk = new BundleLoader(options(false, "file://" + served), middleware, 1);
     onDisk.startReload(true);
     ApiDefinition loaded = onDisk.resolve(api("g.zip"));
-    assertEquals("grpc", loaded.raw().getJsonObject("custom_middleware").getString("driver"));
+    assertEquals("grpc", loaded.customMiddleware().driver());
     assertEquals("MyAuthHook", loaded.raw().getJsonObject("custom_middleware").getJsonObject("auth_check").getString("name"));
     assertEquals(List.of(middleware.resolve("bundles").resolve(BundleLoader.md5("g.zip")).toAbsolutePath().toString()), loaded.pluginDirs());
 
@@ -69,7 +69,7 @@ class BundleLoaderTest {
     Path middleware = Files.createTempDirectory("mw");
     BundleLoader loader = new BundleLoader(options(true, "file://" + served), middleware, 1);
     loader.startReload(false);
-    assertEquals("one", loader.resolve(api("r.zip")).raw().getJsonObject("custom_middleware").getJsonArray("pre").getJsonObject(0).getString("name"));
+    assertEquals("one", firstPre(loader.resolve(api("r.zip"))));
     Bundles.build(served, "r.zip", Bundles.middleware("lua", "pre", "two"), java.util.Map.of(), null);
     loader.startReload(false);
     assertEquals("one", firstPre(loader.resolve(api("r.zip"))));
@@ -83,6 +83,6 @@ class BundleLoaderTest {
   }
 
   private static String firstPre(ApiDefinition def) {
-    return def.raw().getJsonObject("custom_middleware").getJsonArray("pre").getJsonObject(0).getString("name");
+    return def.customMiddleware().pre().get(0).name();
   }
 }

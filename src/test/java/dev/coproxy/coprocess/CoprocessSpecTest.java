@@ -30,7 +30,7 @@ class CoprocessSpecTest {
   }
 
   private static CoprocessSpec parse(JsonObject json) {
-    return CoprocessSpec.parse(ApiDefinition.parse(json), 5000);
+    return CoprocessSpec.of(ApiDefinition.parse(json), 5000);
   }
 
   private static JsonObject hook(String name) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.coproxy.config.JsonReader;
+import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.idextractor.Extracted;
 import dev.coproxy.idextractor.Extraction;
 import dev.coproxy.idextractor.IdExtractor;
@@ -15,6 +15,7 @@ import dev.coproxy.idextractor.IdExtractorAddresses;
 import dev.coproxy.idextractor.IdExtractorConfig;
 import dev.coproxy.idextractor.RequestMaterial;
 import dev.coproxy.proto.SessionState;
+import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.TestGateway;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -284,10 +285,10 @@ class IdExtractorIT {
 
   @Test
   void theVerticleAnswersOnItsBusAddress() throws Exception {
-    IdExtractor extractor = IdExtractorConfig.parse(
-        new JsonReader(new JsonObject().put("id_extractor",
-            extractor("header", "value", new JsonObject().put("header_name", "X-Id"))), "custom_middleware"),
-        "ie-bus", "test-org", "");
+    ApiDefinition api = ApiDefinition.parse(Apis.protectedApi("ie-bus", "/ie-bus/", "http://127.0.0.1:9")
+        .put("custom_plugin_auth_enabled", true).put("custom_middleware", new JsonObject().put("driver", "grpc")
+            .put("id_extractor", extractor("header", "value", new JsonObject().put("header_name", "X-Id")))));
+    IdExtractor extractor = IdExtractorConfig.build(api.customMiddleware().idExtractor(), "ie-bus", "test-org", "");
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("X-Id", "bus-value");
     Extraction request = new Extraction(extractor,
         new RequestMaterial(headers, null, null, "GET"));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coproxy.config.ConfigException;
-import dev.coproxy.config.JsonReader;
+import dev.coproxy.api.ApiDefinition;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +27,15 @@ class IdExtractorTest {
   private static IdExtractor extractor(String from, String with, JsonObject config, String hashFunction) {
     JsonObject cm = new JsonObject().put("id_extractor", new JsonObject().put("extract_from", from).put("extract_with", with)
         .put("extractor_config", config));
-    return IdExtractorConfig.parse(new JsonReader(cm, "custom_middleware"), "api1", ORG, hashFunction);
+    return parse(cm, "api1", hashFunction);
+  }
+
+  // The extractor of an API whose auth is its auth_check, parsed as the API loads.
+  private static IdExtractor parse(JsonObject customMiddleware, String apiId, String hashFunction) {
+    ApiDefinition api = ApiDefinition.parse(new JsonObject().put("api_id", apiId).put("org_id", ORG)
+        .put("proxy", new JsonObject().put("listen_path", "/x/").put("target_url", "http://127.0.0.1:9"))
+        .put("custom_plugin_auth_enabled", true).put("custom_middleware", customMiddleware.copy().put("driver", "grpc")));
+    return IdExtractorConfig.build(api.customMiddleware().idExtractor(), apiId, ORG, hashFunction);
   }
 
   private static IdExtractor extractor(String from, String with, JsonObject config) {
@@ -161,10 +169,10 @@ class IdExtractorTest {
   void noExtractorWhenDisabledOrWithoutMode() {
     JsonObject disabled = new JsonObject().put("id_extractor", new JsonObject().put("disabled", true).put("extract_from", "header")
         .put("extract_with", "value").put("extractor_config", new JsonObject().put("header_name", "A")));
-    assertNull(IdExtractorConfig.parse(new JsonReader(disabled, "custom_middleware"), "a", ORG, ""));
+    assertNull(parse(disabled, "a", ""));
     JsonObject empty = new JsonObject().put("id_extractor", new JsonObject().put("extract_from", "").put("extract_with", ""));
-    assertNull(IdExtractorConfig.parse(new JsonReader(empty, "custom_middleware"), "a", ORG, ""));
-    assertNull(IdExtractorConfig.parse(new JsonReader(new JsonObject(), "custom_middleware"), "a", ORG, ""));
+    assertNull(parse(empty, "a", ""));
+    assertNull(parse(new JsonObject(), "a", ""));
   }
 
   @Test

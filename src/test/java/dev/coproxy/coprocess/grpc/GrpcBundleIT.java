@@ -3,6 +3,7 @@ package dev.coproxy.coprocess.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coproxy.api.CustomMiddleware;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.BundleServer;
 import dev.coproxy.testing.Bundles;
@@ -36,9 +37,9 @@ class GrpcBundleIT {
           .put("enable_bundle_downloader", true).put("bundle_base_url", server.baseUrl())
           .put("coprocess_options", new JsonObject().put("enable_coprocess", true).put("coprocess_grpc_server", plugin.target())),
           Map.of("g-bundle.json", api))) {
-        JsonObject loaded = gw.gateway.registry().current().byId("g-bundle").definition().raw().getJsonObject("custom_middleware");
-        assertEquals("grpc", loaded.getString("driver"));
-        assertEquals("testAuthHook1", loaded.getJsonObject("auth_check").getString("name"));
+        CustomMiddleware loaded = gw.gateway.registry().current().byId("g-bundle").definition().customMiddleware();
+        assertEquals("grpc", loaded.driver());
+        assertEquals("testAuthHook1", loaded.authCheck().name());
         TestGateway.Reply refused = gw.call(HttpMethod.GET, "/g-bundle/x", Map.of("Authorization", "wrong"), null);
         assertEquals(400, refused.status(), refused.text());
         assertTrue(refused.text().contains("Key not authorised"), refused.text());
