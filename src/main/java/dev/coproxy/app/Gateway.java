@@ -5,6 +5,7 @@ import dev.coproxy.admin.AdminVerticle;
 import dev.coproxy.api.ApiRegistry;
 import dev.coproxy.api.KeyPolicy;
 import dev.coproxy.api.ReloadBus;
+import dev.coproxy.bundle.BundleDownloader;
 import dev.coproxy.bundle.BundleLoader;
 import dev.coproxy.chain.StandardChain;
 import dev.coproxy.config.ConfigException;
@@ -87,7 +88,8 @@ public final class Gateway {
     CoprocessChain chains = new CoprocessChain(standard, sessions, new HookClient(vertx), events, meters, config.coprocess(),
         new IdExtractorClient(vertx), config.hashKeyFunction());
     this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics,
-        new BundleLoader(config.bundles(), config.middlewarePath(), BUNDLE_RETRY_MILLIS),
+        new BundleLoader(config.bundles(), config.middlewarePath(), new BundleDownloader(vertx,
+            config.bundles().insecureSkipVerify(), config.bundles().maxSize(), BUNDLE_RETRY_MILLIS)),
         new KeyPolicy(KeyTable.bundled(), config.allowUnimplementedKeys()));
     this.reloadBus = new ReloadBus(vertx, registry);
     registry.afterReload(() -> {

@@ -1,177 +1,139 @@
 package dev.coproxy.bundle;
 
-import java.io.IOException;
-import java.io.InputStream;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.FileProps;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.codec.BodyCodec;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Fetches bundle archives from {@code http://}, {@code https://} ({@code bundle_insecure_skip_verify}
- * turns off certificate and host checks) and {@code file://} URLs. Blocking: it runs on the API
- * loader thread. Each HTTP attempt is bounded by a timeout; failures that may pass (I/O errors, 5xx)
- * are retried with exponential backoff, as Tyk does; a 4xx answer fails at once.
+ * turns off certificate and host checks) and {@code file://} URLs, with Vert.x's web client and file
+ * system: nothing blocks. Each HTTP attempt is bounded by timeouts; failures that may pass (I/O
+ * errors, timeouts, 5xx) are retried after an exponential backoff on a timer, as Tyk does; a 4xx
+ * answer or a bundle over {@code bundle_max_size} fails at once.
  */
 public final class BundleDownloader {
 
-  /** Per-attempt timeout (Tyk's is 5 s). */
-  static final Duration TIMEOUT = Duration.ofSeconds(5);
-  /** How long reading one answer's body may take, so a server trickling bytes cannot hold the loader. */
+  /** Connecting, and waiting for bytes, in one attempt (Tyk's timeout is 5 s). */
+  static final long TIMEOUT_MILLIS = 5_000;
+  /** How long one attempt may take in all, so a server trickling bytes cannot hold the loader. */
   static final long BODY_MILLIS = 30_000;
   /** Retries after the first attempt (Tyk: up to 4). */
   static final int RETRIES = 4;
+  private static final long MAX_BACKOFF_MILLIS = 5_000;
 
+  private final Vertx vertx;
+  private final WebClient client;
   private final long maxBytes;
   private final long firstBackoffMillis;
-  private final HttpClient client;
 
   /**
    * @param insecure {@code bundle_insecure_skip_verify}
    * @param maxBytes largest archive accepted
    * @param firstBackoffMillis wait before the first retry (doubled each time, at most 5 s)
    */
-  public BundleDownloader(boolean insecure, long maxBytes, long firstBackoffMillis) {
+  public BundleDownloader(Vertx vertx, boolean insecure, long maxBytes, long firstBackoffMillis) {
+    this.vertx = vertx;
     this.maxBytes = maxBytes;
     this.firstBackoffMillis = firstBackoffMillis;
-    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NORMAL);
-    if (insecure) {
-      builder.sslContext(trustAll());
-    }
-    this.client = builder.build();
+    this.client = WebClient.create(vertx, new WebClientOptions()
+        .setFollowRedirects(true)
+        .setTrustAll(insecure)
+        .setVerifyHost(!insecure));
   }
 
-  /** The archive at {@code url}. */
-  public byte[] fetch(String url) throws BundleException {
+  /** The archive at {@code url}; fails with a {@link BundleException} saying why not. */
+  public Future<Buffer> fetch(String url) {
     URI uri;
     try {
       uri = URI.create(url);
     } catch (IllegalArgumentException e) {
-      throw new BundleException("bundle URL " + url + " is not valid: " + e.getMessage());
+      return Future.failedFuture(new BundleException("bundle URL " + url + " is not valid: " + e.getMessage()));
     }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     return switch (scheme) {
-      case "file" -> readFile(url);
-      case "http", "https" -> fetchWithRetries(uri);
-      default -> throw new BundleException("Unknown URL scheme in " + url);
+      case "file" -> readFile(url.substring("file://".length()));
+      case "http", "https" -> attempt(url, 0, firstBackoffMillis);
+      default -> Future.failedFuture(new BundleException("Unknown URL scheme in " + url));
     };
   }
 
-  private byte[] readFile(String url) throws BundleException {
-    Path file = Path.of(url.substring("file://".length()));
-    try (InputStream in = Files.newInputStream(file)) {
-      return BundleArchive.readLimited(in, maxBytes, "bundle " + file);
-    } catch (NoSuchFileException e) {
-      throw new BundleException("cannot read " + file + ": file does not exist");
-    } catch (BundleException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new BundleException("cannot read " + file + ": " + e.getMessage(), e);
-    }
+  private Future<Buffer> readFile(String file) {
+    return vertx.fileSystem().props(file)
+        .compose(props -> tooLarge(props) ? Future.failedFuture(larger("bundle " + file)) : vertx.fileSystem().readFile(file))
+        .compose(bytes -> bytes.length() > maxBytes ? Future.failedFuture(larger("bundle " + file)) : Future.succeededFuture(bytes))
+        .recover(e -> Future.failedFuture(e instanceof BundleException ? e : new BundleException("cannot read " + file + ": "
+            + (e.getCause() instanceof NoSuchFileException ? "file does not exist" : e.getMessage()), e)));
   }
 
-  private byte[] fetchWithRetries(URI uri) throws BundleException {
-    long backoff = firstBackoffMillis;
-    for (int attempt = 0; ; attempt++) {
-      try {
-        return fetchOnce(uri);
-      } catch (Retryable e) {
-        if (attempt >= RETRIES) {
-          throw new BundleException("GET " + uri + " failed after " + (attempt + 1) + " attempts: " + e.getMessage());
-        }
-      }
-      try {
-        Thread.sleep(backoff);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new BundleException("GET " + uri + " interrupted");
-      }
-      backoff = Math.min(5000, backoff * 2);
-    }
+  private boolean tooLarge(FileProps props) {
+    return props.size() > maxBytes;
   }
 
-  private byte[] fetchOnce(URI uri) throws BundleException, Retryable {
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build();
-    HttpResponse<InputStream> response;
-    try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (IOException e) {
-      throw new Retryable(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BundleException("GET " + uri + " interrupted");
-    }
-    InputStream stream = response.body();
-    // Closing the stream ends a read that is stuck; cancelled once the body is read.
-    java.util.concurrent.CompletableFuture<Void> guard = java.util.concurrent.CompletableFuture.runAsync(() -> closeQuietly(stream),
-        java.util.concurrent.CompletableFuture.delayedExecutor(BODY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS));
-    try (InputStream body = stream) {
-      if (response.statusCode() != 200) {
-        String error = "HTTP Error, got status code " + response.statusCode();
-        if (response.statusCode() >= 500) {
-          throw new Retryable(error);
-        }
-        throw new BundleException("GET " + uri + ": " + error);
-      }
-      long declared = response.headers().firstValueAsLong("content-length").orElse(-1);
-      if (declared > maxBytes) {
-        throw new BundleException("bundle " + uri + " is larger than " + maxBytes + " bytes (bundle_max_size)");
-      }
-      return BundleArchive.readLimited(body, maxBytes, "bundle " + uri);
-    } catch (BundleException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new Retryable("reading the body: " + (guard.isDone() ? "took longer than " + BODY_MILLIS + " ms" : e.getMessage()));
-    } finally {
-      guard.cancel(false);
-    }
+  private BundleException larger(String what) {
+    return new BundleException(what + " is larger than " + maxBytes + " bytes (bundle_max_size)");
   }
 
-  private static void closeQuietly(InputStream stream) {
-    try {
-      stream.close();
-    } catch (IOException ignored) {
-      // The read it ends reports the failure.
+  private Future<Buffer> attempt(String url, int attempt, long backoffMillis) {
+    return once(url).recover(e -> {
+      if (!(e instanceof Retryable)) {
+        return Future.failedFuture(e);
+      }
+      if (attempt >= RETRIES) {
+        return Future.failedFuture(new BundleException("GET " + url + " failed after " + (attempt + 1) + " attempts: " + e.getMessage()));
+      }
+      return vertx.timer(backoffMillis).compose(v -> attempt(url, attempt + 1, Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2)));
+    });
+  }
+
+  private Future<Buffer> once(String url) {
+    LimitedBody body = new LimitedBody(maxBytes, "bundle " + url);
+    return client.getAbs(url)
+        .connectTimeout(TIMEOUT_MILLIS)
+        .idleTimeout(TIMEOUT_MILLIS)
+        .as(BodyCodec.pipe(body, false))
+        .send()
+        .timeout(BODY_MILLIS, TimeUnit.MILLISECONDS)
+        .transform(done -> {
+          body.close();
+          if (body.tooLarge() != null) {
+            return Future.failedFuture(body.tooLarge());
+          }
+          if (done.failed()) {
+            return Future.failedFuture(retryable(done.cause()));
+          }
+          return answer(url, done.result(), body);
+        });
+  }
+
+  private static Future<Buffer> answer(String url, HttpResponse<Void> response, LimitedBody body) {
+    if (response.statusCode() == 200) {
+      return Future.succeededFuture(body.body());
     }
+    String error = "HTTP Error, got status code " + response.statusCode();
+    return Future.failedFuture(response.statusCode() >= 500 ? new Retryable(error) : new BundleException("GET " + url + ": " + error));
+  }
+
+  private static Retryable retryable(Throwable e) {
+    if (e instanceof TimeoutException) {
+      return new Retryable("took longer than " + BODY_MILLIS + " ms");
+    }
+    return new Retryable(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
   }
 
   /** A failure worth another attempt. */
   private static final class Retryable extends Exception {
     Retryable(String message) {
       super(message, null, false, false);
-    }
-  }
-
-  // Accepts every certificate and skips the host name check (an X509ExtendedTrustManager is where
-  // JSSE does both), which is what bundle_insecure_skip_verify asks for.
-  private static SSLContext trustAll() {
-    TrustManager trustAll = new X509ExtendedTrustManager() {
-      @Override public void checkClientTrusted(X509Certificate[] chain, String authType) { }
-      @Override public void checkServerTrusted(X509Certificate[] chain, String authType) { }
-      @Override public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket s) { }
-      @Override public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket s) { }
-      @Override public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine e) { }
-      @Override public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine e) { }
-      @Override public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    };
-    try {
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, new TrustManager[] {trustAll}, null);
-      return context;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

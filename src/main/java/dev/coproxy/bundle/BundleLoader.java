@@ -4,6 +4,7 @@ import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.api.DefinitionResolver;
 import dev.coproxy.api.PluginSettings;
 import dev.coproxy.config.GatewayConfig;
+import io.vertx.core.Context;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Resolves an API's {@code custom_middleware_bundle} when the API loads (Tyk's section 11.3): the
@@ -39,12 +41,12 @@ public final class BundleLoader implements DefinitionResolver {
 
   /**
    * @param middlewarePath {@code middleware_path}; bundles live in its {@code bundles} folder
-   * @param firstBackoffMillis wait before the first download retry
+   * @param downloader made with the same {@code options}
    */
-  public BundleLoader(GatewayConfig.BundleOptions options, Path middlewarePath, long firstBackoffMillis) {
+  public BundleLoader(GatewayConfig.BundleOptions options, Path middlewarePath, BundleDownloader downloader) {
     this.options = options;
     this.bundlesDir = middlewarePath.resolve("bundles").toAbsolutePath().normalize();
-    this.downloader = new BundleDownloader(options.insecureSkipVerify(), options.maxSize(), firstBackoffMillis);
+    this.downloader = downloader;
     this.archive = new BundleArchive(options.maxSize());
   }
 
@@ -96,7 +98,7 @@ public final class BundleLoader implements DefinitionResolver {
     if (!options.downloaderEnabled()) {
       throw new BundleException("Bundle downloader is disabled (enable_bundle_downloader is false) and " + dir + " does not exist");
     }
-    byte[] zip = downloader.fetch(url(options.baseUrl(), name));
+    byte[] zip = download(url(options.baseUrl(), name));
     Path staging;
     try {
       Files.createDirectories(dir.getParent());
@@ -113,6 +115,26 @@ public final class BundleLoader implements DefinitionResolver {
       return manifest;
     } finally {
       BundleArchive.delete(staging);
+    }
+  }
+
+  // DefinitionResolver is synchronous: the registry resolves definitions one by one on its loader
+  // worker thread, and unpacking and verifying block anyway. The download itself runs on the event
+  // loops; only this worker thread waits for it, which an event loop must never do.
+  private byte[] download(String url) throws BundleException {
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException("bundles are resolved off the event loops");
+    }
+    try {
+      return downloader.fetch(url).toCompletionStage().toCompletableFuture().get().getBytes();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof BundleException failure) {
+        throw failure;
+      }
+      throw new BundleException("GET " + url + ": " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BundleException("GET " + url + " interrupted");
     }
   }
 

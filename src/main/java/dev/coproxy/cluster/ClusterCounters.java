@@ -1,11 +1,10 @@
 package dev.coproxy.cluster;
 
 import com.hazelcast.map.IMap;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntSupplier;
@@ -37,7 +36,8 @@ final class ClusterCounters {
 
   ClusterCounters(Vertx vertx, IMap<String, long[]> counters, IntSupplier members) {
     this.vertx = vertx;
-    ContextInternal loop = ((VertxInternal) vertx).createEventLoopContext();
+    // Built at start-up off the event loops, this is a context of its own on an event loop.
+    Context loop = vertx.getOrCreateContext();
     this.counters = counters;
     this.leases = new QuotaLeases(new QuotaLeases.Backend() {
       @Override

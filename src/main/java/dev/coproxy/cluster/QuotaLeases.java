@@ -1,10 +1,7 @@
 package dev.coproxy.cluster;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -88,13 +85,7 @@ final class QuotaLeases {
     }
     Future<Boolean> result = claim.compose(granted -> granted[0] == 0 ? Future.succeededFuture(false) : take(key, max, periodMillis));
     // A caller waiting for another caller's claim goes on on its own event loop.
-    Context context = Vertx.currentContext();
-    if (context instanceof ContextInternal own && context.isEventLoopContext()) {
-      Promise<Boolean> back = own.promise();
-      result.onComplete(back);
-      return back.future();
-    }
-    return result;
+    return Completions.onCallerLoop(result);
   }
 
   private void filled(Block block, long max, long[] answer) {

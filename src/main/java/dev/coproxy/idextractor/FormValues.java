@@ -1,7 +1,22 @@
 package dev.coproxy.idextractor;
 
 import dev.coproxy.chain.QueryStrings;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.multipart.Attribute;
+import io.netty.handler.codec.http.multipart.DefaultHttpDataFactory;
+import io.netty.handler.codec.http.multipart.HttpPostMultipartRequestDecoder;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
+import io.netty.handler.codec.http.multipart.InterfaceHttpData;
 import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,16 +25,22 @@ import java.util.Locale;
 /**
  * The values of one form field as Go's {@code Request.ParseMultipartForm} collects them into
  * {@code Request.Form}: first the URL-encoded body (POST, PUT and PATCH only), then the query, then
- * the fields of a {@code multipart/form-data} body (file parts are not form values).
+ * the fields of a {@code multipart/form-data} body (file parts are not form values). Runs for a form
+ * ID extractor, on the request's whole body; a multipart body is read by Netty's decoder, in memory.
  */
 final class FormValues {
 
   private static final String URLENCODED = "application/x-www-form-urlencoded";
   private static final String MULTIPART = "multipart/form-data";
+  /** Go's {@code multipart} reader refuses a form of more parts than this. */
+  private static final int MAX_PARTS = 1000;
+  /** The body is already whole in memory (within the gateway's body limit): no limit of its own. */
+  private static final int NO_BUFFER_LIMIT = -1;
 
   private FormValues() {
   }
 
+  /** @throws ExtractionFailure for a multipart body without a boundary, or one that cannot be read */
   static List<String> of(RequestMaterial material, String contentType, String name) {
     List<String> out = new ArrayList<>();
     String mime = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
@@ -30,7 +51,7 @@ final class FormValues {
     }
     addAll(out, QueryStrings.decode(material.query()).get(name));
     if (bodyForm && mime.equals(MULTIPART)) {
-      multipart(material.body(), boundary(contentType), name, out);
+      multipart(material.body(), multipartHead(contentType), name, out);
     }
     return out;
   }
@@ -41,62 +62,51 @@ final class FormValues {
     }
   }
 
-  private static String boundary(String contentType) {
-    for (String param : contentType.split(";")) {
-      String p = param.trim();
-      if (p.regionMatches(true, 0, "boundary=", 0, 9)) {
-        String value = p.substring(9).trim();
-        return value.length() > 1 && value.startsWith("\"") && value.endsWith("\"") ? value.substring(1, value.length() - 1) : value;
-      }
+  // The request head the decoder reads the boundary from. It matches the media type in lower case
+  // only (Go in any case), and without a boundary it would fail on the body with no clear reason.
+  private static HttpRequest multipartHead(String contentType) {
+    int params = contentType.indexOf(';');
+    HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/");
+    head.headers().set(HttpHeaderNames.CONTENT_TYPE, params < 0 ? MULTIPART : MULTIPART + contentType.substring(params));
+    boolean bounded;
+    try {
+      bounded = HttpPostRequestDecoder.isMultipart(head);
+    } catch (RuntimeException e) {
+      // "boundary=" with no value
+      bounded = false;
     }
-    throw new ExtractionFailure("multipart/form-data body without a boundary");
+    if (!bounded) {
+      throw new ExtractionFailure("multipart/form-data body without a boundary");
+    }
+    return head;
   }
 
-  // Latin-1 keeps one char per byte, so part contents go back to their exact bytes before decoding.
-  private static void multipart(Buffer body, String boundary, String name, List<String> out) {
-    String text = body.toString(StandardCharsets.ISO_8859_1);
-    String delimiter = "--" + boundary;
-    int at = text.startsWith(delimiter) ? 0 : text.indexOf("\r\n" + delimiter);
-    if (at < 0) {
-      throw new ExtractionFailure("multipart body without its boundary");
-    }
-    at = text.indexOf(delimiter, at);
-    while (true) {
-      int start = at + delimiter.length();
-      if (text.startsWith("--", start)) {
-        return;
-      }
-      int headersEnd = text.indexOf("\r\n\r\n", start);
-      int next = headersEnd < 0 ? -1 : text.indexOf("\r\n" + delimiter, headersEnd + 4);
-      if (next < 0) {
+  // Fields without a charset of their own are UTF-8 (Go keeps their bytes; its strings are UTF-8).
+  private static void multipart(Buffer body, HttpRequest head, String name, List<String> out) {
+    LastHttpContent content = new DefaultLastHttpContent(Unpooled.wrappedBuffer(body.getBytes()));
+    HttpPostMultipartRequestDecoder decoder = null;
+    try {
+      decoder = new HttpPostMultipartRequestDecoder(new DefaultHttpDataFactory(false), head, StandardCharsets.UTF_8,
+          MAX_PARTS, NO_BUFFER_LIMIT);
+      decoder.offer(content);
+      if (decoder.currentPartialHttpData() != null) {
+        // The body ended inside a part: Go's reader fails there too.
         throw new ExtractionFailure("malformed multipart body");
       }
-      String disposition = disposition(text.substring(start, headersEnd));
-      if (name.equals(parameter(disposition, "name")) && parameter(disposition, "filename") == null) {
-        out.add(new String(text.substring(headersEnd + 4, next).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
+      List<InterfaceHttpData> fields = decoder.getBodyHttpDatas(name);
+      for (InterfaceHttpData data : fields == null ? List.<InterfaceHttpData>of() : fields) {
+        // File parts are FileUploads, not Attributes.
+        if (data instanceof Attribute field) {
+          out.add(field.getValue());
+        }
       }
-      at = next + 2;
-    }
-  }
-
-  private static String disposition(String headers) {
-    for (String line : headers.split("\r\n")) {
-      if (line.regionMatches(true, 0, "content-disposition:", 0, 20)) {
-        return line.substring(20);
-      }
-    }
-    return "";
-  }
-
-  private static String parameter(String header, String key) {
-    for (String param : header.split(";")) {
-      String p = param.trim();
-      int equals = p.indexOf('=');
-      if (equals > 0 && p.substring(0, equals).trim().equalsIgnoreCase(key)) {
-        String value = p.substring(equals + 1).trim();
-        return value.length() > 1 && value.startsWith("\"") && value.endsWith("\"") ? value.substring(1, value.length() - 1) : value;
+    } catch (DecoderException | IOException e) {
+      throw new ExtractionFailure("malformed multipart body");
+    } finally {
+      content.release();
+      if (decoder != null) {
+        decoder.destroy();
       }
     }
-    return null;
   }
 }

@@ -27,6 +27,7 @@ class BundleDownloaderIT {
   private static HttpServer https;
   private static final AtomicInteger flaky = new AtomicInteger();
   private static final AtomicInteger missing = new AtomicInteger();
+  private static final AtomicInteger big = new AtomicInteger();
 
   @BeforeAll
   static void start() throws Exception {
@@ -38,7 +39,11 @@ class BundleDownloaderIT {
           missing.incrementAndGet();
           req.response().setStatusCode(404).end();
         }
-        case "/big" -> req.response().end("x".repeat(5000));
+        case "/big" -> {
+          big.incrementAndGet();
+          req.response().end("x".repeat(5000));
+        }
+        case "/moved" -> req.response().setStatusCode(302).putHeader("Location", "/b.zip").end();
         default -> req.response().end(io.vertx.core.buffer.Buffer.buffer(BODY));
       }
     }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
@@ -57,30 +62,44 @@ class BundleDownloaderIT {
     return scheme + "://127.0.0.1:" + server.actualPort() + path;
   }
 
+  private static byte[] get(BundleDownloader downloader, String url) throws Exception {
+    return downloader.fetch(url).await(60, TimeUnit.SECONDS).getBytes();
+  }
+
+  @Test
+  void followsRedirectsAndRefusesALargeBundleAtOnce() throws Exception {
+    BundleDownloader downloader = new BundleDownloader(vertx, false, 1000, 1);
+    assertArrayEquals(BODY, get(downloader, url(http, "http", "/moved")));
+    int before = big.get();
+    BundleException e = assertThrows(BundleException.class, () -> get(downloader, url(http, "http", "/big")));
+    assertEquals("bundle " + url(http, "http", "/big") + " is larger than 1000 bytes (bundle_max_size)", e.getMessage());
+    assertEquals(before + 1, big.get(), "not retried");
+  }
+
   @Test
   void retriesServerErrorsButNotMissingBundles() throws Exception {
-    BundleDownloader downloader = new BundleDownloader(false, 1000, 1);
-    assertArrayEquals(BODY, downloader.fetch(url(http, "http", "/flaky")));
+    BundleDownloader downloader = new BundleDownloader(vertx, false, 1000, 1);
+    assertArrayEquals(BODY, get(downloader, url(http, "http", "/flaky")));
     assertEquals(3, flaky.get());
-    BundleException e = assertThrows(BundleException.class, () -> downloader.fetch(url(http, "http", "/missing")));
+    BundleException e = assertThrows(BundleException.class, () -> get(downloader, url(http, "http", "/missing")));
     assertTrue(e.getMessage().contains("HTTP Error, got status code 404"), e.getMessage());
     assertEquals(1, missing.get());
-    assertTrue(assertThrows(BundleException.class, () -> downloader.fetch(url(http, "http", "/big"))).getMessage().contains("bundle_max_size"));
-    assertTrue(assertThrows(BundleException.class, () -> downloader.fetch("ftp://127.0.0.1/x.zip")).getMessage().contains("Unknown URL scheme"));
+    assertTrue(assertThrows(BundleException.class, () -> get(downloader, url(http, "http", "/big"))).getMessage().contains("bundle_max_size"));
+    assertTrue(assertThrows(BundleException.class, () -> get(downloader, "ftp://127.0.0.1/x.zip")).getMessage().contains("Unknown URL scheme"));
   }
 
   @Test
   void httpsChecksCertificatesUnlessToldNotTo() throws Exception {
-    assertArrayEquals(BODY, new BundleDownloader(true, 1000, 1).fetch(url(https, "https", "/b.zip")));
-    BundleException e = assertThrows(BundleException.class, () -> new BundleDownloader(false, 1000, 1).fetch(url(https, "https", "/b.zip")));
+    assertArrayEquals(BODY, get(new BundleDownloader(vertx, true, 1000, 1), url(https, "https", "/b.zip")));
+    BundleException e = assertThrows(BundleException.class, () -> get(new BundleDownloader(vertx, false, 1000, 1), url(https, "https", "/b.zip")));
     assertTrue(e.getMessage().contains("failed after 5 attempts"), e.getMessage());
   }
 
   @Test
   void readsFileUrls() throws Exception {
     Path file = Files.write(Files.createTempDirectory("coproxy-file-url").resolve("b.zip"), BODY);
-    assertArrayEquals(BODY, new BundleDownloader(false, 1000, 1).fetch("file://" + file));
-    assertTrue(assertThrows(BundleException.class, () -> new BundleDownloader(false, 1000, 1).fetch("file://" + file + ".nope"))
+    assertArrayEquals(BODY, get(new BundleDownloader(vertx, false, 1000, 1), "file://" + file));
+    assertTrue(assertThrows(BundleException.class, () -> get(new BundleDownloader(vertx, false, 1000, 1), "file://" + file + ".nope"))
         .getMessage().contains("does not exist"));
   }
 }

@@ -9,17 +9,37 @@ import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Bundles;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Tyk's early returns and errors of bundle loading (TestBundleLoader, TestLoadBundleWithFs_EarlyReturns), from file://. */
 class BundleLoaderTest {
 
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   private static GatewayConfig.BundleOptions options(boolean downloader, String baseUrl) {
     return new GatewayConfig.BundleOptions(downloader, baseUrl, "", false, false, 1 << 20);
+  }
+
+  private static BundleLoader loader(boolean downloader, String baseUrl, Path middleware) {
+    GatewayConfig.BundleOptions options = options(downloader, baseUrl);
+    return new BundleLoader(options, middleware, new BundleDownloader(vertx, false, options.maxSize(), 1));
   }
 
   private static ApiDefinition api(String bundle) {
@@ -29,7 +49,7 @@ class BundleLoaderTest {
 
   @Test
   void noBundleDisabledOrEmptyListsLeaveTheApiAsItIs() throws Exception {
-    BundleLoader loader = new BundleLoader(options(true, "file:///nowhere"), Files.createTempDirectory("mw"), 1);
+    BundleLoader loader = loader(true, "file:///nowhere", Files.createTempDirectory("mw"));
     loader.startReload(false);
     for (String value : new String[] {"", "  ", ",,"}) {
       ApiDefinition def = api(value);
@@ -46,11 +66,11 @@ class BundleLoaderTest {
         new JsonObject().put("name", "MyAuthHook")), java.util.Map.of(), null);
     Path middleware = Files.createTempDirectory("mw");
     new BundleArchive(1 << 20).unpack(Files.readAllBytes(zip), Files.createDirectories(middleware.resolve("bundles").resolve(BundleLoader.md5("g.zip"))));
-    BundleException noBase = assertThrows(BundleException.class, () -> new BundleLoader(options(true, ""), middleware, 1).resolve(api("g.zip")));
+    BundleException noBase = assertThrows(BundleException.class, () -> loader(true, "", middleware).resolve(api("g.zip")));
     assertTrue(noBase.getMessage().contains("No bundle base URL set"), noBase.getMessage());
     assertTrue(noBase.getMessage().startsWith("api a: bundle \"g.zip\" refused: "), noBase.getMessage());
 
-    BundleLoader onDisk = new BundleLoader(options(false, "file://" + served), middleware, 1);
+    BundleLoader onDisk = loader(false, "file://" + served, middleware);
     onDisk.startReload(true);
     ApiDefinition loaded = onDisk.resolve(api("g.zip"));
     assertEquals("grpc", loaded.customMiddleware().driver());
@@ -58,7 +78,7 @@ class BundleLoaderTest {
     assertEquals(List.of(middleware.resolve("bundles").resolve(BundleLoader.md5("g.zip")).toAbsolutePath().toString()), loaded.pluginDirs());
 
     BundleException off = assertThrows(BundleException.class,
-        () -> new BundleLoader(options(false, "file://" + served), middleware, 1).resolve(api("other.zip")));
+        () -> loader(false, "file://" + served, middleware).resolve(api("other.zip")));
     assertTrue(off.getMessage().contains("Bundle downloader is disabled"), off.getMessage());
   }
 
@@ -67,7 +87,7 @@ class BundleLoaderTest {
     Path served = Files.createTempDirectory("served");
     Bundles.build(served, "r.zip", Bundles.middleware("lua", "pre", "one"), java.util.Map.of(), null);
     Path middleware = Files.createTempDirectory("mw");
-    BundleLoader loader = new BundleLoader(options(true, "file://" + served), middleware, 1);
+    BundleLoader loader = loader(true, "file://" + served, middleware);
     loader.startReload(false);
     assertEquals("one", firstPre(loader.resolve(api("r.zip"))));
     Bundles.build(served, "r.zip", Bundles.middleware("lua", "pre", "two"), java.util.Map.of(), null);

@@ -4,7 +4,6 @@ import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.coprocess.CoprocessDriver;
 import dev.coproxy.coprocess.HookFailure;
 import dev.coproxy.metrics.UnmeteredClients;
-import dev.coproxy.proto.DispatcherGrpcClient;
 import dev.coproxy.proto.Event;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,14 +11,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClientOptions;
-import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.client.InvalidStatusException;
-import io.vertx.grpc.client.impl.GrpcClientImpl;
 import io.vertx.grpc.common.GrpcStatus;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Driver {@code grpc}: a gRPC client of a plugin server implementing {@code coprocess.Dispatcher}
  * (Tyk's wire format), on multiplexed HTTP/2 connections to {@code coprocess_grpc_server}, one per
- * event loop ({@link LoopClients}), so that a call stays on the loop of the request it serves. Each
+ * event loop ({@link DispatcherCalls}), so that a call stays on the loop of the request it serves. Each
  * hook is one {@code Dispatch} call whose gRPC deadline is the hook's deadline; events are
  * {@code DispatchEvent} calls nobody waits for. While the server is unreachable, calls fail at once
  * and a probe reconnects in the background. Every failure is reason {@code ERROR} or {@code TIMEOUT}
@@ -47,17 +43,17 @@ public final class GrpcDriver implements CoprocessDriver {
   private static final long DEFAULT_RECV_MAX = 4 * 1024 * 1024;
   private static final int CONNECT_TIMEOUT_MILLIS = 2000;
   private static final String DISPATCH_METHOD = "coprocess.Dispatcher/Dispatch";
+  private static final String EVENT_METHOD = "coprocess.Dispatcher/DispatchEvent";
 
   private final Vertx vertx;
   private final String target;
   private final GrpcAddresses addresses;
   private final long sendMax;
   private final long recvMax;
-  private final LoopClients clients;
-  private final HostAndPort authority;
+  private final DispatcherCalls calls;
   private final Reachability reachability;
   private final Counter cancelled;
-  private final Map<String, GrpcClientRequest<?, ?>> inFlight = new ConcurrentHashMap<>();
+  private final Map<String, DispatcherCalls.Call> inFlight = new ConcurrentHashMap<>();
   private final AtomicBoolean eventFailureLogged = new AtomicBoolean();
 
   /**
@@ -70,7 +66,7 @@ public final class GrpcDriver implements CoprocessDriver {
     this.addresses = new GrpcAddresses(vertx, target, options.grpcRoundRobin());
     this.sendMax = options.grpcSendMaxSize();
     this.recvMax = options.grpcRecvMaxSize() > 0 ? options.grpcRecvMaxSize() : DEFAULT_RECV_MAX;
-    this.authority = options.grpcAuthority().isBlank() ? null : HostAndPort.parseAuthority(options.grpcAuthority(), -1);
+    HostAndPort authority = options.grpcAuthority().isBlank() ? null : HostAndPort.parseAuthority(options.grpcAuthority(), -1);
     if (!options.grpcAuthority().isBlank() && authority == null) {
       throw new dev.coproxy.config.ConfigException("coprocess_options.grpc_authority",
           "\"" + options.grpcAuthority() + "\" is not host[:port]");
@@ -84,7 +80,7 @@ public final class GrpcDriver implements CoprocessDriver {
     GrpcClientOptions grpc = new GrpcClientOptions()
         .setScheduleDeadlineAutomatically(true)
         .setMaxMessageSize(recvMax);
-    this.clients = new LoopClients(vertx, grpc, http);
+    this.calls = authority == null ? new ClientCalls(vertx, grpc, http) : new AuthorityCalls(vertx, authority, recvMax, http);
     this.reachability = new Reachability(vertx, target, meters, this::probe);
     this.cancelled = Counter.builder("coproxy.grpc.cancelled")
         .description("Dispatch calls cancelled on the plugin server because the client went away")
@@ -120,22 +116,15 @@ public final class GrpcDriver implements CoprocessDriver {
           "object of " + size + " bytes exceeds grpc_send_max_size " + sendMax));
     }
     long timeout = call.remainingMillis();
-    return authority == null ? typedCall(call.object(), timeout, call.callId()) : rawCall(call.object(), timeout, call.callId());
+    return call(call.object(), timeout, call.callId());
   }
 
   // Calls in flight by call id, so that a client leaving cancels its call on the plugin server.
-  private <T extends GrpcClientRequest<?, ?>> T track(String callId, T request) {
-    quiet(request);
+  private DispatcherCalls.Call track(String callId, DispatcherCalls.Call call) {
     if (callId != null) {
-      inFlight.put(callId, request);
+      inFlight.put(callId, call);
     }
-    return request;
-  }
-
-  // A call's failures reach its response future; without a handler Vert.x also logs each as SEVERE.
-  private static <T extends GrpcClientRequest<?, ?>> T quiet(T request) {
-    request.exceptionHandler(e -> { });
-    return request;
+    return call;
   }
 
   private void settle(String callId, SocketAddress address, boolean answered) {
@@ -149,36 +138,18 @@ public final class GrpcDriver implements CoprocessDriver {
 
   @Override
   public void cancel(String callId) {
-    GrpcClientRequest<?, ?> request = inFlight.remove(callId);
-    if (request != null) {
+    DispatcherCalls.Call call = inFlight.remove(callId);
+    if (call != null) {
       cancelled.increment();
-      request.cancel();
+      call.cancel();
     }
   }
 
-  private Future<dev.coproxy.proto.Object> typedCall(dev.coproxy.proto.Object object, long timeoutMillis, String callId) {
+  private Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, long timeoutMillis, String callId) {
     SocketAddress address = addresses.pick();
-    return clients.current().request(address, DispatcherGrpcClient.Dispatch)
+    return calls.open(address, DISPATCH_METHOD)
         .recover(e -> unreachable(address, e))
-        .compose(req -> track(callId, req).timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(object)
-            .compose(resp -> resp.last())
-            .recover(e -> Future.failedFuture(failure(e, address))))
-        .andThen(ar -> settle(callId, address, ar.succeeded()));
-  }
-
-  // With grpc_authority the call goes through the client's RequestOptions path, the only one that
-  // lets :authority differ from the address connected to; the bytes are then coded here.
-  private Future<dev.coproxy.proto.Object> rawCall(dev.coproxy.proto.Object object, long timeoutMillis, String callId) {
-    SocketAddress address = addresses.pick();
-    RequestOptions options = new RequestOptions().setServer(address).setHost(authority.host());
-    if (authority.port() > 0) {
-      options.setPort(authority.port());
-    }
-    return ((GrpcClientImpl) clients.current()).request(options)
-        .recover(e -> unreachable(address, e))
-        .compose(req -> track(callId, req).fullMethodName(DISPATCH_METHOD).timeout(timeoutMillis, TimeUnit.MILLISECONDS)
-            .send(Buffer.buffer(object.toByteArray()))
-            .compose(resp -> resp.last())
+        .compose(call -> track(callId, call).send(Buffer.buffer(object.toByteArray()), timeoutMillis)
             .recover(e -> Future.failedFuture(failure(e, address))))
         .andThen(ar -> settle(callId, address, ar.succeeded()))
         .compose(bytes -> {
@@ -204,9 +175,8 @@ public final class GrpcDriver implements CoprocessDriver {
       eventFailed(new IllegalStateException("the server is unreachable, the event is dropped"));
       return Future.succeededFuture();
     }
-    clients.current().request(addresses.pick(), DispatcherGrpcClient.DispatchEvent)
-        .compose(req -> quiet(req).send(Event.newBuilder().setPayload(payload).build()))
-        .compose(resp -> resp.last())
+    calls.open(addresses.pick(), EVENT_METHOD)
+        .compose(call -> call.send(Buffer.buffer(Event.newBuilder().setPayload(payload).build().toByteArray()), 0))
         .onSuccess(r -> eventFailureLogged.set(false))
         .onFailure(this::eventFailed);
     return Future.succeededFuture();
@@ -228,17 +198,16 @@ public final class GrpcDriver implements CoprocessDriver {
   public Future<Void> close() {
     reachability.stopProbing();
     addresses.close();
-    return clients.close();
+    return calls.close();
   }
 
   // Gets a stream on the pooled connection (opening it when there is none) without sending anything.
   private Future<Void> probe() {
     SocketAddress address = addresses.pick();
-    return clients.shared().request(address).recover(e -> {
+    return calls.probe(address).recover(e -> {
       addresses.unreachable(address);
       return Future.failedFuture(e);
-    }).map(req -> {
-      req.cancel();
+    }).map(v -> {
       addresses.reachable(address);
       reachability.markUp();
       return null;

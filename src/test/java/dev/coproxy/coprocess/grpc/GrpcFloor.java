@@ -4,11 +4,15 @@ import dev.coproxy.proto.DispatcherGrpcClient;
 import dev.coproxy.proto.HookType;
 import dev.coproxy.proto.MiniRequestObject;
 import dev.coproxy.proto.ReturnOverrides;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The cost of a gRPC Dispatch call with nothing around it, for {@code bench/grpcfloor.py}: the
- * driver's own clients ({@link LoopClients}: one per event loop, flushes consolidated) keep a fixed
+ * driver's own clients ({@link LoopClients}: one per event loop) keep a fixed
  * number of calls in flight on each loop against a plugin server in another JVM, with no gateway,
  * event bus or HTTP traffic. Each round prints the calls per second and the CPU time per call of
  * this JVM and of the server, read from {@code /proc}. Not a test.
@@ -40,20 +44,23 @@ public final class GrpcFloor {
     long seconds = Long.parseLong(args[5]);
     int rounds = Integer.parseInt(args[6]);
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(loops));
-    LoopClients clients = new LoopClients(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true),
-        new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    GrpcClientOptions grpc = new GrpcClientOptions().setScheduleDeadlineAutomatically(true);
+    HttpClientOptions http = new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false);
+    LoopClients<GrpcClient> clients = new LoopClients<>(() -> GrpcClient.builder(vertx).with(grpc).with(http).build(), GrpcClient::close);
     SocketAddress server = SocketAddress.inetSocketAddress(port, "127.0.0.1");
     dev.coproxy.proto.Object object = sample();
     AtomicLong done = new AtomicLong();
     AtomicLong failed = new AtomicLong();
-    for (int i = 0; i < loops; i++) {
-      // Each context gets the next event loop, so every loop runs its own share of the calls.
-      ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext().runOnContext(v -> {
+    // Each instance gets the next event loop, so every loop runs its own share of the calls.
+    vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
         for (int call = 0; call < inFlight; call++) {
           callAgainAndAgain(clients, server, object, done, failed);
         }
-      });
-    }
+        return Future.succeededFuture();
+      }
+    }, new DeploymentOptions().setInstances(loops)).await(10, TimeUnit.SECONDS);
     Thread.sleep(warmup * 1000);
     long self = ProcessHandle.current().pid();
     System.out.println("object of " + object.getSerializedSize() + " bytes, " + loops + " event loops, "
@@ -73,7 +80,7 @@ public final class GrpcFloor {
 
   // One call, and when it succeeds the next one, on the calling event loop. A failed call is counted
   // and not replaced: against a server that is gone, the probe must not spin on failing connects.
-  private static void callAgainAndAgain(LoopClients clients, SocketAddress server, dev.coproxy.proto.Object object,
+  private static void callAgainAndAgain(LoopClients<GrpcClient> clients, SocketAddress server, dev.coproxy.proto.Object object,
       AtomicLong done, AtomicLong failed) {
     clients.current().request(server, DispatcherGrpcClient.Dispatch)
         .compose(request -> request.timeout(1000, TimeUnit.MILLISECONDS).send(object).compose(response -> response.last()))

@@ -1,0 +1,157 @@
+package dev.coproxy.coprocess.grpc;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.InvalidStatusException;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.MessageSizeOverflowException;
+
+/**
+ * Calls for {@code grpc_authority}: gRPC's unary call written as a plain HTTP/2 request whose
+ * {@code :authority} is the configured one (Vert.x's gRPC client always sends the address it
+ * connects to). The request carries one length-prefixed message; the reply is read up to
+ * {@code grpc_recv_max_size} and its {@code grpc-status} checked, in the trailers or, for an
+ * answer without a message, in the headers. One HTTP client per event loop ({@link LoopClients}).
+ */
+final class AuthorityCalls implements DispatcherCalls {
+
+  /** HTTP/2's CANCEL error code, which gRPC servers read as a cancelled call. */
+  private static final int CANCEL = 0x8;
+  /** The message prefix: a compression flag and a 4-byte length. */
+  private static final int PREFIX = 5;
+  /** gRPC timeouts have at most 8 digits. */
+  private static final long MAX_TIMEOUT_MILLIS = 99_999_999L;
+
+  private final Vertx vertx;
+  private final HostAndPort authority;
+  private final long maxMessage;
+  private final LoopClients<HttpClient> clients;
+
+  AuthorityCalls(Vertx vertx, HostAndPort authority, long maxMessage, HttpClientOptions http) {
+    this.vertx = vertx;
+    this.authority = authority;
+    this.maxMessage = maxMessage;
+    this.clients = new LoopClients<>(() -> vertx.createHttpClient(http), HttpClient::close);
+  }
+
+  @Override
+  public Future<Call> open(SocketAddress address, String fullMethodName) {
+    return clients.current().request(options(address, fullMethodName)).map(Unary::new);
+  }
+
+  @Override
+  public Future<Void> probe(SocketAddress address) {
+    return clients.shared().request(options(address, "coprocess.Dispatcher/Dispatch")).map(request -> {
+      request.reset(CANCEL);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> close() {
+    return clients.close();
+  }
+
+  // The host (and port) of the authority name the connection too, as TLS's server name.
+  private RequestOptions options(SocketAddress address, String fullMethodName) {
+    RequestOptions options = new RequestOptions().setServer(address).setHost(authority.host())
+        .setMethod(HttpMethod.POST).setURI("/" + fullMethodName);
+    return authority.port() > 0 ? options.setPort(authority.port()) : options;
+  }
+
+  private final class Unary implements Call {
+    private final HttpClientRequest request;
+    private final Promise<Buffer> reply = Promise.promise();
+
+    Unary(HttpClientRequest request) {
+      this.request = request;
+      request.exceptionHandler(reply::tryFail);
+    }
+
+    @Override
+    public Future<Buffer> send(Buffer message, long timeoutMillis) {
+      request.authority(authority)
+          .putHeader("content-type", "application/grpc")
+          .putHeader("te", "trailers");
+      long timer = -1;
+      if (timeoutMillis > 0) {
+        request.putHeader("grpc-timeout", Math.min(timeoutMillis, MAX_TIMEOUT_MILLIS) + "m");
+        timer = vertx.setTimer(timeoutMillis, id -> end(GrpcStatus.DEADLINE_EXCEEDED));
+      }
+      Buffer framed = Buffer.buffer(PREFIX + message.length()).appendByte((byte) 0).appendInt(message.length()).appendBuffer(message);
+      request.send(framed).onSuccess(this::read).onFailure(reply::tryFail);
+      long deadline = timer;
+      return reply.future().andThen(ar -> vertx.cancelTimer(deadline));
+    }
+
+    @Override
+    public void cancel() {
+      end(GrpcStatus.CANCELLED);
+    }
+
+    private void end(GrpcStatus status) {
+      if (reply.tryFail(new InvalidStatusException(GrpcStatus.OK, status))) {
+        request.reset(CANCEL);
+      }
+    }
+
+    private void read(HttpClientResponse response) {
+      String status = response.getHeader("grpc-status");
+      if (status != null) {
+        failOnStatus(status);
+        return;
+      }
+      String type = response.getHeader("content-type");
+      if (response.statusCode() != 200 || type == null || !type.startsWith("application/grpc")) {
+        fail(new VertxException("not a gRPC answer: HTTP " + response.statusCode() + ", content-type " + type, true));
+        return;
+      }
+      Buffer body = Buffer.buffer();
+      response.handler(chunk -> {
+        body.appendBuffer(chunk);
+        if (body.length() > PREFIX + maxMessage) {
+          fail(new MessageSizeOverflowException(body.length() - PREFIX));
+        }
+      });
+      response.exceptionHandler(reply::tryFail);
+      response.endHandler(v -> {
+        String trailer = response.getTrailer("grpc-status");
+        if (trailer == null || !trailer.equals("0")) {
+          failOnStatus(trailer == null ? String.valueOf(GrpcStatus.UNKNOWN.code) : trailer);
+        } else if (body.length() < PREFIX || body.getByte(0) != 0 || body.getInt(1) != body.length() - PREFIX) {
+          reply.tryFail(new VertxException("the reply is not one uncompressed message", true));
+        } else {
+          reply.tryComplete(body.getBuffer(PREFIX, body.length()));
+        }
+      });
+    }
+
+    private void failOnStatus(String status) {
+      GrpcStatus code = null;
+      try {
+        code = GrpcStatus.valueOf(Integer.parseInt(status.trim()));
+      } catch (NumberFormatException e) {
+        // not a number: UNKNOWN, as below
+      }
+      code = code == null ? GrpcStatus.UNKNOWN : code;
+      reply.tryFail(code == GrpcStatus.OK ? new VertxException("no reply message", true) : new InvalidStatusException(GrpcStatus.OK, code));
+    }
+
+    private void fail(Throwable failure) {
+      if (reply.tryFail(failure)) {
+        request.reset(CANCEL);
+      }
+    }
+  }
+}
