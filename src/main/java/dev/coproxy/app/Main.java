@@ -21,6 +21,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * {@code java -jar coproxy.jar [--conf FILE] [--cluster]}: loads the configuration, starts the
@@ -88,7 +89,14 @@ public final class Main {
 
   /** A Vert.x instance with the native transport when available and Micrometer metrics into {@code meters}. */
   public static Vertx createVertx(GatewayConfig config, PrometheusMeterRegistry meters) {
-    return builder(options(config), config, meters).build();
+    return createVertx(config, meters, options -> { });
+  }
+
+  /** The same Vert.x, with {@code tuning} applied to its options first (tests tighten the blocked-thread checker). */
+  public static Vertx createVertx(GatewayConfig config, PrometheusMeterRegistry meters, Consumer<VertxOptions> tuning) {
+    VertxOptions options = options(config);
+    tuning.accept(options);
+    return builder(options, config, meters).build();
   }
 
   // Clustered: a node that cannot start its Hazelcast member or join says why in one line.

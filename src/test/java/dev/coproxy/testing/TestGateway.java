@@ -35,12 +35,15 @@ public final class TestGateway implements AutoCloseable {
   public final Path appPath;
   public final HttpClient client;
   public final PrometheusMeterRegistry meters;
+  /** The event-loop warnings of the blocked-thread checker; null unless started {@link #startStrict strict}. */
+  public final BlockedLoops blockedLoops;
 
-  private TestGateway(Vertx vertx, Gateway gateway, Path appPath, PrometheusMeterRegistry meters) {
+  private TestGateway(Vertx vertx, Gateway gateway, Path appPath, PrometheusMeterRegistry meters, BlockedLoops blockedLoops) {
     this.vertx = vertx;
     this.gateway = gateway;
     this.appPath = appPath;
     this.meters = meters;
+    this.blockedLoops = blockedLoops;
     this.client = vertx.createHttpClient();
   }
 
@@ -51,6 +54,18 @@ public final class TestGateway implements AutoCloseable {
    * @param apis API definitions to write into app_path before start, by file name
    */
   public static TestGateway start(JsonObject overrides, Map<String, JsonObject> apis) throws Exception {
+    return start(overrides, apis, null);
+  }
+
+  /**
+   * Starts a gateway whose Vert.x warns about any event-loop task longer than
+   * {@link BlockedLoops#MAX_LOOP_MILLIS}; the warnings are in {@link #blockedLoops}.
+   */
+  public static TestGateway startStrict(JsonObject overrides, Map<String, JsonObject> apis) throws Exception {
+    return start(overrides, apis, BlockedLoops.watch());
+  }
+
+  private static TestGateway start(JsonObject overrides, Map<String, JsonObject> apis, BlockedLoops blockedLoops) throws Exception {
     Path appPath = Files.createTempDirectory("coproxy-apps");
     for (Map.Entry<String, JsonObject> api : apis.entrySet()) {
       Files.writeString(appPath.resolve(api.getKey()), api.getValue().encodePrettily());
@@ -62,9 +77,13 @@ public final class TestGateway implements AutoCloseable {
         .mergeIn(overrides, true);
     GatewayConfig config = GatewayConfig.from(json, false);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Main.createVertx(config, meters);
+    Vertx vertx = Main.createVertx(config, meters, options -> {
+      if (blockedLoops != null) {
+        BlockedLoops.tighten(options);
+      }
+    });
     Gateway gateway = Gateway.start(vertx, config, meters).await(30, TimeUnit.SECONDS);
-    return new TestGateway(vertx, gateway, appPath, meters);
+    return new TestGateway(vertx, gateway, appPath, meters, blockedLoops);
   }
 
   public int port() {
@@ -108,6 +127,9 @@ public final class TestGateway implements AutoCloseable {
   public void close() throws Exception {
     gateway.stop().await(30, TimeUnit.SECONDS);
     vertx.close().await(30, TimeUnit.SECONDS);
+    if (blockedLoops != null) {
+      blockedLoops.close();
+    }
   }
 
   /** A complete answer. */

@@ -9,15 +9,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Driver {@code python}: Tyk's Python plugins on a pool of {@code python_workers} CPython processes
@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * workers load it lazily per directory. A reload bumps a generation number that travels with each
  * call: a worker that sees a newer one drops its loaded code first, so nothing is renamed and no
  * call fails. Without a usable interpreter every hook fails as unavailable (500). Dispatch never
- * blocks: it hands the call to an idle worker or queues it, so it runs on the caller's event loop,
- * and the reply completes there.
+ * blocks and takes no lock: it hands the call to the pool's own thread, so it runs on the caller's
+ * event loop, and the reply completes there. Only the start and the close block, and they run on
+ * worker threads.
  */
 public final class PythonDriver implements CoprocessDriver {
 
@@ -46,18 +47,15 @@ public final class PythonDriver implements CoprocessDriver {
   private final GatewayCallbacks callbacks;
   private final Counter restarts;
   private final AtomicLong generation = new AtomicLong(1);
-  private final ExecutorService writers = Executors.newCachedThreadPool(r -> {
-    Thread thread = new Thread(r, "coproxy-python-writer");
-    thread.setDaemon(true);
-    return thread;
-  });
-  private volatile WorkerPool pool;
-  private volatile RunnerFiles runner;
-  private volatile String unavailable = "python: the driver has not started";
+  /** The running workers; null before they start and after the close. */
+  private final AtomicReference<WorkerPool> pool = new AtomicReference<>();
+  /** The unpacked runner, removed by whoever takes it at the close. */
+  private final AtomicReference<RunnerFiles> runner = new AtomicReference<>();
   /** The start of the workers once asked for ({@link #startOnce}); null until then. */
-  private Future<Void> starting;
+  private final AtomicReference<Future<Void>> starting = new AtomicReference<>();
+  private volatile String unavailable = "python: the driver has not started";
   /** Set by {@link #close}: workers that finish starting afterwards are stopped at once. */
-  private boolean closed;
+  private volatile boolean closed;
 
   /**
    * @param interpreter {@code coprocess_options.python_interpreter}; blank picks one
@@ -77,31 +75,33 @@ public final class PythonDriver implements CoprocessDriver {
   /**
    * Starts the workers on a worker thread, the first time it is called; later calls return the same
    * future. The gateway calls it at start when it has Python to run; otherwise the first Python call
-   * or event does, and waits for it.
+   * or event does, and waits for it. Never blocks.
    */
-  public synchronized Future<Void> startOnce(Vertx vertx) {
-    if (starting == null) {
-      starting = vertx.executeBlocking(() -> {
+  public Future<Void> startOnce(Vertx vertx) {
+    Promise<Void> promise = Promise.promise();
+    if (starting.compareAndSet(null, promise.future())) {
+      vertx.<Void>executeBlocking(() -> {
         start();
         return null;
-      }, false);
+      }, false).onComplete(promise);
     }
-    return starting;
+    return starting.get();
   }
 
   /** Whether the workers were asked to start (they may still be starting). */
-  public synchronized boolean started() {
-    return starting != null;
+  public boolean started() {
+    return starting.get() != null;
   }
 
   // What a call without workers waits for: their start, asked for now if nobody has (from the
   // caller's Vert.x context), or still running; null when there is nothing to wait for.
-  private synchronized Future<Void> startBeforeFirstCall() {
-    if (starting == null) {
+  private Future<Void> startBeforeFirstCall() {
+    Future<Void> start = starting.get();
+    if (start == null) {
       Context context = Vertx.currentContext();
       return context == null ? null : startOnce(context.owner());
     }
-    return starting.isComplete() ? null : starting;
+    return start.isComplete() ? null : start;
   }
 
   /**
@@ -109,13 +109,9 @@ public final class PythonDriver implements CoprocessDriver {
    * the driver is closed before or while they start, they are stopped at once and none is left.
    */
   public void start() {
-    synchronized (this) {
-      if (starting == null) {
-        starting = Future.succeededFuture();
-      }
-      if (closed) {
-        return;
-      }
+    starting.compareAndSet(null, Future.succeededFuture());
+    if (closed) {
+      return;
     }
     Interpreters.Choice choice = Interpreters.choose(configuredInterpreter);
     if (choice.interpreter() == null) {
@@ -126,24 +122,17 @@ public final class PythonDriver implements CoprocessDriver {
       return;
     }
     RunnerFiles files = RunnerFiles.unpack();
+    runner.set(files);
     ProcessBuilder builder = new ProcessBuilder(choice.interpreter(), "-B", files.worker().toString(), files.descriptorSet().toString(), defaultDir);
     String path = System.getenv("PYTHONPATH");
     builder.environment().put("PYTHONPATH", files.directory() + (path == null || path.isEmpty() ? "" : ":" + path));
     WorkerPool started = new WorkerPool(workers, PIPELINE_DEPTH,
-        (number, listener) -> PythonWorker.start(number, builder, listener, callbacks, writers), restarts);
+        (number, listener) -> PythonWorker.start(number, builder, listener, callbacks), restarts);
     started.start();
-    boolean kept;
-    synchronized (this) {
-      kept = !closed;
-      if (kept) {
-        runner = files;
-        pool = started;
-      }
-    }
-    if (!kept) {
-      // Closed while they started: they must not outlive the driver.
-      started.close();
-      files.delete();
+    pool.set(started);
+    if (closed) {
+      // Closed while they started: they must not outlive the driver. The close took them, or this does.
+      stopAndRemove(pool.compareAndSet(started, null) ? started : null);
       return;
     }
     LOG.log(Level.INFO, "driver python: " + workers + " workers on " + choice.interpreter() + " (" + choice.description()
@@ -157,7 +146,7 @@ public final class PythonDriver implements CoprocessDriver {
 
   /** What keeps Python hooks from running, for {@code /hello}; null when at least one worker is ready. */
   public String problem() {
-    WorkerPool current = pool;
+    WorkerPool current = pool.get();
     if (current == null) {
       return started() ? unavailable : null;
     }
@@ -166,7 +155,7 @@ public final class PythonDriver implements CoprocessDriver {
 
   @Override
   public Future<dev.coproxy.proto.Object> dispatch(HookCall call) {
-    WorkerPool current = pool;
+    WorkerPool current = pool.get();
     if (current == null) {
       Future<Void> start = startBeforeFirstCall();
       return start != null ? start.compose(v -> dispatch(call))
@@ -192,7 +181,7 @@ public final class PythonDriver implements CoprocessDriver {
 
   @Override
   public Future<Void> dispatchEvent(String payload, List<String> pluginDirs) {
-    WorkerPool current = pool;
+    WorkerPool current = pool.get();
     if (current == null) {
       Future<Void> start = startBeforeFirstCall();
       return start != null ? start.compose(v -> dispatchEvent(payload, pluginDirs)) : Future.failedFuture(unavailable);
@@ -211,25 +200,27 @@ public final class PythonDriver implements CoprocessDriver {
     return Future.succeededFuture();
   }
 
-  /** Stops the workers and removes the runner (idempotent: every driver verticle instance may call it). */
+  /**
+   * Stops the workers and removes the runner (blocking, off the event loops; idempotent: every
+   * driver verticle instance may call it).
+   */
   @Override
-  public synchronized Future<Void> close() {
+  public Future<Void> close() {
     closed = true;
-    WorkerPool current = pool;
-    pool = null;
     unavailable = "python: the driver is stopped";
-    if (starting == null) {
-      starting = Future.succeededFuture();
-    }
-    if (current != null) {
-      current.close();
-    }
-    writers.shutdownNow();
-    if (runner != null) {
-      runner.delete();
-      runner = null;
-    }
+    starting.compareAndSet(null, Future.succeededFuture());
+    stopAndRemove(pool.getAndSet(null));
     return Future.succeededFuture();
+  }
+
+  private void stopAndRemove(WorkerPool stopped) {
+    if (stopped != null) {
+      stopped.close();
+    }
+    RunnerFiles files = runner.getAndSet(null);
+    if (files != null) {
+      files.delete();
+    }
   }
 
   private static HookFailure failure(Frame reply) {

@@ -1,6 +1,5 @@
 package dev.coproxy.coprocess.python;
 
-import io.vertx.core.Context;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -10,21 +9,20 @@ import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One CPython worker process running {@code coproxy_worker.py}. Two daemon threads of its own read
- * its frames (stdout) and its log output (stderr, logged tagged with the worker number); each frame
- * goes to its stdin in one write, under a lock. A frame larger than {@link #INLINE_BYTES} sent from
- * an event loop is written by the {@code offLoop} executor instead (the pipe may be too small for
- * it, and the write would wait for the worker to read). What a frame means is the
- * {@link Listener}'s business; callbacks are answered by {@link GatewayCallbacks}.
+ * One CPython worker process running {@code coproxy_worker.py}, with three daemon threads of its
+ * own: one writes the frames handed to {@link #send} to its stdin, in order, one frame per write;
+ * one reads its frames (stdout); one reads its log output (stderr, logged tagged with the worker
+ * number). A full pipe or a worker that stopped reading therefore only holds up this worker's
+ * writer, never the caller of {@code send}, an event loop or another worker. What a frame means is
+ * the {@link Listener}'s business; callbacks are answered by {@link GatewayCallbacks}.
  */
 final class PythonWorker {
 
   private static final System.Logger LOG = System.getLogger(PythonWorker.class.getName());
-  /** Frames up to this size are written from any thread, event loops included. */
+  /** Frames up to this size may be written behind a running call (see {@link WorkerPool}). */
   static final int INLINE_BYTES = 16 * 1024;
 
   /** What the pool hears from a worker; called on the worker's reader thread. */
@@ -41,31 +39,36 @@ final class PythonWorker {
   private final OutputStream stdin;
   private final Listener listener;
   private final GatewayCallbacks callbacks;
-  private final Executor offLoop;
+  private final TaskThread writer;
   private volatile boolean ready;
-  /** The calls written to this worker, the running one first; guarded by the pool. */
+  /** The calls written to this worker, the running one first; only the pool's thread touches it. */
   final ArrayDeque<Pending> calls = new ArrayDeque<>(2);
 
-  private PythonWorker(int number, Process process, Listener listener, GatewayCallbacks callbacks, Executor offLoop) {
+  private PythonWorker(int number, Process process, Listener listener, GatewayCallbacks callbacks) {
     this.number = number;
     this.process = process;
     this.stdin = process.getOutputStream();
     this.listener = listener;
     this.callbacks = callbacks;
-    this.offLoop = offLoop;
+    this.writer = new TaskThread("coproxy-python-" + number + "-stdin");
   }
 
-  /** Starts a worker process and its two reader threads. */
-  static PythonWorker start(int number, ProcessBuilder builder, Listener listener, GatewayCallbacks callbacks, Executor offLoop)
-      throws IOException {
-    PythonWorker worker = new PythonWorker(number, builder.start(), listener, callbacks, offLoop);
-    Thread frames = new Thread(worker::readFrames, "coproxy-python-" + number);
-    Thread logs = new Thread(worker::readLog, "coproxy-python-" + number + "-stderr");
+  /**
+   * Starts a worker process (blocking: a process start) and its writer; it reads nothing until
+   * {@link #listen}, so its owner can record it before it hears anything from it.
+   */
+  static PythonWorker start(int number, ProcessBuilder builder, Listener listener, GatewayCallbacks callbacks) throws IOException {
+    return new PythonWorker(number, builder.start(), listener, callbacks);
+  }
+
+  /** Starts reading the worker's frames and log. */
+  void listen() {
+    Thread frames = new Thread(this::readFrames, "coproxy-python-" + number);
+    Thread logs = new Thread(this::readLog, "coproxy-python-" + number + "-stderr");
     frames.setDaemon(true);
     logs.setDaemon(true);
     frames.start();
     logs.start();
-    return worker;
   }
 
   int number() {
@@ -76,30 +79,32 @@ final class PythonWorker {
     return ready;
   }
 
-  /** Sends one frame; a large one from an event loop is written by another thread. */
-  void send(Frame frame) {
-    if (frame.size() > INLINE_BYTES && Context.isOnEventLoopThread()) {
-      offLoop.execute(() -> write(frame));
-    } else {
-      write(frame);
-    }
+  /** The worker's process id. */
+  long pid() {
+    return process.pid();
   }
 
-  /** Writes one frame on the calling thread, in one write. */
-  void write(Frame frame) {
-    byte[] bytes = frame.encode();
+  /** Hands one frame to the writer; never waits. */
+  void send(Frame frame) {
+    writer.post(() -> write(frame));
+  }
+
+  // On the writer thread.
+  private void write(Frame frame) {
     try {
-      synchronized (stdin) {
-        stdin.write(bytes);
-        stdin.flush();
-      }
+      stdin.write(frame.encode());
+      stdin.flush();
     } catch (IOException e) {
       // The worker is gone: its reader thread reports the exit, which fails its calls.
     }
   }
 
-  /** Kills the process (and anything it started) at once. */
+  /**
+   * Kills the process and anything it started (blocking: listing its descendants reads /proc),
+   * and ends the writer.
+   */
   void kill() {
+    writer.stop();
     process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
   }
@@ -127,6 +132,7 @@ final class PythonWorker {
       kill();
       why = "its channel broke (" + e.getMessage() + "); " + exitDescription();
     }
+    writer.stop();
     listener.exited(this, why);
   }
 

@@ -10,21 +10,25 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The Python worker processes and the calls waiting for them. A call goes to an idle worker; when
  * every worker is busy, a small call may be written behind the running one ({@code depth} calls per
  * worker at most), so the worker finds it in its buffer when it finishes; otherwise it waits in the
- * queue, at most until its deadline. Calls on different workers run in parallel. One timer sweeps
- * the deadlines: a worker still running a call at its deadline is killed; a worker that dies
- * (killed, {@code os._exit}, a signal) fails only the call it was running, the calls written behind
- * it go back to the head of the queue, and it is replaced at once. Small frames are written under
- * the lock, straight from the caller (an event loop): the worker has at most {@code depth} small
- * frames unread, far below a pipe's capacity, so the write never waits. Larger frames only go to an
- * idle worker and are written by {@link PythonWorker#send}, off the event loop.
+ * queue, at most until its deadline. Calls on different workers run in parallel. Deadlines are
+ * swept every few milliseconds: a worker still running a call at its deadline is killed; a worker
+ * that dies (killed, {@code os._exit}, a signal) fails only the call it was running, the calls
+ * written behind it go back to the head of the queue, and it is replaced at once.
+ *
+ * <p>Nothing here blocks its caller. The pool's state (queue, workers, their calls) belongs to one
+ * thread of its own, which every change is handed to ({@link TaskThread}); it never waits either:
+ * frames go to each worker's own writer thread, and starting and killing processes runs on
+ * lifecycle threads, one task per process, so a slow start or kill holds up neither the event loops
+ * nor the other workers.
  */
 final class WorkerPool implements PythonWorker.Listener {
 
@@ -36,93 +40,134 @@ final class WorkerPool implements PythonWorker.Listener {
   /** How long a worker may run a call whose caller was already answered (it timed out while queued). */
   private static final long ORPHAN_GRACE_MILLIS = 1000;
 
-  /** Starts the worker process with a given number. */
+  /** Starts the worker process with a given number (blocking); it reads nothing until {@link PythonWorker#listen}. */
   interface Launcher {
     PythonWorker launch(int number, PythonWorker.Listener listener) throws IOException;
   }
 
-  private final PythonWorker[] workers;
   private final int depth;
   private final Launcher launcher;
   private final Counter restarts;
-  private final Deque<Pending> queue = new ArrayDeque<>();
-  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread thread = new Thread(r, "coproxy-python-timer");
+  private final ExecutorService lifecycle = Executors.newCachedThreadPool(r -> {
+    Thread thread = new Thread(r, "coproxy-python-lifecycle");
     thread.setDaemon(true);
     return thread;
   });
-  private boolean closed;
+  private final TaskThread owner = new TaskThread("coproxy-python-pool", SWEEP_MILLIS, this::sweep);
+  /** The pool's state: touched on the owner thread only. */
+  private final PythonWorker[] workers;
+  private final long[] startAtMillis;
+  private final Deque<Pending> queue = new ArrayDeque<>();
+  private volatile int ready;
+  private volatile boolean closed;
 
   /** @param depth calls written to one worker at most (1: no pipelining) */
   WorkerPool(int size, int depth, Launcher launcher, Counter restarts) {
     this.workers = new PythonWorker[size];
+    this.startAtMillis = new long[size];
     this.depth = depth;
     this.launcher = launcher;
     this.restarts = restarts;
   }
 
-  /** Starts every worker (they report ready on their own) and the deadline sweep. */
+  /** Starts every worker; they report ready on their own. */
   void start() {
-    for (int i = 0; i < workers.length; i++) {
-      spawn(i);
-    }
-    timers.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    owner.post(() -> {
+      for (int i = 0; i < workers.length; i++) {
+        launch(i);
+      }
+    });
   }
 
   /** How many workers are up and have said they are ready. */
-  synchronized int readyWorkers() {
-    int ready = 0;
-    for (PythonWorker worker : workers) {
-      if (worker != null && worker.ready()) {
-        ready++;
-      }
-    }
+  int readyWorkers() {
     return ready;
   }
 
-  /** Runs a frame on a worker; the future fails with a {@link HookFailure} on timeout or death. */
+  /** Runs a frame on a worker; the future fails with a {@link HookFailure} on timeout or death. Never blocks. */
   Future<Frame> submit(Frame frame, long deadlineMillis) {
+    if (closed) {
+      return Future.failedFuture(new HookFailure(HookFailure.Reason.UNAVAILABLE, "python: the driver is stopped"));
+    }
     Pending call = new Pending(frame, deadlineMillis);
-    synchronized (this) {
+    owner.post(() -> {
       if (closed) {
-        return Future.failedFuture(new HookFailure(HookFailure.Reason.UNAVAILABLE, "python: the driver is stopped"));
+        call.fail(new HookFailure(HookFailure.Reason.UNAVAILABLE, "python: the driver is stopped"));
+        return;
       }
       queue.add(call);
-    }
-    drain();
+      drain();
+    });
     return call.future();
   }
 
-  private void drain() {
-    List<Write> large = new ArrayList<>();
-    synchronized (this) {
-      Pending call;
-      while ((call = queue.peek()) != null) {
-        if (call.settled()) {
-          queue.poll();
-          continue;
-        }
-        PythonWorker worker = leastBusy(call.frame.size() <= PythonWorker.INLINE_BYTES);
-        if (worker == null) {
-          break;
-        }
-        queue.poll();
-        worker.calls.add(call);
-        if (call.frame.size() <= PythonWorker.INLINE_BYTES) {
-          worker.write(call.frame);
-        } else {
-          large.add(new Write(worker, call.frame));
-        }
+  @Override
+  public void ready(PythonWorker worker) {
+    owner.post(() -> {
+      countReady();
+      drain();
+    });
+  }
+
+  @Override
+  public void answered(PythonWorker worker, Frame reply) {
+    owner.post(() -> {
+      if (workers[worker.number() - 1] != worker) {
+        return; // replaced: its calls were failed or queued again
       }
+      Pending call = worker.calls.poll();
+      Pending next = worker.calls.peek();
+      if (next != null && next.settled()) {
+        next.killAtMillis = System.currentTimeMillis() + ORPHAN_GRACE_MILLIS;
+      }
+      if (call != null) {
+        call.complete(reply);
+      }
+      drain();
+    });
+  }
+
+  @Override
+  public void exited(PythonWorker worker, String why) {
+    owner.post(() -> {
+      if (workers[worker.number() - 1] != worker) {
+        return; // already replaced (killed at a deadline)
+      }
+      Pending call = worker.calls.peek();
+      if (!closed) {
+        LOG.log(Level.WARNING, "python worker " + worker.number() + " stopped (" + why + ")"
+            + (call == null ? "" : " during a call") + "; starting a new one");
+      }
+      requeueBehind(worker);
+      replace(worker, worker.ready());
+      if (call != null) {
+        call.fail(new HookFailure(HookFailure.Reason.ERROR, "python: worker " + worker.number() + " died during the call (" + why + ")"));
+      }
+      drain();
+    });
+  }
+
+  // On the owner thread: hands queued calls to workers, as long as one can take the next call.
+  private void drain() {
+    Pending call;
+    while ((call = queue.peek()) != null) {
+      if (call.settled()) {
+        queue.poll();
+        continue;
+      }
+      boolean small = call.frame.size() <= PythonWorker.INLINE_BYTES;
+      PythonWorker worker = leastBusy(small);
+      if (worker == null) {
+        return;
+      }
+      queue.poll();
+      worker.calls.add(call);
+      worker.send(call.frame);
     }
-    // Outside the lock: a large frame goes to an idle worker, and nothing is written behind it.
-    large.forEach(write -> write.worker().send(write.frame()));
   }
 
-  private record Write(PythonWorker worker, Frame frame) {
-  }
-
-  // Called with the lock held: an idle worker, else (small calls only) the least busy one below depth.
+  // An idle worker, else (small calls only) the least busy one below depth; a large frame only
+  // goes to an idle worker, and nothing is written behind it.
   private PythonWorker leastBusy(boolean small) {
     PythonWorker best = null;
     for (PythonWorker worker : workers) {
@@ -139,42 +184,45 @@ final class WorkerPool implements PythonWorker.Listener {
     return best;
   }
 
+  // On the owner thread, every few milliseconds: deadlines, and workers due to start again.
   private void sweep() {
     long now = System.currentTimeMillis();
-    List<Pending> late = new ArrayList<>();
-    List<Pending> hung = new ArrayList<>();
-    synchronized (this) {
-      for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-        Pending call = it.next();
-        if (call.deadlineMillis <= now || call.settled()) {
-          it.remove();
-          late.add(call);
-        }
-      }
-      for (PythonWorker worker : workers) {
-        if (worker == null || worker.calls.isEmpty()) {
-          continue;
-        }
-        Pending running = worker.calls.peek();
-        if (running.killAtMillis <= now) {
-          hung.add(running);
-          LOG.log(Level.WARNING, "python worker " + worker.number() + " was still running a call at its deadline: killed, starting a new one");
-          requeueBehind(worker);
-          replace(worker, true);
-          continue;
-        }
-        // Calls written behind the running one: their callers are answered at their deadline.
-        worker.calls.stream().skip(1).filter(call -> call.deadlineMillis <= now).forEach(late::add);
+    for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+      Pending call = it.next();
+      if (call.deadlineMillis <= now || call.settled()) {
+        it.remove();
+        call.fail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: no worker was free before the deadline"));
       }
     }
-    late.forEach(call -> call.fail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: no worker was free before the deadline")));
-    hung.forEach(call -> call.fail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: the call ran past its deadline; its worker was killed and is being replaced")));
-    if (!hung.isEmpty()) {
+    boolean replaced = false;
+    for (PythonWorker worker : workers) {
+      if (worker == null || worker.calls.isEmpty()) {
+        continue;
+      }
+      Pending running = worker.calls.peek();
+      if (running.killAtMillis <= now) {
+        LOG.log(Level.WARNING, "python worker " + worker.number() + " was still running a call at its deadline: killed, starting a new one");
+        requeueBehind(worker);
+        replace(worker, true);
+        running.fail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: the call ran past its deadline; its worker was killed and is being replaced"));
+        replaced = true;
+        continue;
+      }
+      // Calls written behind the running one: their callers are answered at their deadline.
+      worker.calls.stream().skip(1).filter(call -> call.deadlineMillis <= now)
+          .forEach(call -> call.fail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: no worker was free before the deadline")));
+    }
+    for (int i = 0; i < workers.length; i++) {
+      if (startAtMillis[i] != 0 && startAtMillis[i] <= now) {
+        launch(i);
+      }
+    }
+    if (replaced) {
       drain();
     }
   }
 
-  // Called with the lock held: the calls written behind the running one go back to the head of the queue.
+  // The calls written behind the running one go back to the head of the queue.
   private void requeueBehind(PythonWorker worker) {
     List<Pending> behind = new ArrayList<>(worker.calls);
     worker.calls.clear();
@@ -185,95 +233,97 @@ final class WorkerPool implements PythonWorker.Listener {
     }
   }
 
-  @Override
-  public void ready(PythonWorker worker) {
-    drain();
-  }
-
-  @Override
-  public void answered(PythonWorker worker, Frame reply) {
-    Pending call;
-    synchronized (this) {
-      call = worker.calls.poll();
-      Pending next = worker.calls.peek();
-      if (next != null && next.settled()) {
-        next.killAtMillis = System.currentTimeMillis() + ORPHAN_GRACE_MILLIS;
-      }
-    }
-    if (call != null) {
-      call.complete(reply);
-    }
-    drain();
-  }
-
-  @Override
-  public void exited(PythonWorker worker, String why) {
-    Pending call;
-    synchronized (this) {
-      if (workers[worker.number() - 1] != worker) {
-        return; // already replaced (killed at a deadline)
-      }
-      call = worker.calls.peek();
-      if (!closed) {
-        LOG.log(Level.WARNING, "python worker " + worker.number() + " stopped (" + why + ")"
-            + (call == null ? "" : " during a call") + "; starting a new one");
-      }
-      requeueBehind(worker);
-      replace(worker, worker.ready());
-    }
-    if (call != null) {
-      call.fail(new HookFailure(HookFailure.Reason.ERROR, "python: worker " + worker.number() + " died during the call (" + why + ")"));
-    }
-    drain();
-  }
-
-  // Called with the lock held.
+  // Takes the worker out of the pool at once; its process is killed and a new one started off this thread.
   private void replace(PythonWorker worker, boolean now) {
     int index = worker.number() - 1;
     workers[index] = null;
-    worker.kill();
+    countReady();
+    offOwner(worker::kill, worker::kill);
     if (closed) {
       return;
     }
     restarts.increment();
     if (now) {
-      timers.execute(() -> spawn(index));
+      launch(index);
     } else {
-      timers.schedule(() -> spawn(index), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+      startAtMillis[index] = System.currentTimeMillis() + RETRY_MILLIS;
     }
   }
 
-  private void spawn(int index) {
-    synchronized (this) {
-      if (closed || workers[index] != null) {
+  // Starts the worker of a slot on a lifecycle thread; the owner records it before it can hear from it.
+  private void launch(int index) {
+    startAtMillis[index] = 0;
+    if (closed) {
+      return;
+    }
+    offOwner(() -> {
+      PythonWorker worker;
+      try {
+        worker = launcher.launch(index + 1, this);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(Level.ERROR, "python worker " + (index + 1) + " cannot start: " + e.getMessage() + "; trying again in 1 s");
+        owner.post(() -> startAtMillis[index] = System.currentTimeMillis() + RETRY_MILLIS);
         return;
       }
-      try {
-        workers[index] = launcher.launch(index + 1, this);
-      } catch (IOException e) {
-        LOG.log(Level.ERROR, "python worker " + (index + 1) + " cannot start: " + e.getMessage() + "; trying again in 1 s");
-        timers.schedule(() -> spawn(index), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+      owner.post(() -> launched(index, worker));
+      worker.listen();
+    }, () -> { });
+  }
+
+  private void launched(int index, PythonWorker worker) {
+    if (closed || workers[index] != null) {
+      worker.kill(); // closed meanwhile: the lifecycle threads are gone, and nothing else runs here any more
+      return;
+    }
+    workers[index] = worker;
+  }
+
+  private void countReady() {
+    int count = 0;
+    for (PythonWorker worker : workers) {
+      if (worker != null && worker.ready()) {
+        count++;
       }
+    }
+    ready = count;
+  }
+
+  // On a lifecycle thread; once the pool is closed, on the caller's thread.
+  private void offOwner(Runnable task, Runnable whenClosed) {
+    try {
+      lifecycle.execute(task);
+    } catch (RejectedExecutionException e) {
+      whenClosed.run();
     }
   }
 
-  /** Kills every worker and fails what is still queued or running. */
+  /**
+   * Kills every worker and fails what is still queued or running (blocking: it waits for processes
+   * being started and for the pool's thread to end; called off the event loops).
+   */
   void close() {
-    List<Pending> waiting;
-    synchronized (this) {
-      closed = true;
-      waiting = new ArrayList<>(queue);
+    closed = true;
+    owner.post(() -> {
+      List<Pending> waiting = new ArrayList<>(queue);
       queue.clear();
       for (int i = 0; i < workers.length; i++) {
         if (workers[i] != null) {
           waiting.addAll(workers[i].calls);
           workers[i].calls.clear();
-          workers[i].kill();
+          offOwner(workers[i]::kill, workers[i]::kill);
           workers[i] = null;
         }
       }
+      ready = 0;
+      waiting.forEach(call -> call.fail(new HookFailure(HookFailure.Reason.UNAVAILABLE, "python: the driver stopped")));
+    });
+    try {
+      // Processes still starting finish and are killed by launched(), which runs before the owner ends.
+      lifecycle.shutdown();
+      lifecycle.awaitTermination(10, TimeUnit.SECONDS);
+      owner.stopAndWait(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
-    timers.shutdownNow();
-    waiting.forEach(call -> call.fail(new HookFailure(HookFailure.Reason.UNAVAILABLE, "python: the driver stopped")));
   }
 }
