@@ -1,12 +1,12 @@
 package dev.coproxy.admin;
 
-import dev.coproxy.api.ApiRegistry;
-import dev.coproxy.api.ReloadBus;
 import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.coprocess.DriverHealth;
 import dev.coproxy.events.EventSink;
+import dev.coproxy.routing.ApiRegistry;
+import dev.coproxy.routing.ReloadBus;
 import dev.coproxy.session.SessionRepository;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import dev.coproxy.coprocess.DriverHealth;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;

@@ -1,11 +1,11 @@
 package dev.coproxy.admin;
 
 import dev.coproxy.api.ApiDefinition;
-import dev.coproxy.api.ApiRegistry;
-import dev.coproxy.api.ListenPaths;
-import dev.coproxy.api.LoadedApi;
-import dev.coproxy.api.ReloadBus;
 import dev.coproxy.config.ConfigException;
+import dev.coproxy.routing.ApiRegistry;
+import dev.coproxy.routing.ListenPaths;
+import dev.coproxy.routing.LoadedApi;
+import dev.coproxy.routing.ReloadBus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

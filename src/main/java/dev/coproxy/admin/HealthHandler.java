@@ -1,7 +1,7 @@
 package dev.coproxy.admin;
 
-import dev.coproxy.api.ApiRegistry;
 import dev.coproxy.coprocess.DriverHealth;
+import dev.coproxy.routing.ApiRegistry;
 import dev.coproxy.session.KeyValueStore;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;

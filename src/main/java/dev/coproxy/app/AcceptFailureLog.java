@@ -1,9 +1,9 @@
 package dev.coproxy.app;
 
+import dev.coproxy.log.RateLimitedLog;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
-import dev.coproxy.log.RateLimitedLog;
 import java.util.logging.Filter;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;

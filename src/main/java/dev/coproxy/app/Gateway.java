@@ -2,26 +2,23 @@ package dev.coproxy.app;
 
 import dev.coproxy.admin.AdminRoutes;
 import dev.coproxy.admin.AdminVerticle;
-import dev.coproxy.api.ApiRegistry;
 import dev.coproxy.api.KeyPolicy;
-import dev.coproxy.api.ReloadBus;
 import dev.coproxy.bundle.BundleDownloader;
 import dev.coproxy.bundle.BundleLoader;
-import dev.coproxy.chain.StandardChain;
+import dev.coproxy.chain.auth.StandardChain;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.config.KeyTable;
 import dev.coproxy.coprocess.CoprocessChain;
 import dev.coproxy.coprocess.DriverHealth;
-import dev.coproxy.coprocess.DriverVerticle;
+import dev.coproxy.coprocess.DriverModule;
+import dev.coproxy.coprocess.DriverSetup;
 import dev.coproxy.coprocess.HookClient;
 import dev.coproxy.coprocess.HookDispatchVerticle;
 import dev.coproxy.coprocess.ObjectCodec;
-import dev.coproxy.coprocess.grpc.GrpcDriver;
-import dev.coproxy.coprocess.lua.LuaBundles;
-import dev.coproxy.coprocess.lua.LuaDriver;
-import dev.coproxy.coprocess.lua.LuaScripts;
-import dev.coproxy.coprocess.python.PythonDriver;
+import dev.coproxy.coprocess.grpc.GrpcModule;
+import dev.coproxy.coprocess.lua.LuaModule;
+import dev.coproxy.coprocess.python.PythonModule;
 import dev.coproxy.events.EventBusSink;
 import dev.coproxy.events.EventFanoutVerticle;
 import dev.coproxy.events.EventQueue;
@@ -31,13 +28,15 @@ import dev.coproxy.idextractor.IdExtractorVerticle;
 import dev.coproxy.metrics.GatewayMetrics;
 import dev.coproxy.proxy.ProxyVerticle;
 import dev.coproxy.proxy.ServerOptions;
+import dev.coproxy.routing.ApiRegistry;
+import dev.coproxy.routing.LoadedApi;
+import dev.coproxy.routing.ReloadBus;
 import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.LocalStore;
 import dev.coproxy.session.SessionRepository;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
 import java.net.BindException;
@@ -56,6 +55,8 @@ public final class Gateway {
   private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
   /** The secret of the bundled default config, warned about when still in use. */
   private static final String DEFAULT_SECRET = "change-me";
+  /** The language drivers, deployed in this order. */
+  private static final List<DriverModule> DRIVERS = List.of(new LuaModule(), new PythonModule(), new GrpcModule());
   /** Wait before the first retry of a bundle download (doubled for each of the next ones). */
   private static final long BUNDLE_RETRY_MILLIS = 250;
 
@@ -140,14 +141,12 @@ public final class Gateway {
         })
         .compose(v -> registry.reload())
         .compose(report -> reloadBus.listen())
-        .compose(v -> vertx.deployVerticle(new EventFanoutVerticle(config.eventHandlers(), registry, eventQueue, meters)))
+        .compose(v -> vertx.deployVerticle(new EventFanoutVerticle(config.eventHandlers(), registry::current, eventQueue, meters)))
         .compose(v -> vertx.deployVerticle(HookDispatchVerticle::new,
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
         .compose(v -> vertx.deployVerticle(() -> new IdExtractorVerticle(sessions),
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
-        .compose(v -> deployLuaDriver())
-        .compose(v -> deployPythonDriver())
-        .compose(v -> deployGrpcDriver())
+        .compose(v -> deployDrivers())
         .compose(v -> deployProxies().recover(e -> Future.failedFuture(bindFailure("listen_port", config.listenPort(), e))))
         .compose(v -> config.controlOnTrafficPort() ? Future.<Void>succeededFuture()
             : deployAdmin().<Void>mapEmpty().recover(e -> Future.failedFuture(bindFailure("control_api_port", config.controlApiPort(), e))))
@@ -162,73 +161,15 @@ public final class Gateway {
         });
   }
 
-  // Driver grpc when coprocess_grpc_server is set; it connects before traffic is accepted. A driver
-  // verticle on every event loop shares it, and each loop has its own connection (LoopClients), so a
-  // hook call is sent and answered on the loop of its request.
-  private Future<Void> deployGrpcDriver() {
-    GatewayConfig.CoprocessOptions options = config.coprocess();
-    if (!options.enableCoprocess() || options.grpcServer().isBlank()) {
-      return Future.succeededFuture();
+  // Each driver module in turn: it decides from the config whether it runs.
+  private Future<Void> deployDrivers() {
+    DriverSetup setup = new DriverSetup(vertx, config, store, events, meters, driverHealth,
+        () -> registry.current().all().stream().map(LoadedApi::definition).toList(), registry::afterReload);
+    Future<Void> chain = Future.succeededFuture();
+    for (DriverModule module : DRIVERS) {
+      chain = chain.compose(v -> module.deploy(setup));
     }
-    GrpcDriver driver;
-    try {
-      driver = new GrpcDriver(vertx, options, meters);
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(new ConfigException("coprocess_options.coprocess_grpc_server", e.getMessage()));
-    }
-    driverHealth.add(GrpcDriver.NAME, () -> driver.connected() ? null : "gRPC plugin server " + options.grpcServer() + " is unreachable");
-    return vertx.deployVerticle(DriverVerticle.perEventLoop(driver),
-            new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
-        .compose(id -> driver.connect());
-  }
-
-  // Driver lua runs on its own worker pool, one thread per instance, so a slow plugin never takes
-  // threads from the event loops or from Vert.x's shared worker pool. With lua_loop_instructions above
-  // 0, one instance per event loop runs quick, pure hooks where the request is, within that budget,
-  // and hands the others to the workers.
-  private Future<Void> deployLuaDriver() {
-    if (!config.coprocess().enableCoprocess()) {
-      return Future.succeededFuture();
-    }
-    int instances = config.coprocess().luaInstances();
-    long budget = config.coprocess().luaLoopInstructions();
-    LuaScripts scripts = new LuaScripts(config.middlewarePath());
-    LuaBundles bundles = new LuaBundles();
-    registry.afterReload(() -> vertx.executeBlocking(() -> {
-      scripts.load();
-      bundles.load();
-      return null;
-    }, false));
-    driverHealth.add(LuaDriver.NAME, () -> scripts.current().broken().isEmpty() ? null
-        : "Lua scripts that do not compile: " + String.join(", ", scripts.current().broken().keySet()));
-    return vertx.executeBlocking(scripts::load)
-        .compose(s -> vertx.deployVerticle(() -> new DriverVerticle(new LuaDriver(scripts, bundles, config.coprocess().luaAllowOs(), store, events)),
-            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(instances)
-                .setWorkerPoolName("coproxy-lua").setWorkerPoolSize(instances)))
-        .compose(id -> budget == 0 ? Future.succeededFuture() : vertx.deployVerticle(
-            () -> DriverVerticle.front(new LuaDriver(scripts, bundles, config.coprocess().luaAllowOs(), store, events, new LuaDriver.Loop(budget, vertx)), meters),
-            new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
-        .mapEmpty();
-  }
-
-  // Driver python: one pool of CPython processes, shared by a driver verticle on every event loop.
-  // Dispatch only hands a call to an idle worker or queues it, so a hook call stays on its loop;
-  // events, reloads and the closing run on worker threads (see DriverVerticle.perEventLoop). The
-  // workers start when the gateway has Python to run (checked at start and after each reload);
-  // otherwise the first Python call or event starts them.
-  private Future<Void> deployPythonDriver() {
-    GatewayConfig.CoprocessOptions options = config.coprocess();
-    if (!options.enableCoprocess()) {
-      return Future.succeededFuture();
-    }
-    PythonDriver driver = new PythonDriver(options.pythonInterpreter(), options.pythonWorkers(), config.middlewarePath(), store, events, meters);
-    PythonStart start = new PythonStart(vertx, registry, config.middlewarePath(), driver);
-    registry.afterReload(() -> start.ifNeeded().compose(v -> driver.reload()));
-    driverHealth.add(PythonDriver.NAME, driver::problem);
-    return start.ifNeeded()
-        .compose(v -> vertx.deployVerticle(DriverVerticle.perEventLoop(driver),
-            new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
-        .mapEmpty();
+    return chain;
   }
 
   // One proxy verticle per event loop, all on one port. Port 0 becomes -1: Vert.x then shares one

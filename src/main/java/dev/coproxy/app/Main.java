@@ -1,20 +1,20 @@
 package dev.coproxy.app;
 
 import dev.coproxy.bundle.BundleCommand;
+import dev.coproxy.cluster.ClusterMembership;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.ConfigLoader;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.metrics.UnmeteredClients;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import dev.coproxy.cluster.ClusterMembership;
 import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.LocalStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.lang.System.Logger.Level;

@@ -3,7 +3,7 @@ package dev.coproxy.coprocess;
 import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.chain.ChainFactory;
 import dev.coproxy.chain.Middleware;
-import dev.coproxy.chain.StandardChain;
+import dev.coproxy.chain.auth.StandardChain;
 import dev.coproxy.config.GatewayConfig.CoprocessOptions;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.idextractor.IdCache;

@@ -1,5 +1,7 @@
 package dev.coproxy.coprocess;
 
+import dev.coproxy.bus.CoprocessAddresses;
+import dev.coproxy.bus.LoopLocal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;

@@ -1,5 +1,7 @@
 package dev.coproxy.coprocess;
 
+import dev.coproxy.bus.CoprocessAddresses;
+import dev.coproxy.bus.LoopLocal;
 import dev.coproxy.chain.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,6 +1,8 @@
 package dev.coproxy.coprocess;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.coproxy.bus.CoprocessAddresses;
+import dev.coproxy.bus.LoopLocal;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;

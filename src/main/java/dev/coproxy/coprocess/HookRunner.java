@@ -1,8 +1,8 @@
 package dev.coproxy.coprocess;
 
+import dev.coproxy.log.RateLimitedLog;
 import io.vertx.core.Future;
 import java.lang.System.Logger.Level;
-import dev.coproxy.log.RateLimitedLog;
 
 /**
  * Calls one configured hook and accounts for it: times the call, counts failures by reason, and

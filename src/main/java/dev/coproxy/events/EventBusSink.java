@@ -1,5 +1,6 @@
 package dev.coproxy.events;
 
+import dev.coproxy.bus.EventAddresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;

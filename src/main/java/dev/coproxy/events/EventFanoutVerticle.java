@@ -1,14 +1,15 @@
 package dev.coproxy.events;
 
-import dev.coproxy.api.ApiRegistry;
-import dev.coproxy.api.EventHandlers;
+import dev.coproxy.api.ApiCatalog;
+import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.api.EventHandlers.DynamicHandler;
 import dev.coproxy.api.EventHandlers.Handler;
 import dev.coproxy.api.EventHandlers.LogHandler;
 import dev.coproxy.api.EventHandlers.Webhook;
-import dev.coproxy.api.ApiTable;
-import dev.coproxy.api.LoadedApi;
-import dev.coproxy.coprocess.CoprocessAddresses;
+import dev.coproxy.api.EventHandlers;
+import dev.coproxy.bus.CoprocessAddresses;
+import dev.coproxy.bus.EventAddresses;
+import dev.coproxy.log.RateLimitedLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -23,6 +24,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Delivers gateway events: takes them from {@link EventAddresses#FIRE} (and system events from
@@ -38,7 +40,7 @@ public final class EventFanoutVerticle extends VerticleBase {
   private static final DateTimeFormatter GO_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSSSS xx z");
 
   private final JsonObject globalConfig;
-  private final ApiRegistry registry;
+  private final Supplier<? extends ApiCatalog> apis;
   private final EventQueue queue;
   private final MeterRegistry meters;
   private final Map<String, Counter> counts = new HashMap<>();
@@ -49,12 +51,12 @@ public final class EventFanoutVerticle extends VerticleBase {
   // the life of the verticle, the APIs' ones for one loaded API set.
   private final Map<Webhook, WebhookHandler> globalWebhooks = new IdentityHashMap<>();
   private final Map<Webhook, WebhookHandler> apiWebhooks = new IdentityHashMap<>();
-  private ApiTable cachedTable;
-  private long lastDriverLog;
+  private ApiCatalog cachedApis;
+  private final RateLimitedLog driverLog = RateLimitedLog.perSecond(LOG);
 
-  public EventFanoutVerticle(JsonObject globalConfig, ApiRegistry registry, EventQueue queue, MeterRegistry meters) {
+  public EventFanoutVerticle(JsonObject globalConfig, Supplier<? extends ApiCatalog> apis, EventQueue queue, MeterRegistry meters) {
     this.globalConfig = globalConfig;
-    this.registry = registry;
+    this.apis = apis;
     this.queue = queue;
     this.meters = meters;
   }
@@ -100,19 +102,19 @@ public final class EventFanoutVerticle extends VerticleBase {
         .put("TimeStamp", GO_TIME.format(ZonedDateTime.now()));
     JsonObject spec = new JsonObject().put("APIID", apiId).put("OrgID", event.getString("org_id", ""));
     vertx.eventBus().publish(EventAddresses.EVENTS, new JsonObject().put("message", message).put("spec", spec));
-    LoadedApi api = apiId.isEmpty() ? null : registry.current().byId(apiId);
+    ApiDefinition api = apiId.isEmpty() ? null : apis.get().definition(apiId);
     String key = message.getJsonObject("Meta").getString("Key", "");
     for (Handler handler : global.of(type)) {
       handle(handler, type, key, message, spec, null, globalWebhooks);
     }
     if (api != null) {
-      for (Handler handler : api.definition().eventHandlers().of(type)) {
+      for (Handler handler : api.eventHandlers().of(type)) {
         handle(handler, type, key, message, spec, api, apiWebhooks());
       }
     }
   }
 
-  private void handle(Handler handler, String type, String key, JsonObject message, JsonObject spec, LoadedApi api,
+  private void handle(Handler handler, String type, String key, JsonObject message, JsonObject spec, ApiDefinition api,
       Map<Webhook, WebhookHandler> webhooks) {
     JsonObject payload = new JsonObject().put("message", message).put("handler_name", handler.name()).put("spec", spec);
     if (handler instanceof LogHandler log) {
@@ -124,31 +126,26 @@ public final class EventFanoutVerticle extends VerticleBase {
     }
   }
 
-  private void toDriver(DynamicHandler handler, LoadedApi api, JsonObject payload) {
+  private void toDriver(DynamicHandler handler, ApiDefinition api, JsonObject payload) {
     String driver = handler.driver();
     if (driver.isEmpty() && api != null) {
-      driver = api.definition().customMiddleware().driver();
+      driver = api.customMiddleware().driver();
     }
     String name = driver;
     DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000);
-    if (api != null && !api.definition().pluginDirs().isEmpty()) {
-      options.addHeader(CoprocessAddresses.HEADER_PLUGIN_DIRS, CoprocessAddresses.joinDirs(api.definition().pluginDirs()));
+    if (api != null && !api.pluginDirs().isEmpty()) {
+      options.addHeader(CoprocessAddresses.HEADER_PLUGIN_DIRS, CoprocessAddresses.joinDirs(api.pluginDirs()));
     }
-    vertx.eventBus().request(CoprocessAddresses.driver(name) + CoprocessAddresses.EVENT_SUFFIX, payload.encode(), options).onFailure(e -> {
-          long now = System.currentTimeMillis();
-          if (now - lastDriverLog >= 1000) {
-            lastDriverLog = now;
-            LOG.log(Level.WARNING, "cp_dynamic_handler " + handler.name() + ": driver \"" + name
-                + "\" did not take the event: " + e.getMessage());
-          }
-        });
+    vertx.eventBus().request(CoprocessAddresses.driver(name) + CoprocessAddresses.EVENT_SUFFIX, payload.encode(), options)
+        .onFailure(e -> driverLog.log(Level.WARNING, () -> "cp_dynamic_handler " + handler.name() + ": driver \"" + name
+            + "\" did not take the event: " + e.getMessage()));
   }
 
   // The APIs' webhook state is dropped when a reload swaps the API set.
   private Map<Webhook, WebhookHandler> apiWebhooks() {
-    ApiTable table = registry.current();
-    if (table != cachedTable) {
-      cachedTable = table;
+    ApiCatalog current = apis.get();
+    if (current != cachedApis) {
+      cachedApis = current;
       apiWebhooks.clear();
     }
     return apiWebhooks;

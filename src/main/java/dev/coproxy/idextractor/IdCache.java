@@ -1,8 +1,8 @@
 package dev.coproxy.idextractor;
 
-import dev.coproxy.log.RateLimitedLog;
 import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.RequestContext;
+import dev.coproxy.log.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import java.lang.System.Logger.Level;

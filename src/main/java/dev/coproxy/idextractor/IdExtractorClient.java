@@ -1,6 +1,7 @@
 package dev.coproxy.idextractor;
 
-import dev.coproxy.coprocess.LoopLocal;
+import dev.coproxy.bus.IdExtractorAddresses;
+import dev.coproxy.bus.LoopLocal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

@@ -1,6 +1,8 @@
 package dev.coproxy.idextractor;
 
-import dev.coproxy.coprocess.LoopLocal;
+import dev.coproxy.bus.IdExtractorAddresses;
+import dev.coproxy.bus.LocalCodec;
+import dev.coproxy.bus.LoopLocal;
 import dev.coproxy.session.SessionRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

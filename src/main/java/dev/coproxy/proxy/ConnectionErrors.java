@@ -1,11 +1,11 @@
 package dev.coproxy.proxy;
 
+import dev.coproxy.log.RateLimitedLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpConnection;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import dev.coproxy.log.RateLimitedLog;
 
 /**
  * What happens to an error on a client's or an upstream's connection (not on one request): it is

@@ -1,10 +1,10 @@
 package dev.coproxy.proxy;
 
-import dev.coproxy.api.ApiRegistry;
-import dev.coproxy.api.LoadedApi;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.metrics.GatewayMetrics;
+import dev.coproxy.routing.ApiRegistry;
+import dev.coproxy.routing.LoadedApi;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;

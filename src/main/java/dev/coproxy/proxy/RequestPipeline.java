@@ -1,11 +1,11 @@
 package dev.coproxy.proxy;
 
-import dev.coproxy.api.LoadedApi;
 import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.chain.UpstreamAnswer;
 import dev.coproxy.proxy.UpstreamForwarder.Exchange;
+import dev.coproxy.routing.LoadedApi;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;

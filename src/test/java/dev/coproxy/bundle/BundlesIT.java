@@ -3,7 +3,7 @@ package dev.coproxy.bundle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.coproxy.api.ReloadBus;
+import dev.coproxy.routing.ReloadBus;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.BundleServer;
 import dev.coproxy.testing.Bundles;

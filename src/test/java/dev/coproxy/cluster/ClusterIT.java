@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.config.Config;
-import dev.coproxy.api.ReloadBus;
+import dev.coproxy.bus.CoprocessAddresses;
+import dev.coproxy.bus.EventAddresses;
 import dev.coproxy.config.GatewayConfig;
-import dev.coproxy.coprocess.CoprocessAddresses;
-import dev.coproxy.events.EventAddresses;
+import dev.coproxy.routing.ReloadBus;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.Upstream;

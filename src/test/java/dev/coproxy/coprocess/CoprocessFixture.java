@@ -3,7 +3,7 @@ package dev.coproxy.coprocess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.coproxy.events.EventAddresses;
+import dev.coproxy.bus.EventAddresses;
 import dev.coproxy.proto.MiniRequestObject;
 import dev.coproxy.proto.ResponseObject;
 import dev.coproxy.testing.Apis;

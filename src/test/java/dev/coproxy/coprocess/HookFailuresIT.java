@@ -8,6 +8,7 @@ import static dev.coproxy.coprocess.CoprocessFixture.response;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coproxy.bus.CoprocessAddresses;
 import dev.coproxy.proto.MiniRequestObject;
 import dev.coproxy.proto.ResponseObject;
 import dev.coproxy.testing.TestGateway;

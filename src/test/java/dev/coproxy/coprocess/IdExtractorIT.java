@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coproxy.api.ApiDefinition;
+import dev.coproxy.bus.IdExtractorAddresses;
 import dev.coproxy.idextractor.Extracted;
 import dev.coproxy.idextractor.Extraction;
 import dev.coproxy.idextractor.IdExtractor;
-import dev.coproxy.idextractor.IdExtractorAddresses;
 import dev.coproxy.idextractor.IdExtractorConfig;
 import dev.coproxy.idextractor.RequestMaterial;
 import dev.coproxy.proto.SessionState;

@@ -3,9 +3,9 @@ package dev.coproxy.chain.auth;
 import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.RequestContext;
-import dev.coproxy.session.Session;
 import dev.coproxy.events.EventMeta;
 import dev.coproxy.events.EventSink;
+import dev.coproxy.session.Session;
 import io.vertx.core.Future;
 import java.util.function.LongSupplier;
 

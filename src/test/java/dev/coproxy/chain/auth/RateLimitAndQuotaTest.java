@@ -1,24 +1,24 @@
 package dev.coproxy.chain.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import dev.coproxy.api.ApiDefinition;
-import dev.coproxy.api.LoadedApi;
-import dev.coproxy.metrics.GatewayMetrics;
-import dev.coproxy.testing.Apis;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.RequestContext;
+import dev.coproxy.metrics.GatewayMetrics;
+import dev.coproxy.routing.LoadedApi;
 import dev.coproxy.session.LocalStore;
 import dev.coproxy.session.Session;
 import dev.coproxy.session.SessionRepository;
+import dev.coproxy.testing.Apis;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.coproxy.coprocess.CoprocessAddresses;
-import dev.coproxy.events.EventAddresses;
+import dev.coproxy.bus.CoprocessAddresses;
+import dev.coproxy.bus.EventAddresses;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.TestGateway;

@@ -1,4 +1,4 @@
-package dev.coproxy.events;
+package dev.coproxy.bus;
 
 /** Event-bus addresses of the events module. */
 public final class EventAddresses {

@@ -1,5 +1,6 @@
-package dev.coproxy.api;
+package dev.coproxy.routing;
 
+import dev.coproxy.api.ApiDefinition;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

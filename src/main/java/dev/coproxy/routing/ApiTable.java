@@ -1,5 +1,7 @@
-package dev.coproxy.api;
+package dev.coproxy.routing;
 
+import dev.coproxy.api.ApiCatalog;
+import dev.coproxy.api.ApiDefinition;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -11,7 +13,7 @@ import java.util.Map;
  * An immutable set of loaded APIs. A reload builds a new table and swaps it in whole, so a request
  * always sees one consistent set. Routing is by the longest matching listen path.
  */
-public final class ApiTable {
+public final class ApiTable implements ApiCatalog {
 
   /** The table with no APIs. */
   public static final ApiTable EMPTY = new ApiTable(List.of());
@@ -40,6 +42,12 @@ public final class ApiTable {
 
   public LoadedApi byId(String apiId) {
     return byId.get(apiId);
+  }
+
+  @Override
+  public ApiDefinition definition(String apiId) {
+    LoadedApi api = byId.get(apiId);
+    return api == null ? null : api.definition();
   }
 
   public Collection<LoadedApi> all() {

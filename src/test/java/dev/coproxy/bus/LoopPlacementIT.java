@@ -1,8 +1,7 @@
-package dev.coproxy.coprocess;
+package dev.coproxy.bus;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.coproxy.idextractor.IdExtractorAddresses;
 import dev.coproxy.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.coproxy.coprocess;
+package dev.coproxy.bus;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;

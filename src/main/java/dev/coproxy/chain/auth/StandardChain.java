@@ -1,6 +1,8 @@
-package dev.coproxy.chain;
+package dev.coproxy.chain.auth;
 
 import dev.coproxy.api.ApiDefinition;
+import dev.coproxy.chain.ChainFactory;
+import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.auth.AccessRightsCheck;
 import dev.coproxy.chain.auth.KeyExpiryCheck;
 import dev.coproxy.chain.auth.RateLimitAndQuota;

@@ -1,4 +1,4 @@
-package dev.coproxy.idextractor;
+package dev.coproxy.bus;
 
 /** Event-bus addresses of the ID extractor module. The hop is local only: a request never leaves its node. */
 public final class IdExtractorAddresses {

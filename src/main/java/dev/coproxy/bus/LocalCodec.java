@@ -1,4 +1,4 @@
-package dev.coproxy.idextractor;
+package dev.coproxy.bus;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
@@ -7,11 +7,11 @@ import io.vertx.core.eventbus.MessageCodec;
  * Hands an object over on the local event bus by reference. These messages never cross the
  * cluster (every send is local only), so encoding to the wire is refused.
  */
-final class LocalCodec<T> implements MessageCodec<T, T> {
+public final class LocalCodec<T> implements MessageCodec<T, T> {
 
   private final String name;
 
-  LocalCodec(Class<T> type) {
+  public LocalCodec(Class<T> type) {
     this.name = "coproxy-local-" + type.getSimpleName();
   }
 

@@ -1,4 +1,4 @@
-package dev.coproxy.coprocess;
+package dev.coproxy.bus;
 
 /** Event-bus addresses and header names of the coprocess module. Per-request hops are local only. */
 public final class CoprocessAddresses {

@@ -1,12 +1,13 @@
-package dev.coproxy.app;
+package dev.coproxy.coprocess.python;
 
-import dev.coproxy.api.ApiRegistry;
-import dev.coproxy.coprocess.python.PythonDriver;
+import dev.coproxy.api.ApiDefinition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -18,13 +19,13 @@ import java.util.stream.Stream;
 final class PythonStart {
 
   private final Vertx vertx;
-  private final ApiRegistry registry;
+  private final Supplier<Collection<ApiDefinition>> apis;
   private final Path folder;
   private final PythonDriver driver;
 
-  PythonStart(Vertx vertx, ApiRegistry registry, Path middlewarePath, PythonDriver driver) {
+  PythonStart(Vertx vertx, Supplier<Collection<ApiDefinition>> apis, Path middlewarePath, PythonDriver driver) {
     this.vertx = vertx;
-    this.registry = registry;
+    this.apis = apis;
     this.folder = middlewarePath.resolve("python");
     this.driver = driver;
   }
@@ -40,8 +41,7 @@ final class PythonStart {
 
   // Blocking: lists the plugin folder.
   private boolean pythonToRun() throws IOException {
-    boolean api = registry.current().all().stream()
-        .anyMatch(loaded -> loaded.definition().customMiddleware().uses(PythonDriver.NAME));
+    boolean api = apis.get().stream().anyMatch(definition -> definition.customMiddleware().uses(PythonDriver.NAME));
     if (api || !Files.isDirectory(folder)) {
       return api;
     }

@@ -1,5 +1,8 @@
-package dev.coproxy.api;
+package dev.coproxy.routing;
 
+import dev.coproxy.api.ApiDefinition;
+import dev.coproxy.api.DefinitionResolver;
+import dev.coproxy.api.KeyPolicy;
 import dev.coproxy.chain.ChainFactory;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.metrics.GatewayMetrics;

@@ -1,4 +1,4 @@
-package dev.coproxy.api;
+package dev.coproxy.routing;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

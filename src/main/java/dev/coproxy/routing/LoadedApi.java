@@ -1,5 +1,6 @@
-package dev.coproxy.api;
+package dev.coproxy.routing;
 
+import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.metrics.GatewayMetrics.ApiMeters;
 import java.nio.file.Path;

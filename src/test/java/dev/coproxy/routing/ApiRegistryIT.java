@@ -1,4 +1,4 @@
-package dev.coproxy.api;
+package dev.coproxy.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
