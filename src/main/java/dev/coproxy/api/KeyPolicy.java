@@ -36,6 +36,11 @@ public final class KeyPolicy {
     return new KeyPolicy(KeyTable.bundled(), false);
   }
 
+  /** Judges the keys of a parsed definition as it was given (a bundle's manifest merged in). */
+  public void check(ApiDefinition definition) {
+    check(definition.apiId(), definition.raw());
+  }
+
   /**
    * Judges a definition's keys.
    *

@@ -13,7 +13,6 @@ import dev.coproxy.coprocess.CoprocessChain;
 import dev.coproxy.coprocess.DriverHealth;
 import dev.coproxy.coprocess.DriverModule;
 import dev.coproxy.coprocess.DriverSetup;
-import dev.coproxy.coprocess.HookClient;
 import dev.coproxy.coprocess.HookDispatchVerticle;
 import dev.coproxy.coprocess.ObjectCodec;
 import dev.coproxy.coprocess.grpc.GrpcModule;
@@ -86,7 +85,7 @@ public final class Gateway {
     this.eventQueue = new EventQueue(EventQueue.DEFAULT_CAPACITY, meters);
     this.events = new EventBusSink(vertx, eventQueue);
     StandardChain standard = new StandardChain(sessions, System::currentTimeMillis, events);
-    CoprocessChain chains = new CoprocessChain(standard, sessions, new HookClient(vertx), events, meters, config.coprocess(),
+    CoprocessChain chains = new CoprocessChain(standard, sessions, vertx, events, meters, config.coprocess(),
         new IdExtractorClient(vertx), config.hashKeyFunction());
     this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics,
         new BundleLoader(config.bundles(), config.middlewarePath(), new BundleDownloader(vertx,

@@ -13,8 +13,10 @@ import dev.coproxy.idextractor.IdExtractorConfig;
 import dev.coproxy.idextractor.IdExtractorMeters;
 import dev.coproxy.session.SessionRepository;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Builds an API's chain with its plugin hooks in Tyk's places (section 3.1): {@code pre} hooks;
@@ -27,7 +29,9 @@ public final class CoprocessChain implements ChainFactory {
 
   private final StandardChain standard;
   private final SessionRepository sessions;
-  private final HookClient client;
+  private final Vertx vertx;
+  private final String callIdPrefix = Integer.toHexString(System.identityHashCode(this)) + "-";
+  private final AtomicLong calls = new AtomicLong();
   private final EventSink events;
   private final MeterRegistry registry;
   private final CoprocessOptions options;
@@ -38,11 +42,11 @@ public final class CoprocessChain implements ChainFactory {
    * @param idClient reaches the ID extractor verticle for APIs with an {@code id_extractor}
    * @param hashKeyFunction the gateway's {@code hash_key_function}, for the ID format
    */
-  public CoprocessChain(StandardChain standard, SessionRepository sessions, HookClient client, EventSink events,
+  public CoprocessChain(StandardChain standard, SessionRepository sessions, Vertx vertx, EventSink events,
       MeterRegistry registry, CoprocessOptions options, IdExtractorClient idClient, String hashKeyFunction) {
     this.standard = standard;
     this.sessions = sessions;
-    this.client = client;
+    this.vertx = vertx;
     this.events = events;
     this.registry = registry;
     this.options = options;
@@ -82,6 +86,7 @@ public final class CoprocessChain implements ChainFactory {
   }
 
   private HookRunner runner(ApiDefinition api, HookSpec hook) {
-    return new HookRunner(hook, api.apiId(), client, new HookMeters(registry, api.apiId(), hook));
+    return new HookRunner(vertx, hook, api.apiId(), new HookMeters(registry, api.apiId(), hook),
+        () -> callIdPrefix + calls.incrementAndGet());
   }
 }

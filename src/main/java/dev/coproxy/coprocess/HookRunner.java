@@ -1,29 +1,46 @@
 package dev.coproxy.coprocess;
 
+import dev.coproxy.bus.CoprocessAddresses;
+import dev.coproxy.bus.LoopLocal;
+import dev.coproxy.chain.RequestContext;
 import dev.coproxy.log.RateLimitedLog;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import java.lang.System.Logger.Level;
+import java.util.function.Supplier;
 
 /**
- * Calls one configured hook and accounts for it: times the call, counts failures by reason, and
- * logs a failure with the API id and hook name (at most once a second per hook, so a broken plugin
- * under traffic does not flood the log).
+ * The request path's side of one configured hook: sends the object to {@link HookDispatchVerticle}
+ * with the hook's deadline (local delivery only, on the request's own loop when a dispatcher runs
+ * there), turns every failure into a {@link HookFailure}, times the call, counts failures by
+ * reason, and logs a failure with the API id and hook name (at most once a second per hook, so a
+ * broken plugin under traffic does not flood the log).
  */
 final class HookRunner {
 
   private static final System.Logger LOG = System.getLogger(HookRunner.class.getName());
+  /** Extra time the caller waits beyond the deadline for the dispatcher's own timeout answer. */
+  private static final long GRACE_MILLIS = 250;
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
+  private final Vertx vertx;
   private final HookSpec hook;
   private final String apiId;
-  private final HookClient client;
   private final HookMeters meters;
+  private final Supplier<String> callIds;
+  private final String pluginDirs;
   private final RateLimitedLog log = RateLimitedLog.perSecond(LOG);
 
-  HookRunner(HookSpec hook, String apiId, HookClient client, HookMeters meters) {
+  /** @param callIds a new id, unique in this process, for each call (a cancel message names it) */
+  HookRunner(Vertx vertx, HookSpec hook, String apiId, HookMeters meters, Supplier<String> callIds) {
+    this.vertx = vertx;
     this.hook = hook;
     this.apiId = apiId;
-    this.client = client;
     this.meters = meters;
+    this.callIds = callIds;
+    this.pluginDirs = hook.pluginDirs().isEmpty() ? null : CoprocessAddresses.joinDirs(hook.pluginDirs());
   }
 
   HookSpec hook() {
@@ -35,16 +52,44 @@ final class HookRunner {
     return call(object, null);
   }
 
-  /** As {@link #call(dev.coproxy.proto.Object)}, cancelled at the driver if {@code waiting}'s client leaves. */
-  Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, dev.coproxy.chain.RequestContext waiting) {
+  /**
+   * As {@link #call(dev.coproxy.proto.Object)} for a waiting client: if the client goes away first,
+   * the driver is told to cancel the call (a gRPC call is cancelled on the plugin server).
+   */
+  Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, RequestContext waiting) {
     long start = System.nanoTime();
-    return client.call(hook, apiId, object, waiting).transform(ar -> {
+    return send(object, waiting).transform(ar -> {
       meters.duration(System.nanoTime() - start);
       if (ar.succeeded()) {
         return Future.succeededFuture(ar.result());
       }
       return Future.failedFuture(failed(HookFailure.from(ar.cause())));
     });
+  }
+
+  private Future<dev.coproxy.proto.Object> send(dev.coproxy.proto.Object object, RequestContext waiting) {
+    long deadline = System.currentTimeMillis() + hook.timeoutMillis();
+    String callId = callIds.get();
+    DeliveryOptions options = new DeliveryOptions()
+        .setLocalOnly(true)
+        .setSendTimeout(hook.timeoutMillis() + GRACE_MILLIS)
+        .addHeader(CoprocessAddresses.HEADER_DRIVER, hook.driver())
+        .addHeader(CoprocessAddresses.HEADER_API_ID, apiId)
+        .addHeader(CoprocessAddresses.HEADER_DEADLINE, Long.toString(deadline))
+        .addHeader(CoprocessAddresses.HEADER_TIMEOUT, Long.toString(hook.timeoutMillis()))
+        .addHeader(CoprocessAddresses.HEADER_CALL_ID, callId);
+    if (pluginDirs != null) {
+      options.addHeader(CoprocessAddresses.HEADER_PLUGIN_DIRS, pluginDirs);
+    }
+    if (waiting != null) {
+      waiting.onClientGone(() -> vertx.eventBus().publish(
+          CoprocessAddresses.driver(hook.driver()) + CoprocessAddresses.CANCEL_SUFFIX, callId, LOCAL));
+    }
+    Future<dev.coproxy.proto.Object> reply = vertx.eventBus()
+        .<dev.coproxy.proto.Object>request(LoopLocal.pick(vertx, CoprocessAddresses.DISPATCH), object, options)
+        .map(Message::body)
+        .recover(e -> Future.failedFuture(HookFailure.from(e)));
+    return waiting == null ? reply : reply.andThen(ar -> waiting.onClientGone(null));
   }
 
   /** Counts and logs a failure found while applying a reply. */

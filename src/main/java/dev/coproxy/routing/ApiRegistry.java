@@ -201,7 +201,7 @@ public final class ApiRegistry {
     ApiDefinition resolved = resolver.resolve(def);
     if (resolved != def) {
       // A bundle's manifest brings its own custom_middleware (its driver among them).
-      keys.check(def.apiId(), resolved.raw());
+      keys.check(resolved);
     }
     def = resolved;
     return new LoadedApi(def, chains.build(def), file, metrics.forApi(def.apiId()));
