@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """CPU time per request of a Python pre hook: one real gateway (dev.coproxy.app.Main) with
---workers Python workers (default 1) and the trivial plugin of python.py, an nginx upstream, the
+--workers Python workers (default 1) and the trivial plugin of python.py, or with --driver lua the
+trivial script of lua.py (its processes column is then empty), an nginx upstream, the
 keyless API with and without the hook. After --warmup seconds of load on the hooked API, each of
 --rounds runs of wrk (-t1, --connections) reads utime+stime from /proc/<pid>/stat of the gateway
 JVM and of its Python workers before and after, and prints microseconds of CPU per request for
@@ -10,7 +11,7 @@ then `mvn -q -DskipTests compile` there), a second gateway runs that build's cla
 alternate between the two, so that both see the same machine state.
 
     mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
-    python3 bench/pythoncpu.py [--workers 1] [--baseline DIR] [--rounds 3] [--duration 8] [--warmup 30] [--java-opts ...]
+    python3 bench/pythoncpu.py [--driver python|lua] [--workers 1] [--baseline DIR] [--rounds 3] [--duration 8] [--warmup 30] [--java-opts ...]
 """
 
 import json
@@ -21,6 +22,7 @@ import sys
 
 import bench
 from hookbench import HookBench
+from lua import SCRIPT
 from python import PLUGIN
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -64,18 +66,21 @@ def measure(label, url, jvm, args):
     per = {pid: (after[pid] - before[pid]) * 1e6 / done for pid in pids}
     python_us = sum(per[pid] for pid in workers)
     print(f"{label}: {done} requests; CPU per request: gateway JVM {per[jvm]:.0f} us,"
-          f" Python workers {python_us:.0f} us, total {per[jvm] + python_us:.0f} us", flush=True)
+          f" worker processes {python_us:.0f} us, total {per[jvm] + python_us:.0f} us", flush=True)
 
 
 def main():
-    sys.argv, options = strip_options(sys.argv, {"--workers": "1", "--baseline": ""})
+    sys.argv, options = strip_options(sys.argv, {"--workers": "1", "--baseline": "", "--driver": "python"})
     workers = int(options["--workers"])
-    with HookBench("pythoncpu") as b:
+    driver = options["--driver"]
+    if driver not in ("python", "lua"):
+        sys.exit("bench: --driver is python or lua")
+    with HookBench(driver + "cpu") as b:
         middleware = os.path.join(b.work, "middleware")
-        os.makedirs(os.path.join(middleware, "python"))
-        with open(os.path.join(middleware, "python", "middleware.py"), "w") as f:
-            f.write(PLUGIN)
-        b.write_apis("python", "bench_pre")
+        os.makedirs(os.path.join(middleware, driver))
+        with open(os.path.join(middleware, driver, "middleware.py" if driver == "python" else "bench.lua"), "w") as f:
+            f.write(PLUGIN if driver == "python" else SCRIPT)
+        b.write_apis(driver, "bench_pre")
         builds = [("this build", b.classpath, b.gw)]
         if options["--baseline"]:
             own = os.path.join(bench.ROOT, "target", "classes")
@@ -95,7 +100,8 @@ def main():
         for r in range(b.args.rounds):
             for name, jvm, base in gateways:
                 measure(f"round {r + 1} {name}, no hooks", base + "/plain/data.json", jvm, b.args)
-                measure(f"round {r + 1} {name}, 1 Python pre hook, {workers} worker(s)", base + "/hooked/data.json", jvm, b.args)
+                hook = f"1 Python pre hook, {workers} worker(s)" if driver == "python" else "1 Lua pre hook"
+                measure(f"round {r + 1} {name}, {hook}", base + "/hooked/data.json", jvm, b.args)
 
 
 def warm_up(gateways, args):

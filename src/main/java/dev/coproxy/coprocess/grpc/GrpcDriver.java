@@ -146,10 +146,11 @@ public final class GrpcDriver implements CoprocessDriver {
 
   private Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, long timeoutMillis, String callId) {
     SocketAddress address = addresses.pick();
+    long deadline = System.currentTimeMillis() + timeoutMillis;
     return calls.open(address, DISPATCH_METHOD)
         .recover(e -> unreachable(address, e))
         .compose(call -> track(callId, call).send(Buffer.buffer(object.toByteArray()), timeoutMillis)
-            .recover(e -> Future.failedFuture(failure(e, address))))
+            .recover(e -> Future.failedFuture(pastDeadline(failure(e, address), timeoutMillis > 0 ? deadline : Long.MAX_VALUE))))
         .andThen(ar -> settle(callId, address, ar.succeeded()))
         .compose(bytes -> {
           try {
@@ -211,6 +212,15 @@ public final class GrpcDriver implements CoprocessDriver {
       reachability.markUp();
       return null;
     });
+  }
+
+  // However the call ended (the client's own deadline resets the stream), once its deadline has
+  // passed the failure is a timeout, as the dispatcher would have called it.
+  private static HookFailure pastDeadline(HookFailure failure, long deadline) {
+    if (failure.reason() == HookFailure.Reason.ERROR && System.currentTimeMillis() >= deadline) {
+      return new HookFailure(HookFailure.Reason.TIMEOUT, "no answer before the deadline (" + failure.getMessage() + ")");
+    }
+    return failure;
   }
 
   private HookFailure failure(Throwable e, SocketAddress address) {

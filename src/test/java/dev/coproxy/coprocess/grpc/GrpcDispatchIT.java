@@ -154,7 +154,7 @@ class GrpcDispatchIT {
     double timeouts = failures(gw, "timeout");
     TestGateway.Reply reply = gw.call(HttpMethod.GET, "/g-hang/x", Map.of(), null); // the server never answers
     assertEquals(500, reply.status());
-    assertEquals(timeouts + 1, failures(gw, "timeout"), "the call ended at its deadline");
+    assertEquals(timeouts + 1, failures(gw, "timeout"), () -> "the call ended at its deadline; errors counted: " + failures(gw, "error"));
     // The hook's deadline went to the server as grpc-timeout (at most 300 ms, in any unit).
     String timeout = plugin.lastGrpcTimeout.get();
     assertTrue(timeout.matches("\\d+[HMSmun]"), "grpc-timeout " + timeout);
