@@ -144,6 +144,12 @@ public final class PythonDriver implements CoprocessDriver {
     return NAME;
   }
 
+  /** How many workers are ready now. */
+  int readyWorkers() {
+    WorkerPool current = pool.get();
+    return current == null ? 0 : current.readyWorkers();
+  }
+
   /** What keeps Python hooks from running, for {@code /hello}; null when at least one worker is ready. */
   public String problem() {
     WorkerPool current = pool.get();

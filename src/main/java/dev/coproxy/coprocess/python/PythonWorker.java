@@ -10,6 +10,8 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One CPython worker process running {@code coproxy_worker.py}, with three daemon threads of its
@@ -40,8 +42,12 @@ final class PythonWorker {
   private final Listener listener;
   private final GatewayCallbacks callbacks;
   private final TaskThread writer;
+  /** Held while a frame is written, by the writer thread or by the pool's thread ({@link #sendSoon}). */
+  private final ReentrantLock stdinLock = new ReentrantLock();
+  /** Frames handed to the writer and not yet written. */
+  private final AtomicInteger queuedWrites = new AtomicInteger();
   private volatile boolean ready;
-  /** The calls written to this worker, the running one first; only the pool's thread touches it. */
+  /** The calls written to this worker, the running one first; guarded by the pool's lock. */
   final ArrayDeque<Pending> calls = new ArrayDeque<>(2);
 
   private PythonWorker(int number, Process process, Listener listener, GatewayCallbacks callbacks) {
@@ -86,10 +92,37 @@ final class PythonWorker {
 
   /** Hands one frame to the writer; never waits. */
   void send(Frame frame) {
-    writer.post(() -> write(frame));
+    queuedWrites.incrementAndGet();
+    writer.post(() -> {
+      stdinLock.lock();
+      try {
+        write(frame);
+      } finally {
+        stdinLock.unlock();
+        queuedWrites.decrementAndGet();
+      }
+    });
   }
 
-  // On the writer thread.
+  /**
+   * For the pool's thread: writes a small frame at once when nothing waits for the writer and no
+   * other thread is writing (a try, never a wait for the lock), else hands it to the writer. The
+   * worker reads its pipe all the time, whatever its hook does, so a frame this small goes into the
+   * pipe without waiting, and the hand-over to the writer thread (a wake-up each way) is saved.
+   */
+  void sendSoon(Frame frame) {
+    if (frame.size() <= INLINE_BYTES && queuedWrites.get() == 0 && stdinLock.tryLock()) {
+      try {
+        write(frame);
+      } finally {
+        stdinLock.unlock();
+      }
+      return;
+    }
+    send(frame);
+  }
+
+  // Holding stdinLock.
   private void write(Frame frame) {
     try {
       stdin.write(frame.encode());

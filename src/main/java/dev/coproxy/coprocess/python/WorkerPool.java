@@ -24,11 +24,14 @@ import java.util.concurrent.TimeUnit;
  * that dies (killed, {@code os._exit}, a signal) fails only the call it was running, the calls
  * written behind it go back to the head of the queue, and it is replaced at once.
  *
- * <p>Nothing here blocks its caller. The pool's state (queue, workers, their calls) belongs to one
- * thread of its own, which every change is handed to ({@link TaskThread}); it never waits either:
- * frames go to each worker's own writer thread, and starting and killing processes runs on
- * lifecycle threads, one task per process, so a slow start or kill holds up neither the event loops
- * nor the other workers.
+ * <p>Nothing here blocks an event loop. The pool's state (queue, workers, their calls) is guarded
+ * by the pool's lock, which only threads of the pool take: its own thread ({@link TaskThread}), which
+ * a call from an event loop is handed to and which sweeps the deadlines; the workers' reader
+ * threads, which settle a reply where it is read and write the next queued call to their worker;
+ * and the lifecycle threads. Small frames are written at once ({@link PythonWorker#sendSoon}: the
+ * worker always reads its pipe), larger ones by each worker's writer thread; starting and killing
+ * processes runs on lifecycle threads, one task per process, so a slow start or kill holds up
+ * neither the event loops nor the other workers.
  */
 final class WorkerPool implements PythonWorker.Listener {
 
@@ -53,8 +56,8 @@ final class WorkerPool implements PythonWorker.Listener {
     thread.setDaemon(true);
     return thread;
   });
-  private final TaskThread owner = new TaskThread("coproxy-python-pool", SWEEP_MILLIS, this::sweep);
-  /** The pool's state: touched on the owner thread only. */
+  private final TaskThread owner = new TaskThread("coproxy-python-pool", SWEEP_MILLIS, () -> locked(this::sweep));
+  /** The pool's state: guarded by the pool's lock (see the class comment). */
   private final PythonWorker[] workers;
   private final long[] startAtMillis;
   private final Deque<Pending> queue = new ArrayDeque<>();
@@ -72,7 +75,7 @@ final class WorkerPool implements PythonWorker.Listener {
 
   /** Starts every worker; they report ready on their own. */
   void start() {
-    owner.post(() -> {
+    onPool(() -> {
       for (int i = 0; i < workers.length; i++) {
         launch(i);
       }
@@ -90,7 +93,7 @@ final class WorkerPool implements PythonWorker.Listener {
       return Future.failedFuture(new HookFailure(HookFailure.Reason.UNAVAILABLE, "python: the driver is stopped"));
     }
     Pending call = new Pending(frame, deadlineMillis);
-    owner.post(() -> {
+    onPool(() -> {
       if (closed) {
         call.fail(new HookFailure(HookFailure.Reason.UNAVAILABLE, "python: the driver is stopped"));
         return;
@@ -103,7 +106,7 @@ final class WorkerPool implements PythonWorker.Listener {
 
   @Override
   public void ready(PythonWorker worker) {
-    owner.post(() -> {
+    locked(() -> {
       countReady();
       drain();
     });
@@ -111,7 +114,7 @@ final class WorkerPool implements PythonWorker.Listener {
 
   @Override
   public void answered(PythonWorker worker, Frame reply) {
-    owner.post(() -> {
+    locked(() -> {
       if (workers[worker.number() - 1] != worker) {
         return; // replaced: its calls were failed or queued again
       }
@@ -129,7 +132,7 @@ final class WorkerPool implements PythonWorker.Listener {
 
   @Override
   public void exited(PythonWorker worker, String why) {
-    owner.post(() -> {
+    locked(() -> {
       if (workers[worker.number() - 1] != worker) {
         return; // already replaced (killed at a deadline)
       }
@@ -147,7 +150,7 @@ final class WorkerPool implements PythonWorker.Listener {
     });
   }
 
-  // On the owner thread: hands queued calls to workers, as long as one can take the next call.
+  // Holding the pool's lock: hands queued calls to workers, as long as one can take the next call.
   private void drain() {
     Pending call;
     while ((call = queue.peek()) != null) {
@@ -162,7 +165,7 @@ final class WorkerPool implements PythonWorker.Listener {
       }
       queue.poll();
       worker.calls.add(call);
-      worker.send(call.frame);
+      worker.sendSoon(call.frame);
     }
   }
 
@@ -184,7 +187,7 @@ final class WorkerPool implements PythonWorker.Listener {
     return best;
   }
 
-  // On the owner thread, every few milliseconds: deadlines, and workers due to start again.
+  // On the pool's thread, holding its lock, every few milliseconds: deadlines, and workers due to start again.
   private void sweep() {
     long now = System.currentTimeMillis();
     for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
@@ -250,7 +253,7 @@ final class WorkerPool implements PythonWorker.Listener {
     }
   }
 
-  // Starts the worker of a slot on a lifecycle thread; the owner records it before it can hear from it.
+  // Starts the worker of a slot on a lifecycle thread; the pool records it before it can hear from it.
   private void launch(int index) {
     startAtMillis[index] = 0;
     if (closed) {
@@ -262,10 +265,10 @@ final class WorkerPool implements PythonWorker.Listener {
         worker = launcher.launch(index + 1, this);
       } catch (IOException | RuntimeException e) {
         LOG.log(Level.ERROR, "python worker " + (index + 1) + " cannot start: " + e.getMessage() + "; trying again in 1 s");
-        owner.post(() -> startAtMillis[index] = System.currentTimeMillis() + RETRY_MILLIS);
+        locked(() -> startAtMillis[index] = System.currentTimeMillis() + RETRY_MILLIS);
         return;
       }
-      owner.post(() -> launched(index, worker));
+      locked(() -> launched(index, worker));
       worker.listen();
     }, () -> { });
   }
@@ -288,6 +291,16 @@ final class WorkerPool implements PythonWorker.Listener {
     ready = count;
   }
 
+  // Runs a task on the pool's thread, holding the pool's lock.
+  private void onPool(Runnable task) {
+    owner.post(() -> locked(task));
+  }
+
+  // Runs a task on this thread (the pool's, a reader's or a lifecycle thread: never an event loop), holding the pool's lock.
+  private synchronized void locked(Runnable task) {
+    task.run();
+  }
+
   // On a lifecycle thread; once the pool is closed, on the caller's thread.
   private void offOwner(Runnable task, Runnable whenClosed) {
     try {
@@ -303,7 +316,7 @@ final class WorkerPool implements PythonWorker.Listener {
    */
   void close() {
     closed = true;
-    owner.post(() -> {
+    onPool(() -> {
       List<Pending> waiting = new ArrayList<>(queue);
       queue.clear();
       for (int i = 0; i < workers.length; i++) {
@@ -318,7 +331,7 @@ final class WorkerPool implements PythonWorker.Listener {
       waiting.forEach(call -> call.fail(new HookFailure(HookFailure.Reason.UNAVAILABLE, "python: the driver stopped")));
     });
     try {
-      // Processes still starting finish and are killed by launched(), which runs before the owner ends.
+      // Processes still starting finish and are killed by launched(), on their lifecycle thread.
       lifecycle.shutdown();
       lifecycle.awaitTermination(10, TimeUnit.SECONDS);
       owner.stopAndWait(10_000);

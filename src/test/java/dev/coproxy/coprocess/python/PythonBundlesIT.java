@@ -148,6 +148,8 @@ class PythonBundlesIT {
   @Test
   void aQueuedCallWaitsForAFreeWorkerOnlyUntilItsDeadline() throws Exception {
     header(call("Sleep", "sleeper")); // loaded on one worker; the other loads it on its first call
+    // Both workers up (an earlier test may have had one replaced), so the two calls take one each.
+    Poll.until(Duration.ofSeconds(20), () -> driver.readyWorkers() == 2, () -> "two workers ready: " + driver.readyWorkers());
     Files.createFile(gate());
     io.vertx.core.Future<dev.coproxy.proto.Object> first = send("Sleep", 10_000, "sleeper");
     io.vertx.core.Future<dev.coproxy.proto.Object> second = send("Sleep", 10_000, "sleeper");
