@@ -8,10 +8,11 @@ JVM and of its Python workers before and after, and prints microseconds of CPU p
 each. Wall-clock throughput is not printed: this measures cost, which holds on a shared machine.
 With --baseline <checkout> (another build of Coproxy, e.g. `git archive <commit> | tar -x -C dir`
 then `mvn -q -DskipTests compile` there), a second gateway runs that build's classes and the rounds
-alternate between the two, so that both see the same machine state.
+alternate between the two, so that both see the same machine state. With --threads yes, each
+hooked round also prints the gateway JVM's CPU per request by thread (names from jcmd).
 
     mvn -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
-    python3 bench/pythoncpu.py [--driver python|lua] [--workers 1] [--baseline DIR] [--rounds 3] [--duration 8] [--warmup 30] [--java-opts ...]
+    python3 bench/pythoncpu.py [--driver python|lua] [--threads yes] [--workers 1] [--baseline DIR] [--rounds 3] [--duration 8] [--warmup 30] [--java-opts ...]
 """
 
 import json
@@ -57,20 +58,47 @@ def requests_done(url, seconds, connections):
     return done
 
 
-def measure(label, url, jvm, args):
+def thread_seconds(pid):
+    """CPU seconds of each thread of a JVM, by Java thread name with digits as N (from jcmd
+    Thread.print, matched to /proc/<pid>/task by native id)."""
+    dump = subprocess.run(["jcmd", str(pid), "Thread.print"], capture_output=True, text=True).stdout
+    names = {str(int(m.group(2), 16)): re.sub(r"\d+", "N", m.group(1))
+             for m in re.finditer(r'^"([^"]+)".*? nid=0x([0-9a-f]+)', dump, re.M)}
+    totals = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        name = names.get(tid, re.sub(r"\d+", "N", stat[stat.index("(") + 1:stat.rindex(")")]))
+        totals[name] = totals.get(name, 0) + (int(fields[11]) + int(fields[12])) / TICKS
+    return totals
+
+
+def measure(label, url, jvm, args, threads=False):
     workers = children(jvm)
     pids = [jvm] + workers
     before = {pid: cpu_seconds(pid) for pid in pids}
+    threads_before = thread_seconds(jvm) if threads else None
     done = requests_done(url, args.duration, args.connections)
     after = {pid: cpu_seconds(pid) for pid in pids}
     per = {pid: (after[pid] - before[pid]) * 1e6 / done for pid in pids}
     python_us = sum(per[pid] for pid in workers)
     print(f"{label}: {done} requests; CPU per request: gateway JVM {per[jvm]:.0f} us,"
           f" worker processes {python_us:.0f} us, total {per[jvm] + python_us:.0f} us", flush=True)
+    if threads:
+        threads_after = thread_seconds(jvm)
+        for name in sorted(threads_after, key=lambda n: threads_before.get(n, 0) - threads_after[n]):
+            us = (threads_after[name] - threads_before.get(name, 0)) * 1e6 / done
+            if us >= 0.5:
+                print(f"    {name}: {us:.1f} us", flush=True)
 
 
 def main():
-    sys.argv, options = strip_options(sys.argv, {"--workers": "1", "--baseline": "", "--driver": "python"})
+    sys.argv, options = strip_options(sys.argv, {"--workers": "1", "--baseline": "", "--driver": "python", "--threads": "no"})
+    threads = options["--threads"] == "yes"
     workers = int(options["--workers"])
     driver = options["--driver"]
     if driver not in ("python", "lua"):
@@ -101,7 +129,7 @@ def main():
             for name, jvm, base in gateways:
                 measure(f"round {r + 1} {name}, no hooks", base + "/plain/data.json", jvm, b.args)
                 hook = f"1 Python pre hook, {workers} worker(s)" if driver == "python" else "1 Lua pre hook"
-                measure(f"round {r + 1} {name}, {hook}", base + "/hooked/data.json", jvm, b.args)
+                measure(f"round {r + 1} {name}, {hook}", base + "/hooked/data.json", jvm, b.args, threads)
 
 
 def warm_up(gateways, args):

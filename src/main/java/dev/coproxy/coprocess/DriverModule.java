@@ -9,9 +9,6 @@ import io.vertx.core.Future;
  */
 public interface DriverModule {
 
-  /** The driver's name, as {@code custom_middleware.driver} names it. */
-  String name();
-
   /**
    * Deploys the driver if the config uses it; a module the config leaves off succeeds with nothing
    * deployed. A failure stops start-up ({@code dev.coproxy.config.ConfigException} for a config

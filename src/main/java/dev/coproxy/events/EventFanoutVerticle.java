@@ -2,11 +2,11 @@ package dev.coproxy.events;
 
 import dev.coproxy.api.ApiCatalog;
 import dev.coproxy.api.ApiDefinition;
+import dev.coproxy.api.EventHandlers;
 import dev.coproxy.api.EventHandlers.DynamicHandler;
 import dev.coproxy.api.EventHandlers.Handler;
 import dev.coproxy.api.EventHandlers.LogHandler;
 import dev.coproxy.api.EventHandlers.Webhook;
-import dev.coproxy.api.EventHandlers;
 import dev.coproxy.bus.CoprocessAddresses;
 import dev.coproxy.bus.EventAddresses;
 import dev.coproxy.log.RateLimitedLog;

@@ -7,8 +7,8 @@ import dev.coproxy.metrics.GatewayMetrics.ApiMeters;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.lang.System.Logger.Level;
 import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 
 /**
  * The one place where a failed request becomes the client's answer, whatever failed: a middleware's

@@ -54,7 +54,7 @@ final class RequestPipeline {
     request.pause();
     List<Middleware> chain = api.chain();
     Future<Void> passed = chain.isEmpty() ? Future.succeededFuture()
-        : (api.readsBody() ? readBody(ctx) : Future.<Void>succeededFuture()).compose(v -> requestChain(chain, 0, ctx));
+        : (api.readsBody() ? readBody(ctx) : Future.<Void>succeededFuture()).compose(v -> runChain(chain, 0, ctx, false));
     passed.compose(v -> upstream.send(ctx, api.meters()))
         .compose(exchange -> api.buffersResponse() ? respond(ctx, api, exchange) : relay(ctx, api, exchange))
         .onFailure(cause -> fail(ctx, api, cause));
@@ -69,7 +69,7 @@ final class RequestPipeline {
   private Future<Void> respond(RequestContext ctx, LoadedApi api, Exchange exchange) {
     return UpstreamForwarder.readWhole(exchange).compose(answer -> {
       ctx.answer(answer);
-      return responseChain(api.chain(), 0, ctx);
+      return runChain(api.chain(), 0, ctx, true);
     }).map(v -> {
       HttpServerResponse response = ctx.request().response();
       if (!response.headWritten() && !response.closed()) {
@@ -87,29 +87,17 @@ final class RequestPipeline {
     failures.answer(ctx, api.meters(), cause);
   }
 
-  private static Future<Void> requestChain(List<Middleware> chain, int start, RequestContext ctx) {
+  // Runs the request side of every middleware, or the response side of those that handle
+  // responses, in chain order from {@code start}; fails with the first failure.
+  private static Future<Void> runChain(List<Middleware> chain, int start, RequestContext ctx, boolean response) {
     for (int i = start; i < chain.size(); i++) {
-      Future<Void> step = invoke(chain.get(i), ctx, false);
-      if (!step.isComplete()) {
-        int next = i + 1;
-        return step.compose(v -> requestChain(chain, next, ctx));
-      }
-      if (step.failed()) {
-        return step;
-      }
-    }
-    return Future.succeededFuture();
-  }
-
-  private static Future<Void> responseChain(List<Middleware> chain, int start, RequestContext ctx) {
-    for (int i = start; i < chain.size(); i++) {
-      if (!chain.get(i).handlesResponse()) {
+      if (response && !chain.get(i).handlesResponse()) {
         continue;
       }
-      Future<Void> step = invoke(chain.get(i), ctx, true);
+      Future<Void> step = invoke(chain.get(i), ctx, response);
       if (!step.isComplete()) {
         int next = i + 1;
-        return step.compose(v -> responseChain(chain, next, ctx));
+        return step.compose(v -> runChain(chain, next, ctx, response));
       }
       if (step.failed()) {
         return step;

@@ -3,10 +3,10 @@ package dev.coproxy.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import dev.coproxy.config.KeyTable;
 import dev.coproxy.config.KeyTable.KeyClass;
 import dev.coproxy.config.KeyTable.Rule;
 import dev.coproxy.config.KeyTable.Scope;
-import dev.coproxy.config.KeyTable;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -15,11 +15,6 @@ import io.vertx.core.Future;
 public final class GrpcModule implements DriverModule {
 
   @Override
-  public String name() {
-    return GrpcDriver.NAME;
-  }
-
-  @Override
   public Future<Void> deploy(DriverSetup setup) {
     GatewayConfig.CoprocessOptions options = setup.config().coprocess();
     if (!options.enableCoprocess() || options.grpcServer().isBlank()) {

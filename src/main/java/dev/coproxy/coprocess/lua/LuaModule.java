@@ -17,11 +17,6 @@ import io.vertx.core.Vertx;
 public final class LuaModule implements DriverModule {
 
   @Override
-  public String name() {
-    return LuaDriver.NAME;
-  }
-
-  @Override
   public Future<Void> deploy(DriverSetup setup) {
     if (!setup.coprocessEnabled()) {
       return Future.succeededFuture();

@@ -16,16 +16,11 @@ import io.vertx.core.Future;
 public final class PythonModule implements DriverModule {
 
   @Override
-  public String name() {
-    return PythonDriver.NAME;
-  }
-
-  @Override
   public Future<Void> deploy(DriverSetup setup) {
-    GatewayConfig.CoprocessOptions options = setup.config().coprocess();
-    if (!options.enableCoprocess()) {
+    if (!setup.coprocessEnabled()) {
       return Future.succeededFuture();
     }
+    GatewayConfig.CoprocessOptions options = setup.config().coprocess();
     PythonDriver driver = new PythonDriver(options.pythonInterpreter(), options.pythonWorkers(), setup.config().middlewarePath(),
         setup.store(), setup.events(), setup.meters());
     PythonStart start = new PythonStart(setup.vertx(), setup.apis(), setup.config().middlewarePath(), driver);

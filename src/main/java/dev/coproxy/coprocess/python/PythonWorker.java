@@ -42,7 +42,7 @@ final class PythonWorker {
   private final Listener listener;
   private final GatewayCallbacks callbacks;
   private final TaskThread writer;
-  /** Held while a frame is written, by the writer thread or by the pool's thread ({@link #sendSoon}). */
+  /** Held while a frame is written, by the writer thread or by a pool thread ({@link #sendSoon}). */
   private final ReentrantLock stdinLock = new ReentrantLock();
   /** Frames handed to the writer and not yet written. */
   private final AtomicInteger queuedWrites = new AtomicInteger();
@@ -105,10 +105,11 @@ final class PythonWorker {
   }
 
   /**
-   * For the pool's thread: writes a small frame at once when nothing waits for the writer and no
-   * other thread is writing (a try, never a wait for the lock), else hands it to the writer. The
-   * worker reads its pipe all the time, whatever its hook does, so a frame this small goes into the
-   * pipe without waiting, and the hand-over to the writer thread (a wake-up each way) is saved.
+   * For the pool's threads (never an event loop): writes a small frame at once when nothing waits
+   * for the writer and no other thread is writing (a try, never a wait for the lock), else hands it
+   * to the writer. The pool writes at most {@code depth} frames of this size to a worker before it
+   * answers, and the pipe's buffer (64 KiB) holds them all, so the write does not wait even while
+   * the worker runs a hook and reads nothing; the hand-over to the writer thread is saved.
    */
   void sendSoon(Frame frame) {
     if (frame.size() <= INLINE_BYTES && queuedWrites.get() == 0 && stdinLock.tryLock()) {

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * a call from an event loop is handed to and which sweeps the deadlines; the workers' reader
  * threads, which settle a reply where it is read and write the next queued call to their worker;
  * and the lifecycle threads. Small frames are written at once ({@link PythonWorker#sendSoon}: the
- * worker always reads its pipe), larger ones by each worker's writer thread; starting and killing
+ * few written ahead of a worker's answer fit in its pipe), larger ones by each worker's writer thread; starting and killing
  * processes runs on lifecycle threads, one task per process, so a slow start or kill holds up
  * neither the event loops nor the other workers.
  */

@@ -1,7 +1,6 @@
 package dev.coproxy.coprocess.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
