@@ -4,6 +4,7 @@ import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.chain.ChainFactory;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.auth.StandardChain;
+import dev.coproxy.chain.auth.StandardChain.Hooks;
 import dev.coproxy.config.GatewayConfig.CoprocessOptions;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.idextractor.IdCache;
@@ -14,15 +15,15 @@ import dev.coproxy.idextractor.IdExtractorMeters;
 import dev.coproxy.session.SessionRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
- * Builds an API's chain with its plugin hooks in Tyk's places (section 3.1): {@code pre} hooks;
- * for protected APIs the auth ({@code auth_check} when custom auth is on, else token auth), the
- * {@code post_key_auth} hooks and the session checks; the {@code post} hooks (keyless APIs too);
- * then the {@code response} hooks on the way back. With {@code enable_coprocess: false} every hook
+ * Builds an API's chain with its plugin hooks in Tyk's places (section 3.1), which
+ * {@link StandardChain#assemble} lays out: {@code pre} hooks; for protected APIs the auth
+ * ({@code auth_check} when custom auth is on, else token auth), the {@code post_key_auth} hooks and
+ * the session checks; the {@code post} hooks (keyless APIs too); then the {@code response} hooks. With {@code enable_coprocess: false} every hook
  * is left out and custom-auth APIs fall back to token auth, as in Tyk.
  */
 public final class CoprocessChain implements ChainFactory {
@@ -64,18 +65,15 @@ public final class CoprocessChain implements ChainFactory {
       return standard.build(api);
     }
     AuthFailures authFailures = new AuthFailures(events, api.auth().headerName());
-    List<Middleware> chain = new ArrayList<>();
-    spec.pre().forEach(hook -> chain.add(new CoprocessMiddleware(runner(api, hook), spec.spec(), authFailures)));
-    if (!api.keyless()) {
-      chain.add(spec.authCheck() != null
-          ? new CoprocessAuth(runner(api, spec.authCheck()), spec.spec(), authFailures, sessions, idCache(api))
-          : standard.tokenAuth(api));
-      spec.postKeyAuth().forEach(hook -> chain.add(new CoprocessMiddleware(runner(api, hook), spec.spec(), authFailures)));
-      chain.addAll(standard.sessionChecks());
-    }
-    spec.post().forEach(hook -> chain.add(new CoprocessMiddleware(runner(api, hook), spec.spec(), authFailures)));
-    spec.response().forEach(hook -> chain.add(new ResponseHook(runner(api, hook), spec.spec())));
-    return chain;
+    Function<HookSpec, Middleware> hookMiddleware = hook -> new CoprocessMiddleware(runner(api, hook), spec.spec(), authFailures);
+    Middleware auth = api.keyless() || spec.authCheck() == null ? null
+        : new CoprocessAuth(runner(api, spec.authCheck()), spec.spec(), authFailures, sessions, idCache(api));
+    return standard.assemble(api, new Hooks(
+        spec.pre().stream().map(hookMiddleware).toList(),
+        auth,
+        api.keyless() ? List.of() : spec.postKeyAuth().stream().map(hookMiddleware).toList(),
+        spec.post().stream().map(hookMiddleware).toList(),
+        spec.response().stream().<Middleware>map(hook -> new ResponseHook(runner(api, hook), spec.spec())).toList()));
   }
 
   // Built once per load from the extractor the definition parsed and checked.

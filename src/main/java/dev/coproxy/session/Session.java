@@ -2,6 +2,11 @@ package dev.coproxy.session;
 
 import dev.coproxy.config.JsonReader;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -16,9 +21,11 @@ import java.util.Set;
  * @param quotaMax requests per quota period; 0 or less = unlimited
  * @param quotaRenewalRate quota period in seconds; 0 or less = never renews
  * @param inactive {@code is_inactive}
- * @param accessRights API ids this key may call; empty = every API
+ * @param rights {@code access_rights} by API id; empty = every API
  * @param orgId the organisation of the key
  * @param sessionLifetime time to live of the stored session in seconds; 0 = none
+ * @param policyIds the policies the key names: {@code apply_policies}, then the legacy
+ *     {@code apply_policy_id} when it is not among them
  */
 public record Session(
     JsonObject json,
@@ -28,9 +35,15 @@ public record Session(
     long quotaMax,
     long quotaRenewalRate,
     boolean inactive,
-    Set<String> accessRights,
+    Map<String, AccessDefinition> rights,
     String orgId,
-    long sessionLifetime) {
+    long sessionLifetime,
+    List<String> policyIds) {
+
+  public Session {
+    rights = Collections.unmodifiableMap(new LinkedHashMap<>(rights));
+    policyIds = List.copyOf(policyIds);
+  }
 
   /**
    * Parses and validates a session body.
@@ -39,11 +52,19 @@ public record Session(
    */
   public static Session parse(JsonObject json) {
     JsonReader r = new JsonReader(json);
-    JsonObject rights = r.object("access_rights");
-    for (String apiId : rights.fieldNames()) {
-      if (!(rights.getValue(apiId) instanceof JsonObject)) {
+    JsonObject rightsJson = r.object("access_rights");
+    JsonReader rightsReader = r.child("access_rights");
+    Map<String, AccessDefinition> rights = new LinkedHashMap<>();
+    for (String apiId : rightsJson.fieldNames()) {
+      if (!(rightsJson.getValue(apiId) instanceof JsonObject entry)) {
         throw new dev.coproxy.config.ConfigException("access_rights." + apiId, "must be an object");
       }
+      rights.put(apiId, AccessDefinition.parse(new JsonReader(entry, rightsReader.path(apiId)), entry));
+    }
+    List<String> policyIds = new ArrayList<>(r.strings("apply_policies"));
+    String legacyPolicy = r.string("apply_policy_id", "");
+    if (!legacyPolicy.isEmpty() && !policyIds.contains(legacyPolicy)) {
+      policyIds.add(legacyPolicy);
     }
     r.object("meta_data");
     r.strings("tags");
@@ -57,9 +78,10 @@ public record Session(
         r.integer("quota_max", -1, Long.MIN_VALUE, Long.MAX_VALUE),
         r.integer("quota_renewal_rate", 0, Long.MIN_VALUE, Long.MAX_VALUE),
         r.bool("is_inactive", false),
-        Set.copyOf(rights.fieldNames()),
+        rights,
         r.string("org_id", ""),
-        r.integer("session_lifetime", 0, Long.MIN_VALUE, Long.MAX_VALUE));
+        r.integer("session_lifetime", 0, Long.MIN_VALUE, Long.MAX_VALUE),
+        policyIds);
   }
 
   /** True when the key has an expiry that is in the past. */
@@ -69,7 +91,17 @@ public record Session(
 
   /** True when access rights are set and do not name this API. */
   public boolean deniesApi(String apiId) {
-    return !accessRights.isEmpty() && !accessRights.contains(apiId);
+    return !rights.isEmpty() && !rights.containsKey(apiId);
+  }
+
+  /** The API ids the key may call; empty = every API. */
+  public Set<String> accessRights() {
+    return rights.keySet();
+  }
+
+  /** The key's access right on an API, or null when it has none (or none are set). */
+  public AccessDefinition rightOn(String apiId) {
+    return rights.get(apiId);
   }
 
   public boolean rateLimited() {

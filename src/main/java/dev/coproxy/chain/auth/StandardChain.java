@@ -3,10 +3,6 @@ package dev.coproxy.chain.auth;
 import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.chain.ChainFactory;
 import dev.coproxy.chain.Middleware;
-import dev.coproxy.chain.auth.AccessRightsCheck;
-import dev.coproxy.chain.auth.KeyExpiryCheck;
-import dev.coproxy.chain.auth.RateLimitAndQuota;
-import dev.coproxy.chain.auth.TokenAuth;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.session.SessionRepository;
 import java.util.ArrayList;
@@ -14,14 +10,33 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * The built-in chain in Tyk's order: for protected APIs, token auth, then the session checks (key
- * expiry, access rights, rate limit and quota). Keyless APIs get an empty chain.
+ * The built-in chain in Tyk's order, and the one place that order is written down: plugin chains
+ * ({@link dev.coproxy.coprocess.CoprocessChain}) hand their hooks to {@link #assemble}. Each step
+ * below is left out for an API that does not configure it, so an unused feature costs nothing.
+ * <ol>
+ *   <li>{@link #entry}: what runs before any plugin (the version check);</li>
+ *   <li>{@code pre} hooks;</li>
+ *   <li>{@link #guards}: API-wide admission (IP lists, request size limits);</li>
+ *   <li>protected APIs only: the auth (token auth or an {@code auth_check} hook), the
+ *   {@code post_key_auth} hooks, then {@link #sessionChecks} (strip auth data, key expiry, access
+ *   rights, per-path access, rate limit and quota);</li>
+ *   <li>{@link #apiChecks}: the API-wide rate limit and the version's request headers;</li>
+ *   <li>{@code post} hooks, then {@code response} hooks on the way back.</li>
+ * </ol>
  */
 public final class StandardChain implements ChainFactory {
 
   private final SessionRepository sessions;
   private final LongSupplier clockMillis;
   private final EventSink events;
+
+  /** The plugin hooks of an API, already built, in their places. */
+  public record Hooks(List<Middleware> pre, Middleware auth, List<Middleware> postKeyAuth, List<Middleware> post,
+      List<Middleware> response) {
+
+    /** No hooks: token auth for protected APIs. */
+    static final Hooks NONE = new Hooks(List.of(), null, List.of(), List.of(), List.of());
+  }
 
   public StandardChain(SessionRepository sessions, LongSupplier clockMillis, EventSink events) {
     this.sessions = sessions;
@@ -31,11 +46,26 @@ public final class StandardChain implements ChainFactory {
 
   @Override
   public List<Middleware> build(ApiDefinition api) {
-    List<Middleware> chain = new ArrayList<>();
+    return assemble(api, Hooks.NONE);
+  }
+
+  /**
+   * The API's whole chain with these hooks in Tyk's places.
+   *
+   * @param hooks the API's plugin hooks; a null {@code auth} means token auth
+   */
+  public List<Middleware> assemble(ApiDefinition api, Hooks hooks) {
+    List<Middleware> chain = new ArrayList<>(entry(api));
+    chain.addAll(hooks.pre());
+    chain.addAll(guards(api));
     if (!api.keyless()) {
-      chain.add(tokenAuth(api));
-      chain.addAll(sessionChecks());
+      chain.add(hooks.auth() != null ? hooks.auth() : tokenAuth(api));
+      chain.addAll(hooks.postKeyAuth());
+      chain.addAll(sessionChecks(api));
     }
+    chain.addAll(apiChecks(api));
+    chain.addAll(hooks.post());
+    chain.addAll(hooks.response());
     return chain;
   }
 
@@ -44,9 +74,24 @@ public final class StandardChain implements ChainFactory {
     return new TokenAuth(sessions, api.auth(), events);
   }
 
+  /** Runs first, before the {@code pre} hooks: Tyk's version check. */
+  List<Middleware> entry(ApiDefinition api) {
+    return List.of();
+  }
+
+  /** API-wide admission after the {@code pre} hooks, before auth: IP lists, request size limits. */
+  List<Middleware> guards(ApiDefinition api) {
+    return List.of();
+  }
+
   /** The checks that act on an attached session, in Tyk's order. */
-  public List<Middleware> sessionChecks() {
+  List<Middleware> sessionChecks(ApiDefinition api) {
     return List.of(new KeyExpiryCheck(clockMillis, events), new AccessRightsCheck(),
         new RateLimitAndQuota(sessions.store(), clockMillis, events));
+  }
+
+  /** After the session checks (keyless APIs too): the API-wide rate limit, the version's headers. */
+  List<Middleware> apiChecks(ApiDefinition api) {
+    return List.of();
   }
 }

@@ -1,0 +1,121 @@
+package dev.coproxy.policy;
+
+import dev.coproxy.config.ConfigException;
+import dev.coproxy.config.JsonReader;
+import dev.coproxy.session.AccessDefinition;
+import io.vertx.core.json.JsonObject;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One Tyk security policy ({@code user.Policy}), parsed and checked once when it is loaded or
+ * created; the JSON is kept whole to be shown back by the Gateway API.
+ *
+ * @param id {@code id} (Tyk falls back to {@code _id} for policies exported from the Dashboard)
+ * @param name {@code name}
+ * @param orgId {@code org_id}
+ * @param rate {@code rate}
+ * @param per {@code per}
+ * @param quotaMax {@code quota_max}
+ * @param quotaRenewalRate {@code quota_renewal_rate}
+ * @param throttleInterval {@code throttle_interval}
+ * @param throttleRetryLimit {@code throttle_retry_limit}
+ * @param maxQueryDepth {@code max_query_depth}
+ * @param rights {@code access_rights} by API id
+ * @param hmacEnabled {@code hmac_enabled}
+ * @param active {@code active}: an inactive policy refuses the keys that name it
+ * @param inactive {@code is_inactive}: keys given this policy become inactive
+ * @param tags {@code tags}
+ * @param keyExpiresIn {@code key_expires_in} in seconds
+ * @param partitions {@code partitions}
+ * @param metaData {@code meta_data}
+ * @param json the policy as given
+ */
+public record Policy(
+    String id,
+    String name,
+    String orgId,
+    double rate,
+    double per,
+    long quotaMax,
+    long quotaRenewalRate,
+    double throttleInterval,
+    long throttleRetryLimit,
+    long maxQueryDepth,
+    Map<String, AccessDefinition> rights,
+    boolean hmacEnabled,
+    boolean active,
+    boolean inactive,
+    List<String> tags,
+    long keyExpiresIn,
+    Partitions partitions,
+    JsonObject metaData,
+    JsonObject json) {
+
+  public Policy {
+    rights = Collections.unmodifiableMap(new LinkedHashMap<>(rights));
+    tags = List.copyOf(tags);
+  }
+
+  /**
+   * Tyk's {@code partitions}: which parts of the policy apply ({@code quota}, {@code rate_limit},
+   * {@code acl}); none set means all of them. {@code per_api} keeps each API's limits apart.
+   */
+  public record Partitions(boolean quota, boolean rateLimit, boolean complexity, boolean acl, boolean perApi) {
+
+    /** True when the policy is partitioned (some part is chosen). */
+    public boolean enabled() {
+      return quota || rateLimit || complexity || acl || perApi;
+    }
+  }
+
+  /**
+   * Parses a policy. {@code id} is the map key (or file name) when the policy itself has none.
+   *
+   * @param fallbackId the id to use when the JSON has neither {@code id} nor {@code _id}
+   * @throws ConfigException naming the first key of the wrong type
+   */
+  public static Policy parse(JsonObject json, String fallbackId) {
+    JsonReader r = new JsonReader(json);
+    String id = r.string("id", "");
+    if (id.isEmpty()) {
+      id = r.string("_id", fallbackId == null ? "" : fallbackId);
+    }
+    if (id.isEmpty()) {
+      throw new ConfigException("id", "is missing");
+    }
+    JsonObject rightsJson = r.object("access_rights");
+    JsonReader rightsReader = r.child("access_rights");
+    Map<String, AccessDefinition> rights = new LinkedHashMap<>();
+    for (String apiId : rightsJson.fieldNames()) {
+      if (!(rightsJson.getValue(apiId) instanceof JsonObject entry)) {
+        throw new ConfigException("access_rights." + apiId, "must be an object");
+      }
+      rights.put(apiId, AccessDefinition.parse(new JsonReader(entry, rightsReader.path(apiId)), entry));
+    }
+    JsonReader p = r.child("partitions");
+    return new Policy(
+        id,
+        r.string("name", ""),
+        r.string("org_id", ""),
+        r.decimal("rate", 0, -1, Double.MAX_VALUE),
+        r.decimal("per", 0, -1, Double.MAX_VALUE),
+        r.integer("quota_max", 0, Long.MIN_VALUE, Long.MAX_VALUE),
+        r.integer("quota_renewal_rate", 0, Long.MIN_VALUE, Long.MAX_VALUE),
+        r.decimal("throttle_interval", 0, -Double.MAX_VALUE, Double.MAX_VALUE),
+        r.integer("throttle_retry_limit", 0, Long.MIN_VALUE, Long.MAX_VALUE),
+        r.integer("max_query_depth", 0, Long.MIN_VALUE, Long.MAX_VALUE),
+        rights,
+        r.bool("hmac_enabled", false),
+        r.bool("active", false),
+        r.bool("is_inactive", false),
+        r.strings("tags"),
+        r.integer("key_expires_in", 0, Long.MIN_VALUE, Long.MAX_VALUE),
+        new Partitions(p.bool("quota", false), p.bool("rate_limit", false), p.bool("complexity", false),
+            p.bool("acl", false), p.bool("per_api", false)),
+        r.object("meta_data").copy(),
+        json);
+  }
+}

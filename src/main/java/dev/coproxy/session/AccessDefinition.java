@@ -1,0 +1,74 @@
+package dev.coproxy.session;
+
+import dev.coproxy.config.ConfigException;
+import dev.coproxy.config.JsonReader;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One entry of a key's or a policy's {@code access_rights}: what the key may do on one API. Parsed
+ * once with the session (or policy) it belongs to.
+ *
+ * @param apiId {@code api_id}
+ * @param apiName {@code api_name}
+ * @param versions {@code versions}: the API versions the key may call (empty = any)
+ * @param allowedUrls {@code allowed_urls}: path patterns (regular expressions) and their methods;
+ *     empty = every path
+ * @param limit {@code limit}: this API's own rate and quota, or null when none is set
+ * @param allowanceScope {@code allowance_scope}: the name the API's counters are kept under, apart
+ *     from the key's own; empty = the key's counters
+ */
+public record AccessDefinition(
+    String apiId,
+    String apiName,
+    List<String> versions,
+    List<AccessSpec> allowedUrls,
+    ApiLimit limit,
+    String allowanceScope) {
+
+  public AccessDefinition {
+    versions = List.copyOf(versions);
+    allowedUrls = List.copyOf(allowedUrls);
+  }
+
+  /** One {@code allowed_urls} entry: a path pattern and the methods allowed on it. */
+  public record AccessSpec(String url, List<String> methods) {
+
+    public AccessSpec {
+      methods = List.copyOf(methods);
+    }
+  }
+
+  /**
+   * Parses one access right.
+   *
+   * @param r a reader on the entry, whose prefix names it in errors ({@code access_rights.<api>})
+   * @throws ConfigException naming the first field of the wrong type
+   */
+  public static AccessDefinition parse(JsonReader r, JsonObject json) {
+    List<AccessSpec> urls = new ArrayList<>();
+    Object listed = json.getValue("allowed_urls");
+    if (listed != null && !(listed instanceof JsonArray)) {
+      throw new ConfigException(r.path("allowed_urls"), "must be a list");
+    }
+    if (listed instanceof JsonArray list) {
+      for (Object url : list) {
+        if (!(url instanceof JsonObject u)) {
+          throw new ConfigException(r.path("allowed_urls"), "must be a list of objects");
+        }
+        JsonReader spec = new JsonReader(u, r.path("allowed_urls"));
+        urls.add(new AccessSpec(spec.string("url", ""), spec.strings("methods")));
+      }
+    }
+    JsonObject limit = r.object("limit");
+    return new AccessDefinition(
+        r.string("api_id", ""),
+        r.string("api_name", ""),
+        r.strings("versions"),
+        urls,
+        limit.isEmpty() ? null : ApiLimit.parse(new JsonReader(limit, r.path("limit"))),
+        r.string("allowance_scope", ""));
+  }
+}
