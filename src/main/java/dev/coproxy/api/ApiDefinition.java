@@ -24,6 +24,8 @@ import java.util.Locale;
  * @param plugins plugin auth, bundles and {@code config_data}
  * @param customMiddleware the driver and hooks that run (the bundles' when the API uses bundles)
  * @param eventHandlers {@code event_handlers}
+ * @param versions {@code version_data} and {@code definition}: versions, path lists and limits
+ * @param access API-wide access controls (IP lists, API rate limit, rate and quota switches)
  * @param raw the definition as read (with its bundles' {@code custom_middleware} once resolved)
  * @param pluginDirs where this API's plugin code lives (its unpacked bundle directories, in
  *     order); empty means the driver's default folder ({@code <middleware_path>/python},
@@ -41,6 +43,8 @@ public record ApiDefinition(
     PluginSettings plugins,
     CustomMiddleware customMiddleware,
     EventHandlers eventHandlers,
+    VersionData versions,
+    ApiAccess access,
     JsonObject raw,
     List<String> pluginDirs) {
 
@@ -88,6 +92,8 @@ public record ApiDefinition(
         plugins,
         CustomMiddleware.parse(r.child("custom_middleware"), keyless, plugins.pluginAuth(), apiId, plugins.usesBundles()),
         EventHandlers.parse(r.child("event_handlers")),
+        VersionData.parse(r),
+        ApiAccess.parse(r),
         json,
         List.of());
   }
@@ -133,7 +139,7 @@ public record ApiDefinition(
   /** This definition with its plugin code in the given directories (a loaded bundle). */
   public ApiDefinition withPluginDirs(List<String> dirs) {
     return new ApiDefinition(apiId, orgId, name, active, keyless, auth, proxy, sessionLifetime, plugins, customMiddleware,
-        eventHandlers, raw, dirs);
+        eventHandlers, versions, access, raw, dirs);
   }
 
   /**
@@ -147,7 +153,7 @@ public record ApiDefinition(
     CustomMiddleware parsed = CustomMiddleware.parse(new JsonReader(customMiddleware, "custom_middleware"), keyless,
         plugins.pluginAuth(), apiId, false);
     return new ApiDefinition(apiId, orgId, name, active, keyless, auth, proxy, sessionLifetime, plugins, parsed,
-        eventHandlers, raw.copy().put("custom_middleware", customMiddleware.copy()), pluginDirs);
+        eventHandlers, versions, access, raw.copy().put("custom_middleware", customMiddleware.copy()), pluginDirs);
   }
 
   /** {@code proxy.listen_path}. */

@@ -31,6 +31,8 @@ public final class ApiKeys {
     keys.addAll(PluginSettings.KEYS);
     keys.addAll(CustomMiddleware.keys());
     keys.addAll(EventHandlers.KEYS);
+    keys.addAll(VersionData.KEYS);
+    keys.addAll(ApiAccess.KEYS);
     return List.copyOf(keys);
   }
 }
