@@ -25,6 +25,7 @@ import dev.coproxy.events.EventSink;
 import dev.coproxy.idextractor.IdExtractorClient;
 import dev.coproxy.idextractor.IdExtractorVerticle;
 import dev.coproxy.metrics.GatewayMetrics;
+import dev.coproxy.policy.Policies;
 import dev.coproxy.proxy.ProxyVerticle;
 import dev.coproxy.proxy.ServerOptions;
 import dev.coproxy.routing.ApiRegistry;
@@ -41,6 +42,7 @@ import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -75,7 +77,7 @@ public final class Gateway {
   private ServerOptions serverOptions;
   private long sweepTimer;
 
-  private Gateway(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store) {
+  private Gateway(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store, Policies policies) {
     this.vertx = vertx;
     this.store = store;
     this.config = config;
@@ -84,7 +86,7 @@ public final class Gateway {
     this.metrics = new GatewayMetrics(meters);
     this.eventQueue = new EventQueue(EventQueue.DEFAULT_CAPACITY, meters);
     this.events = new EventBusSink(vertx, eventQueue);
-    StandardChain standard = new StandardChain(sessions, System::currentTimeMillis, events);
+    StandardChain standard = new StandardChain(sessions, policies, System::currentTimeMillis, events);
     CoprocessChain chains = new CoprocessChain(standard, sessions, vertx, events, meters, config.coprocess(),
         new IdExtractorClient(vertx), config.hashKeyFunction());
     this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics,
@@ -113,7 +115,13 @@ public final class Gateway {
    * of a clustered node ({@code dev.coproxy.cluster.ClusterStore}).
    */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store) {
-    Gateway gateway = new Gateway(vertx, config, meters, store);
+    return start(vertx, config, meters, store, Policies.of(Map.of()));
+  }
+
+  /** Starts a gateway whose keys use the given policies (a fixed set in tests). */
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store,
+      Policies policies) {
+    Gateway gateway = new Gateway(vertx, config, meters, store, policies);
     return gateway.run().map(gateway);
   }
 

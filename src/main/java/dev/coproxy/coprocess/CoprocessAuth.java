@@ -6,6 +6,9 @@ import dev.coproxy.chain.RequestContext;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.idextractor.Extracted;
 import dev.coproxy.idextractor.IdCache;
+import dev.coproxy.log.RateLimitedLog;
+import dev.coproxy.policy.MergedSessions;
+import dev.coproxy.policy.PolicyMergeException;
 import dev.coproxy.proto.SessionState;
 import dev.coproxy.session.Session;
 import dev.coproxy.session.SessionMapper;
@@ -19,29 +22,37 @@ import java.util.Map;
  * session and a token in {@code metadata["token"]}; the session is then adopted (organisation set
  * to the API's, quota state carried over from the stored session), stored under the token with
  * {@code session_lifetime} (the session's, else the API's) as its TTL in seconds, and attached to
- * the request for the session checks that follow.
+ * the request for the session checks that follow, with the policies it names applied
+ * ({@link MergedSessions}): a session whose policies cannot be applied is refused with 403
+ * {@code Forbidden} and not stored, as in Tyk. What is stored is the plugin's session; the merge is
+ * made again whenever it is used.
  *
  * <p>With an ID extractor (Tyk's section 9.4) the request's ID is computed first: a session stored
  * under it with a future {@code id_extractor_deadline} is attached without calling the plugin (the
- * session checks still run); otherwise the plugin runs and its session is stored under the ID
+ * session checks still run) unless its policies can no longer be applied; otherwise the plugin runs and its session is stored under the ID
  * instead of the token.
  */
 final class CoprocessAuth implements Middleware {
 
   static final String FORBIDDEN = "Forbidden";
+  private static final System.Logger LOG = System.getLogger(CoprocessAuth.class.getName());
 
   private final HookRunner runner;
   private final Map<String, String> spec;
   private final AuthFailures authFailures;
   private final SessionRepository sessions;
+  private final MergedSessions merged;
   private final IdCache idCache;
+  private final RateLimitedLog policyLog = RateLimitedLog.perSecond(LOG);
 
   /** @param idCache the API's ID extractor cache, or null without one */
-  CoprocessAuth(HookRunner runner, Map<String, String> spec, AuthFailures authFailures, SessionRepository sessions, IdCache idCache) {
+  CoprocessAuth(HookRunner runner, Map<String, String> spec, AuthFailures authFailures, SessionRepository sessions,
+      MergedSessions merged, IdCache idCache) {
     this.runner = runner;
     this.spec = spec;
     this.authFailures = authFailures;
     this.sessions = sessions;
+    this.merged = merged;
     this.idCache = idCache;
   }
 
@@ -62,12 +73,22 @@ final class CoprocessAuth implements Middleware {
     }
     return idCache.lookup(ctx).compose(lookup -> {
       Extracted found = lookup.found();
-      if (lookup.hit()) {
-        ctx.attachSession(found.id(), found.storageId(), found.session());
+      Session cached = lookup.hit() ? cachedSession(ctx, found) : null;
+      if (cached != null) {
+        ctx.attachSession(found.id(), found.storageId(), cached);
         return Future.succeededFuture();
       }
       return callPlugin(ctx, found);
     });
+  }
+
+  // As in Tyk, a cached session whose policies cannot be applied is no hit: the plugin is asked again.
+  private Session cachedSession(RequestContext ctx, Extracted found) {
+    try {
+      return merged.effective(found.storageId(), found.session(), ctx.api().orgId());
+    } catch (PolicyMergeException e) {
+      return null;
+    }
   }
 
   /** @param extracted the request's ID and stored session, or null without an ID extractor */
@@ -108,6 +129,15 @@ final class CoprocessAuth implements Middleware {
       runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the session cannot be used: " + e.getMessage()));
       return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
     }
+    Session effective;
+    try {
+      effective = merged.merge(session, ctx.api().orgId());
+    } catch (PolicyMergeException e) {
+      policyLog.log(System.Logger.Level.WARNING, () -> "api " + ctx.api().apiId() + ": the session of " + runner.hook().name()
+          + " names policies that cannot be applied: " + e.getMessage());
+      authFailures.fire(ctx, token);
+      return Future.failedFuture(ChainInterruption.error(403, FORBIDDEN));
+    }
     // With an extractor the session is stored under the ID: the token only proves the plugin said yes.
     String key = extracted == null ? token : extracted.id();
     String id = extracted == null ? sessions.storageId(token) : extracted.storageId();
@@ -121,7 +151,7 @@ final class CoprocessAuth implements Middleware {
       }
       return sessions.saveByStorageId(id, session, lifetime);
     }).map(v -> {
-      ctx.attachSession(key, id, session);
+      ctx.attachSession(key, id, effective);
       return null;
     });
   }

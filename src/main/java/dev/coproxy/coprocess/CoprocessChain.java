@@ -67,7 +67,8 @@ public final class CoprocessChain implements ChainFactory {
     AuthFailures authFailures = new AuthFailures(events, api.auth().headerName());
     Function<HookSpec, Middleware> hookMiddleware = hook -> new CoprocessMiddleware(runner(api, hook), spec.spec(), authFailures);
     Middleware auth = api.keyless() || spec.authCheck() == null ? null
-        : new CoprocessAuth(runner(api, spec.authCheck()), spec.spec(), authFailures, sessions, idCache(api));
+        : new CoprocessAuth(runner(api, spec.authCheck()), spec.spec(), authFailures, sessions, standard.mergedSessions(),
+            idCache(api));
     return standard.assemble(api, new Hooks(
         spec.pre().stream().map(hookMiddleware).toList(),
         auth,

@@ -3,6 +3,7 @@ package dev.coproxy.policy;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.JsonReader;
 import dev.coproxy.session.AccessDefinition;
+import dev.coproxy.session.ApiLimit;
 import io.vertx.core.json.JsonObject;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -25,10 +26,11 @@ import java.util.Map;
  * @param maxQueryDepth {@code max_query_depth}
  * @param rights {@code access_rights} by API id
  * @param hmacEnabled {@code hmac_enabled}
- * @param active {@code active}: an inactive policy refuses the keys that name it
- * @param inactive {@code is_inactive}: keys given this policy become inactive
+ * @param active {@code active}: shown back only; Tyk does not consult it when a key uses the policy
+ * @param inactive {@code is_inactive}: keys given this policy become inactive (403 "Key is inactive")
  * @param tags {@code tags}
- * @param keyExpiresIn {@code key_expires_in} in seconds
+ * @param keyExpiresIn {@code key_expires_in} in seconds: the expiry given to a key created with the
+ *     policy (at creation, not on requests)
  * @param partitions {@code partitions}
  * @param metaData {@code meta_data}
  * @param json the policy as given
@@ -61,14 +63,20 @@ public record Policy(
 
   /**
    * Tyk's {@code partitions}: which parts of the policy apply ({@code quota}, {@code rate_limit},
-   * {@code acl}); none set means all of them. {@code per_api} keeps each API's limits apart.
+   * {@code complexity}, {@code acl}); none set means all of them. {@code per_api} is not a part: it
+   * gives each API of the policy its own limits and counters, and may not be combined with parts.
    */
   public record Partitions(boolean quota, boolean rateLimit, boolean complexity, boolean acl, boolean perApi) {
 
-    /** True when the policy is partitioned (some part is chosen). */
+    /** True when some part is chosen (Tyk's {@code Enabled}; {@code per_api} does not count). */
     public boolean enabled() {
-      return quota || rateLimit || complexity || acl || perApi;
+      return quota || rateLimit || complexity || acl;
     }
+  }
+
+  /** The policy's own limits (its top-level rate, quota, throttle and depth), as a per-API limit. */
+  public ApiLimit limit() {
+    return new ApiLimit(rate, per, quotaMax, quotaRenewalRate, throttleInterval, throttleRetryLimit, maxQueryDepth);
   }
 
   /**

@@ -33,6 +33,26 @@ public record AccessDefinition(
     allowedUrls = List.copyOf(allowedUrls);
   }
 
+  /** The JSON of this entry, as a merged session shows it; empty fields are left out. */
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject().put("api_id", apiId).put("api_name", apiName);
+    if (!versions.isEmpty()) {
+      json.put("versions", new JsonArray(versions));
+    }
+    if (!allowedUrls.isEmpty()) {
+      JsonArray urls = new JsonArray();
+      allowedUrls.forEach(u -> urls.add(new JsonObject().put("url", u.url()).put("methods", new JsonArray(u.methods()))));
+      json.put("allowed_urls", urls);
+    }
+    if (!ApiLimit.isEmpty(limit)) {
+      json.put("limit", limit.toJson());
+    }
+    if (!allowanceScope.isEmpty()) {
+      json.put("allowance_scope", allowanceScope);
+    }
+    return json;
+  }
+
   /** One {@code allowed_urls} entry: a path pattern and the methods allowed on it. */
   public record AccessSpec(String url, List<String> methods) {
 

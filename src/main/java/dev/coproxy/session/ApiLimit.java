@@ -1,6 +1,7 @@
 package dev.coproxy.session;
 
 import dev.coproxy.config.JsonReader;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Tyk's {@code APILimit}: the rate and quota of a key on one API ({@code access_rights.<api>.limit}),
@@ -33,6 +34,19 @@ public record ApiLimit(
         r.decimal("throttle_interval", 0, -Double.MAX_VALUE, Double.MAX_VALUE),
         r.integer("throttle_retry_limit", 0, Long.MIN_VALUE, Long.MAX_VALUE),
         r.integer("max_query_depth", 0, Long.MIN_VALUE, Long.MAX_VALUE));
+  }
+
+  /** A limit with every field 0 (or none): the key's own limits apply, as with Tyk's empty {@code APILimit}. */
+  public static boolean isEmpty(ApiLimit limit) {
+    return limit == null || (limit.rate == 0 && limit.per == 0 && limit.quotaMax == 0 && limit.quotaRenewalRate == 0
+        && limit.throttleInterval == 0 && limit.throttleRetryLimit == 0 && limit.maxQueryDepth == 0);
+  }
+
+  /** The JSON of {@code access_rights.<api>.limit}. */
+  public JsonObject toJson() {
+    return new JsonObject().put("rate", rate).put("per", per).put("quota_max", quotaMax)
+        .put("quota_renewal_rate", quotaRenewalRate).put("throttle_interval", throttleInterval)
+        .put("throttle_retry_limit", throttleRetryLimit).put("max_query_depth", maxQueryDepth);
   }
 
   public boolean rateLimited() {

@@ -2,7 +2,6 @@ package dev.coproxy.session;
 
 import dev.coproxy.config.JsonReader;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +23,12 @@ import java.util.Set;
  * @param rights {@code access_rights} by API id; empty = every API
  * @param orgId the organisation of the key
  * @param sessionLifetime time to live of the stored session in seconds; 0 = none
- * @param policyIds the policies the key names: {@code apply_policies}, then the legacy
- *     {@code apply_policy_id} when it is not among them
+ * @param policyIds the policies the key names: {@code apply_policies}, or when that is empty the
+ *     legacy {@code apply_policy_id} (as Tyk reads them)
+ * @param throttleInterval {@code throttle_interval}
+ * @param throttleRetryLimit {@code throttle_retry_limit}
+ * @param maxQueryDepth {@code max_query_depth}
+ * @param tags {@code tags}
  */
 public record Session(
     JsonObject json,
@@ -38,11 +41,16 @@ public record Session(
     Map<String, AccessDefinition> rights,
     String orgId,
     long sessionLifetime,
-    List<String> policyIds) {
+    List<String> policyIds,
+    double throttleInterval,
+    long throttleRetryLimit,
+    long maxQueryDepth,
+    List<String> tags) {
 
   public Session {
     rights = Collections.unmodifiableMap(new LinkedHashMap<>(rights));
     policyIds = List.copyOf(policyIds);
+    tags = List.copyOf(tags);
   }
 
   /**
@@ -61,13 +69,12 @@ public record Session(
       }
       rights.put(apiId, AccessDefinition.parse(new JsonReader(entry, rightsReader.path(apiId)), entry));
     }
-    List<String> policyIds = new ArrayList<>(r.strings("apply_policies"));
+    List<String> policyIds = r.strings("apply_policies");
     String legacyPolicy = r.string("apply_policy_id", "");
-    if (!legacyPolicy.isEmpty() && !policyIds.contains(legacyPolicy)) {
-      policyIds.add(legacyPolicy);
+    if (policyIds.isEmpty() && !legacyPolicy.isEmpty()) {
+      policyIds = List.of(legacyPolicy);
     }
     r.object("meta_data");
-    r.strings("tags");
     // Plugins get the proto form: a session that could not convert is refused here, not on a request.
     SessionMapper.toProto(json);
     return new Session(
@@ -81,7 +88,38 @@ public record Session(
         rights,
         r.string("org_id", ""),
         r.integer("session_lifetime", 0, Long.MIN_VALUE, Long.MAX_VALUE),
-        policyIds);
+        policyIds,
+        r.decimal("throttle_interval", 0, -Double.MAX_VALUE, Double.MAX_VALUE),
+        r.integer("throttle_retry_limit", 0, Long.MIN_VALUE, Long.MAX_VALUE),
+        r.integer("max_query_depth", 0, Long.MIN_VALUE, Long.MAX_VALUE),
+        r.strings("tags"));
+  }
+
+  /** The key's own limits (its top-level rate, quota, throttle and depth), as a per-API limit. */
+  public ApiLimit ownLimit() {
+    return new ApiLimit(rate, per, quotaMax, quotaRenewalRate, throttleInterval, throttleRetryLimit, maxQueryDepth);
+  }
+
+  /** A copy of {@code meta_data}. */
+  public JsonObject metaData() {
+    Object value = json.getValue("meta_data");
+    return value instanceof JsonObject meta ? meta.copy() : new JsonObject();
+  }
+
+  /**
+   * True when the key's view differs from what is stored: it names policies, or it has a per-API
+   * limit (whose counters Tyk keeps apart under the API's id). Cheap: checked on every request.
+   */
+  public boolean needsMerge() {
+    if (!policyIds.isEmpty()) {
+      return true;
+    }
+    for (AccessDefinition right : rights.values()) {
+      if (!ApiLimit.isEmpty(right.limit())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** True when the key has an expiry that is in the past. */

@@ -103,25 +103,45 @@ public final class SessionRepository {
     return QUOTA_PREFIX + id;
   }
 
+  /**
+   * The counter name of a key's quota in an allowance scope (Tyk's {@code quota-<scope>-<key>}); the
+   * key's own counter for the empty scope.
+   */
+  public static String quotaCounter(String scope, String id) {
+    return scope.isEmpty() ? QUOTA_PREFIX + id : QUOTA_PREFIX + scope + "-" + id;
+  }
+
   public Future<Void> resetQuota(String id) {
     return store.resetCounter(quotaCounter(id));
   }
 
   /**
    * The session JSON as the Gateway API shows it: quota_remaining and quota_renews reflect the live
-   * quota counter; a basic-auth password (its hash) is never shown.
+   * quota counter, and so does {@code access_rights.<api>.limit.quota_remaining} for an API with a
+   * quota of its own (counted in the API's allowance scope); a basic-auth password (its hash) is
+   * never shown. Given a session with its policies applied, it shows what the key really has.
    */
   public Future<JsonObject> describe(String id, Session session) {
-    if (!session.quotaLimited()) {
-      return Future.succeededFuture(BasicAuthPasswords.hidden(session.json()));
-    }
-    return store.counter(quotaCounter(id)).map(counter -> {
-      JsonObject out = BasicAuthPasswords.hidden(session.json());
-      out.put("quota_remaining", Math.max(0, session.quotaMax() - counter.value()));
-      if (counter.expiresAtMillis() > 0) {
-        out.put("quota_renews", counter.expiresAtMillis() / 1000);
+    JsonObject out = BasicAuthPasswords.hidden(session.json());
+    Future<Void> own = !session.quotaLimited() ? Future.succeededFuture()
+        : store.counter(quotaCounter(id)).map(counter -> {
+          out.put("quota_remaining", Math.max(0, session.quotaMax() - counter.value()));
+          if (counter.expiresAtMillis() > 0) {
+            out.put("quota_renews", counter.expiresAtMillis() / 1000);
+          }
+          return null;
+        });
+    List<Future<Void>> perApi = new java.util.ArrayList<>();
+    perApi.add(own);
+    session.rights().forEach((api, right) -> {
+      if (right.limit() != null && right.limit().quotaLimited() && out.getValue("access_rights") instanceof JsonObject rights
+          && rights.getValue(api) instanceof JsonObject entry && entry.getValue("limit") instanceof JsonObject limit) {
+        perApi.add(store.counter(quotaCounter(right.allowanceScope(), id)).map(counter -> {
+          limit.put("quota_remaining", Math.max(0, right.limit().quotaMax() - counter.value()));
+          return null;
+        }));
       }
-      return out;
     });
+    return Future.all(perApi).map(out);
   }
 }

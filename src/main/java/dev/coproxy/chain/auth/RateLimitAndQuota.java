@@ -5,6 +5,8 @@ import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.events.EventMeta;
 import dev.coproxy.events.EventSink;
+import dev.coproxy.session.AccessDefinition;
+import dev.coproxy.session.ApiLimit;
 import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.Session;
 import dev.coproxy.session.SessionRepository;
@@ -14,6 +16,12 @@ import java.util.function.LongSupplier;
 /**
  * Tyk's {@code RateLimitAndQuotaCheck}: {@code rate} requests per {@code per} seconds (429), then
  * {@code quota_max} requests per {@code quota_renewal_rate} seconds (403 {@code Quota exceeded}).
+ *
+ * <p>The limits are the key's access right's {@code limit} on this API when it has one, else the
+ * key's own. The counters are the key's, or, when the access right names an
+ * {@code allowance_scope}, the key's counters of that scope: Tyk's rule, under which a per-API limit
+ * (or the APIs of different policies) is counted apart from the rest ({@link SessionRepository#quotaCounter(String, String)}).
+ * An API with {@code disable_rate_limit} or {@code disable_quota} skips that check.
  *
  * <p>The rate limit is a sliding-window counter: the current fixed window's count plus the
  * previous window's count weighted by how much of it still overlaps; a call is allowed while that
@@ -27,11 +35,25 @@ public final class RateLimitAndQuota implements Middleware {
   private final KeyValueStore store;
   private final LongSupplier clockMillis;
   private final EventSink events;
+  private final boolean rateEnabled;
+  private final boolean quotaEnabled;
 
+  /** Both checks on. */
   public RateLimitAndQuota(KeyValueStore store, LongSupplier clockMillis, EventSink events) {
+    this(store, clockMillis, events, true, true);
+  }
+
+  /**
+   * @param rateEnabled false with the API's {@code disable_rate_limit}
+   * @param quotaEnabled false with the API's {@code disable_quota}
+   */
+  public RateLimitAndQuota(KeyValueStore store, LongSupplier clockMillis, EventSink events, boolean rateEnabled,
+      boolean quotaEnabled) {
     this.store = store;
     this.clockMillis = clockMillis;
     this.events = events;
+    this.rateEnabled = rateEnabled;
+    this.quotaEnabled = quotaEnabled;
   }
 
   @Override
@@ -45,18 +67,27 @@ public final class RateLimitAndQuota implements Middleware {
     if (session == null) {
       return Future.succeededFuture();
     }
-    if (!session.rateLimited()) {
-      return quota(ctx, session);
+    AccessDefinition right = session.rightOn(ctx.api().apiId());
+    if (right == null || (right.allowanceScope().isEmpty() && ApiLimit.isEmpty(right.limit()))) {
+      return check(ctx, session.rate(), session.per(), session.quotaMax(), session.quotaRenewalRate(), "");
     }
-    long windowMillis = Math.max(1, Math.round(session.per() * 1000));
-    return store.takeRate("rate-" + ctx.sessionId(), session.rate(), windowMillis, clockMillis.getAsLong())
-        .compose(allowed -> {
-          if (!allowed) {
-            fire(ctx, "RatelimitExceeded", "Key Rate Limit Exceeded");
-            return Future.failedFuture(ChainInterruption.error(429, "Rate limit exceeded"));
-          }
-          return quota(ctx, session);
-        });
+    ApiLimit limit = ApiLimit.isEmpty(right.limit()) ? session.ownLimit() : right.limit();
+    return check(ctx, limit.rate(), limit.per(), limit.quotaMax(), limit.quotaRenewalRate(), right.allowanceScope());
+  }
+
+  private Future<Void> check(RequestContext ctx, double rate, double per, long quotaMax, long renewal, String scope) {
+    if (!rateEnabled || rate <= 0 || per <= 0) {
+      return quota(ctx, quotaMax, renewal, scope);
+    }
+    long windowMillis = Math.max(1, Math.round(per * 1000));
+    String counter = scope.isEmpty() ? "rate-" + ctx.sessionId() : "rate-" + scope + "-" + ctx.sessionId();
+    return store.takeRate(counter, rate, windowMillis, clockMillis.getAsLong()).compose(allowed -> {
+      if (!allowed) {
+        fire(ctx, "RatelimitExceeded", "Key Rate Limit Exceeded");
+        return Future.failedFuture(ChainInterruption.error(429, "Rate limit exceeded"));
+      }
+      return quota(ctx, quotaMax, renewal, scope);
+    });
   }
 
   private void fire(RequestContext ctx, String type, String message) {
@@ -64,13 +95,12 @@ public final class RateLimitAndQuota implements Middleware {
         EventMeta.keyFailure(message, ctx.request(), ctx.token()));
   }
 
-  private Future<Void> quota(RequestContext ctx, Session session) {
-    String id = ctx.sessionId();
-    if (!session.quotaLimited()) {
+  private Future<Void> quota(RequestContext ctx, long quotaMax, long renewal, String scope) {
+    if (!quotaEnabled || quotaMax <= 0) {
       return Future.succeededFuture();
     }
-    long period = session.quotaRenewalRate() > 0 ? session.quotaRenewalRate() * 1000 : 0;
-    return store.takeQuota(SessionRepository.quotaCounter(id), session.quotaMax(), period).compose(within -> {
+    long period = renewal > 0 ? renewal * 1000 : 0;
+    return store.takeQuota(SessionRepository.quotaCounter(scope, ctx.sessionId()), quotaMax, period).compose(within -> {
       if (within) {
         return Future.succeededFuture();
       }

@@ -4,6 +4,8 @@ import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.chain.ChainFactory;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.events.EventSink;
+import dev.coproxy.policy.MergedSessions;
+import dev.coproxy.policy.Policies;
 import dev.coproxy.session.SessionRepository;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +29,7 @@ import java.util.function.LongSupplier;
 public final class StandardChain implements ChainFactory {
 
   private final SessionRepository sessions;
+  private final MergedSessions merged;
   private final LongSupplier clockMillis;
   private final EventSink events;
 
@@ -38,8 +41,10 @@ public final class StandardChain implements ChainFactory {
     static final Hooks NONE = new Hooks(List.of(), null, List.of(), List.of(), List.of());
   }
 
-  public StandardChain(SessionRepository sessions, LongSupplier clockMillis, EventSink events) {
+  /** @param policies the policies keys name; {@code Policies.of(Map.of())} for a gateway without any */
+  public StandardChain(SessionRepository sessions, Policies policies, LongSupplier clockMillis, EventSink events) {
     this.sessions = sessions;
+    this.merged = new MergedSessions(policies);
     this.clockMillis = clockMillis;
     this.events = events;
   }
@@ -71,7 +76,12 @@ public final class StandardChain implements ChainFactory {
 
   /** Tyk's standard auth for an API. */
   public Middleware tokenAuth(ApiDefinition api) {
-    return new TokenAuth(sessions, api.auth(), events);
+    return new TokenAuth(sessions, merged, api.auth(), events);
+  }
+
+  /** The keys' sessions with their policies applied, shared by every auth of this gateway. */
+  public MergedSessions mergedSessions() {
+    return merged;
   }
 
   /** Runs first, before the {@code pre} hooks: Tyk's version check. */
@@ -84,10 +94,18 @@ public final class StandardChain implements ChainFactory {
     return List.of();
   }
 
-  /** The checks that act on an attached session, in Tyk's order. */
+  /**
+   * The checks that act on an attached session, in Tyk's order. An API with both
+   * {@code disable_rate_limit} and {@code disable_quota} has no rate limit and quota check.
+   */
   List<Middleware> sessionChecks(ApiDefinition api) {
-    return List.of(new KeyExpiryCheck(clockMillis, events), new AccessRightsCheck(),
-        new RateLimitAndQuota(sessions.store(), clockMillis, events));
+    List<Middleware> checks = new ArrayList<>(List.of(new KeyExpiryCheck(clockMillis, events), new AccessRightsCheck()));
+    boolean rate = !api.access().disableRateLimit();
+    boolean quota = !api.access().disableQuota();
+    if (rate || quota) {
+      checks.add(new RateLimitAndQuota(sessions.store(), clockMillis, events, rate, quota));
+    }
+    return checks;
   }
 
   /** After the session checks (keyless APIs too): the API-wide rate limit, the version's headers. */

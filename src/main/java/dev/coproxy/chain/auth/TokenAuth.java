@@ -6,6 +6,10 @@ import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.events.EventMeta;
 import dev.coproxy.events.EventSink;
+import dev.coproxy.log.RateLimitedLog;
+import dev.coproxy.policy.MergedSessions;
+import dev.coproxy.policy.PolicyMergeException;
+import dev.coproxy.session.Session;
 import dev.coproxy.session.SessionRepository;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
@@ -13,20 +17,26 @@ import io.vertx.core.http.HttpServerRequest;
 
 /**
  * Tyk's standard token auth ({@code AuthKey}): reads the key from the configured header (or query
- * parameter or cookie), finds its session and attaches it. Missing key: 401; unknown key: 403.
+ * parameter or cookie), finds its session, applies the policies it names ({@link MergedSessions})
+ * and attaches the result. Missing key: 401; unknown key, or a key whose policies cannot be
+ * applied (missing, another organisation's): 403, as in Tyk.
  */
 public final class TokenAuth implements Middleware {
 
   static final String MISSING = "Authorization field missing";
   static final String NOT_FOUND = "Access to this API has been disallowed";
   private static final String BEARER = "bearer ";
+  private static final System.Logger LOG = System.getLogger(TokenAuth.class.getName());
 
   private final SessionRepository sessions;
+  private final MergedSessions merged;
+  private final RateLimitedLog policyLog = RateLimitedLog.perSecond(LOG);
   private final AuthSource source;
   private final EventSink events;
 
-  public TokenAuth(SessionRepository sessions, AuthSource source, EventSink events) {
+  public TokenAuth(SessionRepository sessions, MergedSessions merged, AuthSource source, EventSink events) {
     this.sessions = sessions;
+    this.merged = merged;
     this.source = source;
     this.events = events;
   }
@@ -43,7 +53,8 @@ public final class TokenAuth implements Middleware {
       return Future.failedFuture(ChainInterruption.error(401, MISSING));
     }
     String id = sessions.storageId(token);
-    return sessions.findByStorageId(id).compose(session -> {
+    return sessions.findByStorageId(id).compose(stored -> {
+      Session session = stored == null ? null : effective(ctx, id, stored);
       if (session == null) {
         events.fire("AuthFailure", ctx.api().apiId(), ctx.api().orgId(),
             EventMeta.keyFailure("Auth Failure", ctx.request(), token));
@@ -52,6 +63,17 @@ public final class TokenAuth implements Middleware {
       ctx.attachSession(token, id, session);
       return Future.succeededFuture();
     });
+  }
+
+  // A key whose policies cannot be applied is, as in Tyk, not a valid key.
+  private Session effective(RequestContext ctx, String id, Session stored) {
+    try {
+      return merged.effective(id, stored, ctx.api().orgId());
+    } catch (PolicyMergeException e) {
+      policyLog.log(System.Logger.Level.WARNING, () -> "api " + ctx.api().apiId() + ": a key's policies cannot be applied: "
+          + e.getMessage());
+      return null;
+    }
   }
 
   // Read from the request as the chain left it: a pre hook may have set the key.
