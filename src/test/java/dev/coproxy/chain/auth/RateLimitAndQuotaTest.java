@@ -189,12 +189,66 @@ class RateLimitAndQuotaTest {
   }
 
   @Test
+  void anApiLimitReplacesTheKeysOwnAndItsScopeKeepsItsCountersApart() {
+    Session s = session("{\"rate\": 100, \"per\": 1, \"quota_max\": 100, \"access_rights\": {\"rl\": {\"allowance_scope\": \"rl\","
+        + " \"limit\": {\"rate\": 100, \"per\": 1, \"quota_max\": 2, \"quota_renewal_rate\": 3600}}}}");
+    assertEquals(200, call("k", s));
+    assertEquals(200, call("k", s));
+    assertRefused(403, "Quota exceeded", "k", s);
+    assertEquals(3, store.counter(SessionRepository.quotaCounter("rl", "k")).result().value());
+    assertEquals(0, store.counter(SessionRepository.quotaCounter("k")).result().value(), "the key's own quota is untouched");
+  }
+
+  @Test
+  void aScopeWithoutAnApiLimitCountsTheKeysOwnLimitsApart() {
+    // The APIs of two policies: each is counted under its policy's id, with the key's own limits.
+    Session s = session("{\"rate\": 1, \"per\": 60, \"access_rights\": {\"rl\": {\"allowance_scope\": \"p1\"}}}");
+    assertEquals(200, call("k", s));
+    assertEquals(429, call("k", s));
+    Session plain = session("{\"rate\": 1, \"per\": 60}");
+    assertEquals(200, call("k", plain), "the key's own counter was not used");
+  }
+
+  @Test
+  void anApiLimitWithoutScopeUsesTheKeysCounters() {
+    Session s = session("{\"access_rights\": {\"rl\": {\"limit\": {\"rate\": 1, \"per\": 60}}}}");
+    assertEquals(200, call("k", s));
+    assertEquals(429, call("k", session("{\"rate\": 1, \"per\": 60}")));
+  }
+
+  @Test
+  void aRightOnAnotherApiDoesNotChangeTheLimits() {
+    Session s = session("{\"rate\": 1, \"per\": 60, \"access_rights\": {\"other\": {\"allowance_scope\": \"other\","
+        + " \"limit\": {\"rate\": 100, \"per\": 1}}}}");
+    assertEquals(200, call("k", s));
+    assertEquals(429, call("k", s));
+  }
+
+  @Test
+  void disableRateLimitAndDisableQuotaSwitchEachCheckOff() {
+    Session s = session("{\"rate\": 1, \"per\": 60, \"quota_max\": 1, \"quota_renewal_rate\": 3600}");
+    RateLimitAndQuota noRate = new RateLimitAndQuota(store, now::get, (type, api, org, meta) -> fired.add(type), false, true);
+    assertEquals(200, call(noRate, "a", s));
+    assertEquals(403, call(noRate, "a", s), "the quota still counts");
+    RateLimitAndQuota noQuota = new RateLimitAndQuota(store, now::get, (type, api, org, meta) -> fired.add(type), true, false);
+    assertEquals(200, call(noQuota, "b", s));
+    assertEquals(429, call(noQuota, "b", s), "the rate still counts");
+    now.addAndGet(120_000);
+    assertEquals(200, call(noQuota, "b", s), "no quota: a second call in a new window passes");
+    assertEquals(0, store.counter(SessionRepository.quotaCounter("b")).result().value());
+  }
+
+  @Test
   void noSessionPassesThrough() {
     RequestContext ctx = new RequestContext(null, API.definition(), 0);
     assertTrue(check.onRequest(ctx).succeeded());
   }
 
   private int call(String key, Session session) {
+    return call(check, key, session);
+  }
+
+  private static int call(RateLimitAndQuota check, String key, Session session) {
     RequestContext ctx = new RequestContext(null, API.definition(), 0);
     ctx.attachSession(key, key, session);
     Future<Void> result = check.onRequest(ctx);
