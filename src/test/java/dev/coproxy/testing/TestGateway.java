@@ -4,6 +4,8 @@ import dev.coproxy.app.Gateway;
 import dev.coproxy.app.Main;
 import dev.coproxy.config.ConfigLoader;
 import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.policy.Policies;
+import dev.coproxy.session.LocalStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Promise;
@@ -54,7 +56,12 @@ public final class TestGateway implements AutoCloseable {
    * @param apis API definitions to write into app_path before start, by file name
    */
   public static TestGateway start(JsonObject overrides, Map<String, JsonObject> apis) throws Exception {
-    return start(overrides, apis, null);
+    return start(overrides, apis, null, Policies.of(Map.of()));
+  }
+
+  /** As {@link #start(JsonObject, Map)}, with a fixed set of policies for the keys to name. */
+  public static TestGateway start(JsonObject overrides, Map<String, JsonObject> apis, Policies policies) throws Exception {
+    return start(overrides, apis, null, policies);
   }
 
   /**
@@ -62,10 +69,11 @@ public final class TestGateway implements AutoCloseable {
    * {@link BlockedLoops#MAX_LOOP_MILLIS}; the warnings are in {@link #blockedLoops}.
    */
   public static TestGateway startStrict(JsonObject overrides, Map<String, JsonObject> apis) throws Exception {
-    return start(overrides, apis, BlockedLoops.watch());
+    return start(overrides, apis, BlockedLoops.watch(), Policies.of(Map.of()));
   }
 
-  private static TestGateway start(JsonObject overrides, Map<String, JsonObject> apis, BlockedLoops blockedLoops) throws Exception {
+  private static TestGateway start(JsonObject overrides, Map<String, JsonObject> apis, BlockedLoops blockedLoops,
+      Policies policies) throws Exception {
     Path appPath = Files.createTempDirectory("coproxy-apps");
     for (Map.Entry<String, JsonObject> api : apis.entrySet()) {
       Files.writeString(appPath.resolve(api.getKey()), api.getValue().encodePrettily());
@@ -82,7 +90,7 @@ public final class TestGateway implements AutoCloseable {
         BlockedLoops.tighten(options);
       }
     });
-    Gateway gateway = Gateway.start(vertx, config, meters).await(30, TimeUnit.SECONDS);
+    Gateway gateway = Gateway.start(vertx, config, meters, new LocalStore(), policies).await(30, TimeUnit.SECONDS);
     return new TestGateway(vertx, gateway, appPath, meters, blockedLoops);
   }
 
