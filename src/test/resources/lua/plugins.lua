@@ -34,6 +34,10 @@ function lua_auth(request, session, metadata, spec)
     session.metadata = { user = "lua-user" }
     metadata.token = token
   end
+  if token == "lua-policy-token" then
+    session.apply_policy_id = request.headers["Policy"]
+    metadata.token = token
+  end
   return request, session, metadata
 end
 

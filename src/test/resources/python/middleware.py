@@ -13,7 +13,7 @@ import coprocess_response_object_pb2
 import coprocess_common_pb2
 
 
-# Tyk's coprocess/python test: auth hook with quota (4 arguments).
+# Tyk's coprocess/python test: auth hook with quota, and with a policy named by the request (4 arguments).
 @Hook
 def MyAuthHook(request, session, metadata, spec):
     auth_header = request.get_header('Authorization')
@@ -24,6 +24,10 @@ def MyAuthHook(request, session, metadata, spec):
         session.quota_max = 1
         session.quota_renewal_rate = 60
         metadata["token"] = "valid_token"
+    if auth_header == 'token_without_quota':
+        policy_id = request.get_header('Policy')
+        session.apply_policy_id = policy_id
+        metadata["token"] = "token_without_quota"
     return request, session, metadata
 
 

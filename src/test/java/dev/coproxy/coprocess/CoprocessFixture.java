@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.coproxy.bus.EventAddresses;
+import dev.coproxy.policy.Policies;
 import dev.coproxy.proto.MiniRequestObject;
 import dev.coproxy.proto.ResponseObject;
 import dev.coproxy.testing.Apis;
@@ -61,9 +62,15 @@ final class CoprocessFixture implements AutoCloseable {
 
   /** As {@link #start(JsonObject)}, with other top-level config keys too. */
   static CoprocessFixture start(JsonObject coprocessOptions, JsonObject config) throws Exception {
+    return start(coprocessOptions, config, Policies.of(Map.of()));
+  }
+
+  /** As {@link #start(JsonObject, JsonObject)}, with these policies for sessions to name. */
+  static CoprocessFixture start(JsonObject coprocessOptions, JsonObject config, Policies policies) throws Exception {
     JsonObject options = new JsonObject().put("enable_coprocess", true).mergeIn(coprocessOptions);
     // Keys here are about hooks and sessions, not access rights: master keys are allowed (allow_master_keys).
-    TestGateway gw = TestGateway.start(new JsonObject().put("allow_master_keys", true).mergeIn(config).put("coprocess_options", options), Map.of());
+    TestGateway gw = TestGateway.start(new JsonObject().put("allow_master_keys", true).mergeIn(config).put("coprocess_options", options),
+        Map.of(), policies);
     Upstream upstream = Upstream.start(gw.vertx);
     return new CoprocessFixture(gw, upstream, ScriptedDriver.deploy(gw.vertx, DRIVER));
   }

@@ -21,6 +21,17 @@ public final class TestPolicies implements Policies {
     return this;
   }
 
+  /**
+   * Tyk's "Auth with policy" policy: rate 1000 a second, {@code quota_max} 1 per minute, access to
+   * one API, in the test APIs' organisation ({@code test-org}).
+   */
+  public static JsonObject quotaOfOne(String id, String apiId) {
+    return new JsonObject().put("id", id).put("org_id", "test-org").put("active", true).put("rate", 1000).put("per", 1)
+        .put("quota_max", 1).put("quota_renewal_rate", 60)
+        .put("access_rights", new JsonObject().put(apiId, new JsonObject().put("api_id", apiId).put("versions",
+            new io.vertx.core.json.JsonArray().add("Default"))));
+  }
+
   public void remove(String id) {
     byId.remove(id);
     generation.incrementAndGet();

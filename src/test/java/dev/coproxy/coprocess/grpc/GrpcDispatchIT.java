@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.TestGateway;
+import dev.coproxy.testing.TestPolicies;
 import dev.coproxy.testing.Upstream;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -32,7 +33,7 @@ class GrpcDispatchIT {
         .put("enable_coprocess", true)
         .put("coprocess_grpc_server", plugin.target())
         .put("grpc_recv_max_size", 1_000_000)
-        .put("grpc_send_max_size", 1_000_000)), Map.of());
+        .put("grpc_send_max_size", 1_000_000)), Map.of(), new TestPolicies().put(TestPolicies.quotaOfOne("grpc-policy", "gpolicy")));
     upstream = Upstream.start(gw.vertx);
   }
 
@@ -66,6 +67,21 @@ class GrpcDispatchIT {
 
   private static JsonObject keyless(String id, JsonObject middleware) {
     return Apis.keyless(id, "/" + id + "/", upstream.url("/")).put("custom_middleware", middleware.put("driver", "grpc"));
+  }
+
+  /** Tyk's "Auth with policy" with a gRPC auth_check: a policy with quota_max 1 answers 200, then 403. */
+  @Test
+  void authWithPolicy() throws Exception {
+    deploy(Apis.protectedApi("gpolicy", "/gpolicy/", upstream.url("/")).put("enable_coprocess_auth", true)
+        .put("custom_middleware", new JsonObject().put("driver", "grpc").put("auth_check", new JsonObject().put("name", "policyAuthHook"))));
+    TestGateway.Reply missing = gw.call(HttpMethod.GET, "/gpolicy/", Map.of("Authorization", "grpc-policy-token", "Policy", "none"), null);
+    assertEquals(403, missing.status(), missing.text());
+    assertEquals(new JsonObject().put("error", "Forbidden"), missing.json());
+    Map<String, String> withPolicy = Map.of("Authorization", "grpc-policy-token", "Policy", "grpc-policy");
+    assertEquals(200, gw.call(HttpMethod.GET, "/gpolicy/", withPolicy, null).status());
+    TestGateway.Reply second = gw.call(HttpMethod.GET, "/gpolicy/", withPolicy, null);
+    assertEquals(403, second.status(), second.text());
+    assertEquals(new JsonObject().put("error", "Quota exceeded"), second.json());
   }
 
   @Test

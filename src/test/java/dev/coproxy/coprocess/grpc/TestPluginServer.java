@@ -158,6 +158,15 @@ public final class TestPluginServer implements AutoCloseable {
                 .setIdExtractorDeadline(System.currentTimeMillis() / 1000 + 2)
                 .putMetadata("sessionMetaKey", "customAuthSessionMetaValue")).build());
       }
+      case "policyAuthHook": {
+        // An auth hook whose session names the policy the request asks for (Tyk's "Auth with policy").
+        String token = o.getRequest().getHeadersOrDefault("Authorization", "");
+        if (!token.equals("grpc-policy-token")) {
+          return Future.succeededFuture(error(o, "Key not authorised"));
+        }
+        return Future.succeededFuture(o.toBuilder().putMetadata("token", token).setSession(SessionState.newBuilder()
+            .setApplyPolicyId(o.getRequest().getHeadersOrDefault("Policy", ""))).build());
+      }
       case "grow":
         // A reply over the gateway's grpc_recv_max_size (1,000,000 in GrpcDispatchIT).
         return Future.succeededFuture(o.toBuilder().setRequest(o.getRequest().toBuilder()

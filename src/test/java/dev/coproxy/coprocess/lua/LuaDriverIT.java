@@ -10,6 +10,7 @@ import dev.coproxy.bus.EventAddresses;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.TestGateway;
+import dev.coproxy.testing.TestPolicies;
 import dev.coproxy.testing.Traffic;
 import dev.coproxy.testing.Upstream;
 import io.vertx.core.Context;
@@ -55,7 +56,8 @@ class LuaDriverIT {
     Files.writeString(middleware.resolve("lua/reload.lua"), version("1"));
     // Keys here are about hooks and sessions, not access rights: master keys are allowed (allow_master_keys).
     gw = TestGateway.start(new JsonObject().put("allow_master_keys", true).put("middleware_path", middleware.toString())
-        .put("coprocess_options", new JsonObject().put("enable_coprocess", true).put("lua_instances", 2)), Map.of());
+        .put("coprocess_options", new JsonObject().put("enable_coprocess", true).put("lua_instances", 2)), Map.of(),
+        new TestPolicies().put(TestPolicies.quotaOfOne("lua-policy", "lpolicy")));
     upstream = Upstream.start(gw.vertx);
     // On a context of its own, so that the test can wait for what was delivered before (flushEvents).
     eventContext = gw.vertx.getOrCreateContext();
@@ -109,6 +111,21 @@ class LuaDriverIT {
 
   private static JsonObject upstreamSaw(TestGateway.Reply reply) {
     return reply.json().getJsonObject("headers");
+  }
+
+  /** Tyk's "Auth with policy" with a Lua auth_check: a policy with quota_max 1 answers 200, then 403. */
+  @Test
+  void authWithPolicy() throws Exception {
+    deploy(Apis.protectedApi("lpolicy", "/lpolicy/", upstream.url("/")).put("enable_coprocess_auth", true)
+        .put("custom_middleware", new JsonObject().put("driver", "lua").put("auth_check", new JsonObject().put("name", "lua_auth"))));
+    TestGateway.Reply missing = get("/lpolicy/", Map.of("Authorization", "lua-policy-token", "Policy", "no-such-policy"));
+    assertEquals(403, missing.status(), missing.text());
+    assertEquals(new JsonObject().put("error", "Forbidden"), missing.json());
+    Map<String, String> withPolicy = Map.of("Authorization", "lua-policy-token", "Policy", "lua-policy");
+    assertEquals(200, get("/lpolicy/", withPolicy).status());
+    TestGateway.Reply second = get("/lpolicy/", withPolicy);
+    assertEquals(403, second.status(), second.text());
+    assertEquals(new JsonObject().put("error", "Quota exceeded"), second.json());
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.TempDirs;
 import dev.coproxy.testing.TestGateway;
+import dev.coproxy.testing.TestPolicies;
 import dev.coproxy.testing.Traffic;
 import dev.coproxy.testing.Upstream;
 import io.vertx.core.Promise;
@@ -62,7 +63,8 @@ class PythonDriverIT {
     Files.writeString(middleware.resolve("python/reload_version.py"), version("1"));
     // Keys here are about hooks and sessions, not access rights: master keys are allowed (allow_master_keys).
     gw = TestGateway.start(new JsonObject().put("allow_master_keys", true).put("middleware_path", middleware.toString())
-        .put("coprocess_options", new JsonObject().put("enable_coprocess", true).put("python_workers", 4)), Map.of());
+        .put("coprocess_options", new JsonObject().put("enable_coprocess", true).put("python_workers", 4)), Map.of(),
+        new TestPolicies().put(TestPolicies.quotaOfOne("py-policy", "ppolicy")));
     upstream = Upstream.start(gw.vertx);
     gw.vertx.eventBus().<JsonObject>consumer(EventAddresses.EVENTS, m -> published.add(m.body())).completion().await(10, TimeUnit.SECONDS);
   }
@@ -138,6 +140,21 @@ class PythonDriverIT {
       replies.add(future.get(30, TimeUnit.SECONDS));
     }
     return replies;
+  }
+
+  /** Tyk's "Auth with policy": the plugin's session names a policy with quota_max 1: 200, then 403. */
+  @Test
+  void tykAuthWithPolicy() throws Exception {
+    JsonObject auth = new JsonObject().put("driver", "python").put("auth_check", new JsonObject().put("name", "MyAuthHook"));
+    deploy(Apis.protectedApi("ppolicy", "/ppolicy/", upstream.url("/")).put("enable_coprocess_auth", true).put("custom_middleware", auth));
+    TestGateway.Reply missing = get("/ppolicy/", Map.of("Authorization", "token_without_quota", "Policy", "no-such-policy"));
+    assertEquals(403, missing.status(), missing.text());
+    assertEquals(new JsonObject().put("error", "Forbidden"), missing.json());
+    Map<String, String> withPolicy = Map.of("Authorization", "token_without_quota", "Policy", "py-policy");
+    assertEquals(200, get("/ppolicy/", withPolicy).status());
+    TestGateway.Reply second = get("/ppolicy/", withPolicy);
+    assertEquals(403, second.status(), second.text());
+    assertEquals(new JsonObject().put("error", "Quota exceeded"), second.json());
   }
 
   @Test
