@@ -25,6 +25,7 @@ import dev.coproxy.events.EventSink;
 import dev.coproxy.idextractor.IdExtractorClient;
 import dev.coproxy.idextractor.IdExtractorVerticle;
 import dev.coproxy.metrics.GatewayMetrics;
+import dev.coproxy.policy.LoadedPolicies;
 import dev.coproxy.proxy.ProxyVerticle;
 import dev.coproxy.proxy.ServerOptions;
 import dev.coproxy.routing.ApiRegistry;
@@ -63,6 +64,7 @@ public final class Gateway {
   private final GatewayConfig config;
   private final KeyValueStore store;
   private final SessionRepository sessions;
+  private final LoadedPolicies policies;
   private final GatewayMetrics metrics;
   private final ApiRegistry registry;
   private final ReloadBus reloadBus;
@@ -84,6 +86,8 @@ public final class Gateway {
     this.metrics = new GatewayMetrics(meters);
     this.eventQueue = new EventQueue(EventQueue.DEFAULT_CAPACITY, meters);
     this.events = new EventBusSink(vertx, eventQueue);
+    this.policies = new LoadedPolicies(vertx, config.policies(), store);
+    // LEAD: pass `policies` to StandardChain and CoprocessChain here once POLICY-APPLY's constructors take it.
     StandardChain standard = new StandardChain(sessions, System::currentTimeMillis, events);
     CoprocessChain chains = new CoprocessChain(standard, sessions, vertx, events, meters, config.coprocess(),
         new IdExtractorClient(vertx), config.hashKeyFunction());
@@ -92,6 +96,8 @@ public final class Gateway {
             config.bundles().insecureSkipVerify(), config.bundles().maxSize(), BUNDLE_RETRY_MILLIS)),
         new KeyPolicy(KeyTable.bundled(), config.allowUnimplementedKeys()));
     this.reloadBus = new ReloadBus(vertx, registry);
+    // Every reload (the first one at start, /tyk/reload, a group reload from any node) re-reads policies.
+    registry.afterReload(policies::reload);
     registry.afterReload(() -> {
       metrics.forgetApisOtherThan(registry.current().all().stream().map(api -> api.definition().apiId()).collect(Collectors.toSet()));
       return Future.succeededFuture();
@@ -184,7 +190,7 @@ public final class Gateway {
     List<ProxyVerticle> deployed = new ArrayList<>();
     Supplier<ProxyVerticle> proxy = () -> {
       ProxyVerticle instance = new ProxyVerticle(vertx, config, serverOptions, port, registry, metrics, adminPaths,
-          AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth));
+          AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth, policies));
       deployed.add(instance);
       return instance;
     };
@@ -197,7 +203,7 @@ public final class Gateway {
 
   private Future<String> deployAdmin() {
     admin = new AdminVerticle(config.listenAddress(), config.controlApiPort(), serverOptions,
-        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth));
+        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth, policies));
     return vertx.deployVerticle(admin);
   }
 
@@ -230,6 +236,11 @@ public final class Gateway {
 
   public SessionRepository sessions() {
     return sessions;
+  }
+
+  /** The live policies (files and Gateway API changes), re-read on every reload. */
+  public LoadedPolicies policies() {
+    return policies;
   }
 
   /**
