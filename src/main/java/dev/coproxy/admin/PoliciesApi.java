@@ -23,6 +23,7 @@ final class PoliciesApi {
   private static final System.Logger LOG = System.getLogger(PoliciesApi.class.getName());
   /** Tyk's safe policy id characters, enforced unless {@code allow_unsafe_policy_ids}. */
   private static final Pattern SAFE_ID = Pattern.compile("[a-zA-Z0-9.\\-_~]+");
+  private static final String INVALID_ID = "Invalid Policy ID: Allowed characters: a-z, A-Z, 0-9, ., _, -, ~";
 
   private final LoadedPolicies policies;
   private final PolicyWrites writes;
@@ -113,7 +114,7 @@ final class PoliciesApi {
     }
     Object id = body.getValue("id", "");
     if (!(id instanceof String text) || (!allowUnsafeIds && !text.isEmpty() && !SAFE_ID.matcher(text).matches())) {
-      AdminReply.error(rc, 400, id instanceof String ? "Invalid Policy ID: Allowed characters: a-z, A-Z, 0-9, ., _, -, ~" : "Request malformed");
+      AdminReply.error(rc, 400, id instanceof String ? INVALID_ID : "Request malformed");
       return null;
     }
     if (pathId != null && !pathId.equals(id)) {
@@ -128,7 +129,7 @@ final class PoliciesApi {
       Policy policy = Policy.parse(body, null);
       if (!allowUnsafeIds && !SAFE_ID.matcher(policy.id()).matches()) {
         // The id came from _id, which Tyk's check does not see; it still names a file here.
-        AdminReply.error(rc, 400, "Invalid Policy ID: Allowed characters: a-z, A-Z, 0-9, ., _, -, ~");
+        AdminReply.error(rc, 400, INVALID_ID);
         return null;
       }
       return policy;

@@ -82,7 +82,9 @@ public final class LoadedPolicies implements Policies {
       Map<String, Policy> byId = combine(read.result().byId(), changes, errors);
       boolean changed = !json(byId).equals(json(before.byId()));
       current.set(new Snapshot(Map.copyOf(byId), read.result().byId(), before.generation() + (changed ? 1 : 0)));
-      LOG.log(Level.INFO, "loaded " + byId.size() + " policies" + (errors.isEmpty() ? "" : " (" + errors.size() + " problems)"));
+      if (!byId.isEmpty() || !errors.isEmpty() || changed) {
+        LOG.log(Level.INFO, "loaded " + byId.size() + " policies" + (errors.isEmpty() ? "" : " (" + errors.size() + " problems)"));
+      }
       return new Report(byId.size(), List.copyOf(errors));
     }).onFailure(e -> LOG.log(Level.ERROR, "policies not reloaded, keeping the " + before.byId().size() + " loaded before: " + e.getMessage()));
   }
