@@ -3,6 +3,8 @@ package dev.coproxy.admin;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.coprocess.DriverHealth;
 import dev.coproxy.events.EventSink;
+import dev.coproxy.policy.LoadedPolicies;
+import dev.coproxy.policy.PolicyWrites;
 import dev.coproxy.routing.ApiRegistry;
 import dev.coproxy.routing.ReloadBus;
 import dev.coproxy.session.SessionRepository;
@@ -40,7 +42,7 @@ public final class AdminRoutes {
 
   /** A router for one event loop; the handlers share the thread-safe collaborators given here. */
   public static Router create(Vertx vertx, GatewayConfig config, SessionRepository sessions, ApiRegistry registry,
-      ReloadBus reloadBus, PrometheusMeterRegistry meters, EventSink events, DriverHealth drivers) {
+      ReloadBus reloadBus, PrometheusMeterRegistry meters, EventSink events, DriverHealth drivers, LoadedPolicies policies) {
     Router router = Router.router(vertx);
     router.get("/hello").handler(new HealthHandler(registry, sessions.store(), drivers));
     if (config.metrics().enabled()) {
@@ -52,7 +54,9 @@ public final class AdminRoutes {
     router.route("/tyk/*").handler(rc -> checkSecret(rc, config.secret()));
     router.route("/tyk/*").handler(AdminRoutes::readBodyAsIs);
     router.route("/tyk/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
-    new KeysApi(sessions, config, events).mount(router);
+    new KeysApi(sessions, config, events, policies).mount(router);
+    new PoliciesApi(policies, new PolicyWrites(vertx, config.policies(), policies, System::currentTimeMillis),
+        config.policies().allowUnsafeIds()).mount(router);
     new ApisApi(vertx, registry, reloadBus).mount(router);
     router.route().last().handler(rc -> AdminReply.error(rc, 404, "Not found: " + rc.request().path()));
     router.errorHandler(405, rc -> AdminReply.error(rc, 405, "Method not allowed"));

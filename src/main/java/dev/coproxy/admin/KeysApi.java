@@ -5,6 +5,7 @@ import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.config.KeyTable;
 import dev.coproxy.events.EventMeta;
 import dev.coproxy.events.EventSink;
+import dev.coproxy.policy.Policies;
 import dev.coproxy.session.BasicAuthPasswords;
 import dev.coproxy.session.KeyHasher;
 import dev.coproxy.session.Session;
@@ -21,7 +22,9 @@ import java.util.List;
  * {@code /tyk/keys}: create (generated or named), read, update, delete and list keys, with Tyk's
  * paths and answers. With {@code hash_keys}, keys are stored under their hash, listed as hashes,
  * and {@code ?hashed=true} addresses a key by its hash. A key without {@code access_rights} (a
- * master key, for every API) is refused unless {@code allow_master_keys} is set, as in Tyk.
+ * master key, for every API) is refused unless {@code allow_master_keys} is set, as in Tyk; a key
+ * whose {@code apply_policies} (or {@code apply_policy_id}) names no loaded policy is refused with
+ * Tyk's 500.
  */
 final class KeysApi {
 
@@ -31,11 +34,13 @@ final class KeysApi {
   private final SessionRepository sessions;
   private final GatewayConfig config;
   private final EventSink events;
+  private final Policies policies;
 
-  KeysApi(SessionRepository sessions, GatewayConfig config, EventSink events) {
+  KeysApi(SessionRepository sessions, GatewayConfig config, EventSink events, Policies policies) {
     this.sessions = sessions;
     this.config = config;
     this.events = events;
+    this.policies = policies;
   }
 
   void mount(Router router) {
@@ -179,8 +184,10 @@ final class KeysApi {
     AdminReply.json(rc, 200, shown);
   }
 
+  // A key whose policies grant access rights gets them from its policies: it is no master key.
   private boolean masterKeyAllowed(Session session) {
-    return !session.accessRights().isEmpty() || config.exposure().allowMasterKeys();
+    return !session.accessRights().isEmpty() || config.exposure().allowMasterKeys()
+        || session.policyIds().stream().map(policies::find).anyMatch(p -> p != null && !p.rights().isEmpty());
   }
 
   /** True after answering, as Tyk does, for a key without access rights when master keys are off. */
@@ -222,9 +229,22 @@ final class KeysApi {
     return hashed && sessions.hashKeys() ? key : sessions.storageId(key);
   }
 
-  private static Session session(RoutingContext rc) {
+  private Session session(RoutingContext rc) {
     JsonObject body = AdminReply.body(rc);
     if (body == null) {
+      return null;
+    }
+    Session session;
+    try {
+      session = Session.parse(body);
+    } catch (ConfigException e) {
+      AdminReply.error(rc, 400, "Invalid session: " + e.getMessage());
+      return null;
+    }
+    if (!session.policyIds().isEmpty() && session.policyIds().stream().map(policies::find).allMatch(p -> p == null)) {
+      // Tyk skips a missing policy among several, and fails the key when none of them is there.
+      LOG.log(System.Logger.Level.WARNING, "key not saved: none of its policies " + session.policyIds() + " is loaded");
+      AdminReply.error(rc, 500, "Failed to create key, ensure security settings are correct.");
       return null;
     }
     List<KeyTable.Finding> refused = KeyTable.refusals(KeyTable.bundled().check(KeyTable.Scope.SESSION, body));
@@ -233,11 +253,6 @@ final class KeysApi {
       AdminReply.error(rc, 400, "Invalid session: " + refused.get(0).describe() + "; the key is not saved");
       return null;
     }
-    try {
-      return Session.parse(body);
-    } catch (ConfigException e) {
-      AdminReply.error(rc, 400, "Invalid session: " + e.getMessage());
-      return null;
-    }
+    return session;
   }
 }

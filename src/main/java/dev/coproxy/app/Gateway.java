@@ -25,6 +25,7 @@ import dev.coproxy.events.EventSink;
 import dev.coproxy.idextractor.IdExtractorClient;
 import dev.coproxy.idextractor.IdExtractorVerticle;
 import dev.coproxy.metrics.GatewayMetrics;
+import dev.coproxy.policy.LoadedPolicies;
 import dev.coproxy.policy.Policies;
 import dev.coproxy.proxy.ProxyVerticle;
 import dev.coproxy.proxy.ServerOptions;
@@ -42,7 +43,6 @@ import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -65,6 +65,7 @@ public final class Gateway {
   private final GatewayConfig config;
   private final KeyValueStore store;
   private final SessionRepository sessions;
+  private final LoadedPolicies policies;
   private final GatewayMetrics metrics;
   private final ApiRegistry registry;
   private final ReloadBus reloadBus;
@@ -77,7 +78,9 @@ public final class Gateway {
   private ServerOptions serverOptions;
   private long sweepTimer;
 
-  private Gateway(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store, Policies policies) {
+  // fixedPolicies: what keys use instead of the loaded policies (tests), or null
+  private Gateway(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store,
+      Policies fixedPolicies) {
     this.vertx = vertx;
     this.store = store;
     this.config = config;
@@ -86,7 +89,9 @@ public final class Gateway {
     this.metrics = new GatewayMetrics(meters);
     this.eventQueue = new EventQueue(EventQueue.DEFAULT_CAPACITY, meters);
     this.events = new EventBusSink(vertx, eventQueue);
-    StandardChain standard = new StandardChain(sessions, policies, System::currentTimeMillis, events);
+    this.policies = new LoadedPolicies(vertx, config.policies(), store);
+    StandardChain standard = new StandardChain(sessions, fixedPolicies != null ? fixedPolicies : policies,
+        System::currentTimeMillis, events);
     CoprocessChain chains = new CoprocessChain(standard, sessions, vertx, events, meters, config.coprocess(),
         new IdExtractorClient(vertx), config.hashKeyFunction());
     this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics,
@@ -94,6 +99,8 @@ public final class Gateway {
             config.bundles().insecureSkipVerify(), config.bundles().maxSize(), BUNDLE_RETRY_MILLIS)),
         new KeyPolicy(KeyTable.bundled(), config.allowUnimplementedKeys()));
     this.reloadBus = new ReloadBus(vertx, registry);
+    // Every reload (the first one at start, /tyk/reload, a group reload from any node) re-reads policies.
+    registry.afterReload(policies::reload);
     registry.afterReload(() -> {
       metrics.forgetApisOtherThan(registry.current().all().stream().map(api -> api.definition().apiId()).collect(Collectors.toSet()));
       return Future.succeededFuture();
@@ -115,10 +122,14 @@ public final class Gateway {
    * of a clustered node ({@code dev.coproxy.cluster.ClusterStore}).
    */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store) {
-    return start(vertx, config, meters, store, Policies.of(Map.of()));
+    Gateway gateway = new Gateway(vertx, config, meters, store, null);
+    return gateway.run().map(gateway);
   }
 
-  /** Starts a gateway whose keys use the given policies (a fixed set in tests). */
+  /**
+   * Starts a gateway whose keys use the given policies (a fixed set in tests) instead of those its
+   * config loads; the Gateway API's /tyk/policies still shows the loaded ones.
+   */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store,
       Policies policies) {
     Gateway gateway = new Gateway(vertx, config, meters, store, policies);
@@ -192,7 +203,7 @@ public final class Gateway {
     List<ProxyVerticle> deployed = new ArrayList<>();
     Supplier<ProxyVerticle> proxy = () -> {
       ProxyVerticle instance = new ProxyVerticle(vertx, config, serverOptions, port, registry, metrics, adminPaths,
-          AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth));
+          AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth, policies));
       deployed.add(instance);
       return instance;
     };
@@ -205,7 +216,7 @@ public final class Gateway {
 
   private Future<String> deployAdmin() {
     admin = new AdminVerticle(config.listenAddress(), config.controlApiPort(), serverOptions,
-        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth));
+        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth, policies));
     return vertx.deployVerticle(admin);
   }
 
@@ -238,6 +249,11 @@ public final class Gateway {
 
   public SessionRepository sessions() {
     return sessions;
+  }
+
+  /** The live policies (files and Gateway API changes), re-read on every reload. */
+  public LoadedPolicies policies() {
+    return policies;
   }
 
   /**

@@ -38,6 +38,7 @@ import java.util.Set;
  *     instead), logged at start
  * @param inertKeys tyk.conf keys that are set but have no effect in Coproxy (analytics, dashboard, tuning)
  * @param exposure what the gateway serves besides the user's APIs and the Gateway API
+ * @param policies {@code policies} (where security policies are read from) and {@code allow_unsafe_policy_ids}
  */
 public record GatewayConfig(
     String listenAddress,
@@ -64,7 +65,8 @@ public record GatewayConfig(
     boolean allowUnimplementedKeys,
     List<String> keyWarnings,
     List<String> inertKeys,
-    Exposure exposure) {
+    Exposure exposure,
+    PolicyOptions policies) {
 
   private static final Set<String> HASH_FUNCTIONS = Set.of("", "murmur32", "murmur64", "murmur128", "sha256");
 
@@ -131,6 +133,24 @@ public record GatewayConfig(
       boolean skipVerifyExisting, long maxSize) {
   }
 
+  /**
+   * {@code policies}: Tyk's file sources. Any {@code policy_source} other than {@code service} or
+   * {@code rpc} reads files: the folder {@code policy_path} when set, else the one file
+   * {@code policy_record_name}, else no policies.
+   *
+   * @param path {@code policy_path}: a folder of {@code *.json} files, one policy each; the Gateway
+   *     API writes policies there; null when unset
+   * @param recordFile {@code policy_record_name}: one JSON object of policies by id; null when unset
+   *     or when {@code policy_path} wins
+   * @param allowUnsafeIds {@code allow_unsafe_policy_ids}: the Gateway API accepts policy ids with
+   *     characters other than letters, digits, {@code . _ - ~}
+   */
+  public record PolicyOptions(Path path, Path recordFile, boolean allowUnsafeIds) {
+
+    /** No policies (no {@code policies} section). */
+    public static final PolicyOptions NONE = new PolicyOptions(null, null, false);
+  }
+
   /** True when the Gateway API is served on the traffic port. */
   public boolean controlOnTrafficPort() {
     return controlApiPort == 0 || controlApiPort == listenPort;
@@ -190,7 +210,25 @@ public record GatewayConfig(
         allowUnimplemented,
         keys.warnings(),
         keys.inert(),
-        exposure);
+        exposure,
+        policies(r.child("policies"), r.bool("allow_unsafe_policy_ids", false)));
+  }
+
+  // service and rpc fetch policies from a Tyk Dashboard or MDCB, which Coproxy has no client for:
+  // started without them, every key that names a policy would be refused, so the start stops here.
+  private static PolicyOptions policies(JsonReader r, boolean allowUnsafeIds) {
+    String source = r.string("policy_source", "");
+    if (source.equals("service") || source.equals("rpc")) {
+      throw new ConfigException(r.path("policy_source"), "\"" + source + "\" loads policies from a Tyk "
+          + (source.equals("service") ? "Dashboard" : "MDCB (rpc)") + ", which Coproxy does not connect to; use \"file\""
+          + " with policies.policy_path (a folder) or policies.policy_record_name (one file)");
+    }
+    String folder = r.string("policy_path", "").trim();
+    String file = r.string("policy_record_name", "").trim();
+    r.has("policy_connection_string");
+    r.has("allow_explicit_policy_id");
+    return new PolicyOptions(folder.isEmpty() ? null : Path.of(folder),
+        folder.isEmpty() && !file.isEmpty() ? Path.of(file) : null, allowUnsafeIds);
   }
 
   private record KeyJudgement(List<String> unknown, List<String> warnings, List<String> inert) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 
 /**
  * Real clustered gateway nodes: the fat jar in separate JVMs on loopback, each with its own free
@@ -40,6 +41,11 @@ final class ClusterNodes implements AutoCloseable {
 
   /** Starts {@code count} nodes from {@code target/coproxy.jar} (built by {@code package}). */
   static ClusterNodes start(Path root, int count) throws IOException {
+    return start(root, count, (node, config) -> config);
+  }
+
+  /** Like {@link #start(Path, int)}, each node's config passed through {@code perNode} first. */
+  static ClusterNodes start(Path root, int count, BiFunction<Integer, JsonObject, JsonObject> perNode) throws IOException {
     Path jar = Path.of("target", "coproxy.jar");
     if (!Files.isRegularFile(jar)) {
       throw new AssertionError(jar.toAbsolutePath() + " is missing: run mvn package (failsafe runs after it)");
@@ -52,7 +58,7 @@ final class ClusterNodes implements AutoCloseable {
     for (int i = 0; i < count; i++) {
       Path dir = Files.createDirectories(root.resolve("node" + i));
       Path conf = dir.resolve("conf.json");
-      Files.writeString(conf, nodes.config(i).encodePrettily());
+      Files.writeString(conf, perNode.apply(i, nodes.config(i)).encodePrettily());
       nodes.processes.add(GatewayProcess.startJar(dir, jar, JVM_FLAGS, "--conf", conf.toString(), "--cluster"));
     }
     return nodes;
