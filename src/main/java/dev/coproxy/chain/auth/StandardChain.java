@@ -3,6 +3,7 @@ package dev.coproxy.chain.auth;
 import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.chain.ChainFactory;
 import dev.coproxy.chain.Middleware;
+import dev.coproxy.chain.version.VersionMiddleware;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.session.SessionRepository;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ public final class StandardChain implements ChainFactory {
   private final SessionRepository sessions;
   private final LongSupplier clockMillis;
   private final EventSink events;
+  private final VersionMiddleware versions;
 
   /** The plugin hooks of an API, already built, in their places. */
   public record Hooks(List<Middleware> pre, Middleware auth, List<Middleware> postKeyAuth, List<Middleware> post,
@@ -42,6 +44,7 @@ public final class StandardChain implements ChainFactory {
     this.sessions = sessions;
     this.clockMillis = clockMillis;
     this.events = events;
+    this.versions = new VersionMiddleware(clockMillis, events);
   }
 
   @Override
@@ -76,22 +79,24 @@ public final class StandardChain implements ChainFactory {
 
   /** Runs first, before the {@code pre} hooks: Tyk's version check. */
   List<Middleware> entry(ApiDefinition api) {
-    return List.of();
+    return versions.entry(api);
   }
 
   /** API-wide admission after the {@code pre} hooks, before auth: IP lists, request size limits. */
   List<Middleware> guards(ApiDefinition api) {
-    return List.of();
+    return versions.guards(api);
   }
 
   /** The checks that act on an attached session, in Tyk's order. */
   List<Middleware> sessionChecks(ApiDefinition api) {
-    return List.of(new KeyExpiryCheck(clockMillis, events), new AccessRightsCheck(),
-        new RateLimitAndQuota(sessions.store(), clockMillis, events));
+    List<Middleware> checks = new ArrayList<>(List.of(new KeyExpiryCheck(clockMillis, events), new AccessRightsCheck()));
+    checks.addAll(versions.afterAccessRights(api));
+    checks.add(new RateLimitAndQuota(sessions.store(), clockMillis, events));
+    return checks;
   }
 
   /** After the session checks (keyless APIs too): the API-wide rate limit, the version's headers. */
   List<Middleware> apiChecks(ApiDefinition api) {
-    return List.of();
+    return versions.apiChecks(api);
   }
 }
