@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * One endpoint's limit in a version's {@code extended_paths}: a request size limit
@@ -17,11 +16,11 @@ import java.util.regex.Pattern;
  * @param method the method it applies to
  * @param value the size limit in bytes, or the timeout in milliseconds
  */
-public record EndpointLimit(Pattern pattern, String method, long value) {
+public record EndpointLimit(PathPattern pattern, String method, long value) {
 
   /** True when this entry applies to a request with this method and these candidate paths. */
   public boolean appliesTo(String requestMethod, String[] candidates) {
-    return method.equals(requestMethod) && PathPatterns.foundIn(pattern, candidates);
+    return method.equals(requestMethod) && pattern.foundIn(candidates);
   }
 
   /**

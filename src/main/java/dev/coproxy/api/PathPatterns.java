@@ -27,9 +27,9 @@ public final class PathPatterns {
    * @param key the key to name when the path is not a valid regular expression
    * @throws ConfigException naming {@code key}
    */
-  public static Pattern compile(String path, boolean ignoreCase, String key) {
+  public static PathPattern compile(String path, boolean ignoreCase, String key) {
     try {
-      return Pattern.compile(regex(path), ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0);
+      return PathPattern.of(Pattern.compile(regex(path), ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0));
     } catch (PatternSyntaxException e) {
       throw new ConfigException(key, "is not a valid regular expression: \"" + path + "\" (" + e.getDescription() + ")");
     }
@@ -47,16 +47,6 @@ public final class PathPatterns {
       pattern = pattern.replace("/*/", "/[^/]+/").replace("/*", "/.*");
     }
     return pattern;
-  }
-
-  /** True when the pattern is found in any of the candidate paths. */
-  public static boolean foundIn(Pattern pattern, String[] candidates) {
-    for (String candidate : candidates) {
-      if (candidate != null && pattern.matcher(candidate).find()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * One entry of a version's path lists ({@code ignored}, {@code black_list}, {@code white_list}, in
@@ -20,7 +19,7 @@ import java.util.regex.Pattern;
  * @param methodActions {@code method_actions} by method, or null when the entry has none (then
  *     {@code method} decides); a listed method with no entry here does not match
  */
-public record PathRule(Kind kind, Pattern pattern, String method, Map<String, MethodAction> methodActions) {
+public record PathRule(Kind kind, PathPattern pattern, String method, Map<String, MethodAction> methodActions) {
 
   /** The list an entry belongs to. */
   public enum Kind { IGNORED, BLACK_LIST, WHITE_LIST }
@@ -54,7 +53,7 @@ public record PathRule(Kind kind, Pattern pattern, String method, Map<String, Me
       if (r.bool("disabled", false)) {
         continue;
       }
-      Pattern pattern = PathPatterns.compile(r.string("path", ""), r.bool("ignore_case", false) || ignoreEndpointCase, r.path("path"));
+      PathPattern pattern = PathPatterns.compile(r.string("path", ""), r.bool("ignore_case", false) || ignoreEndpointCase, r.path("path"));
       Map<String, MethodAction> actions = r.has("method_actions") ? actions(r.object("method_actions"), r.path("method_actions")) : null;
       rules.add(new PathRule(kind, pattern, r.string("method", ""), actions));
     }

@@ -60,8 +60,8 @@ class VersionDataTest {
     ApiVersion v = parse(new JsonObject().put("versions", new JsonObject().put("Default", extended(paths)))).unversioned();
     assertEquals(List.of(Kind.IGNORED, Kind.BLACK_LIST, Kind.WHITE_LIST), v.rules().stream().map(PathRule::kind).toList());
     assertTrue(v.whiteListed());
-    assertEquals("/users/([^/]+)", v.rules().get(1).pattern().pattern());
-    assertTrue(v.rules().get(1).pattern().matcher("/USERS/7").find(), "ignore_case");
+    assertEquals("/users/([^/]+)", v.rules().get(1).pattern().regex().pattern());
+    assertTrue(v.rules().get(1).pattern().foundIn("/USERS/7"), "ignore_case");
     assertEquals(new PathRule.MethodAction(true, 201, "hi", Map.of("x-a", "1")), v.rules().get(0).methodActions().get("GET"));
     assertNull(v.rules().get(2).methodActions());
     assertEquals("GET", v.rules().get(2).method());
@@ -123,6 +123,19 @@ class VersionDataTest {
     assertEquals("/users/1", lookup.withoutVersion("/users/1"));
     VersionData data = ApiDefinition.parse(json).versions();
     assertArrayEquals(new String[] {"/x", "/v1/x", "/v/v1/x"}, data.candidates("/v/v1/x", "/v/"));
+  }
+
+  @Test
+  void patternsKnowTheTextEveryMatchContains() {
+    assertEquals("/users/", PathPatterns.compile("/users/{id}", false, "k").required());
+    assertEquals("/users", PathPatterns.compile("^/users$", false, "k").required());
+    assertEquals("/ab", PathPatterns.compile("/abc?", false, "k").required(), "an optional character is not required");
+    assertEquals("", PathPatterns.compile("/a|/b", false, "k").required());
+    assertEquals("", PathPatterns.compile("/Users", true, "k").required());
+    assertEquals("/x/", PathPatterns.compile("/x/*", false, "k").required());
+    assertTrue(PathPatterns.compile("/abc?", false, "k").foundIn("/ab/"));
+    assertTrue(PathPatterns.compile("/a|/b", false, "k").foundIn("/b"));
+    assertFalse(PathPatterns.compile("/users/{id}", false, "k").foundIn("/users/"));
   }
 
   @Test

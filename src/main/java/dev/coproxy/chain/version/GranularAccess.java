@@ -1,5 +1,6 @@
 package dev.coproxy.chain.version;
 
+import dev.coproxy.api.PathPattern;
 import dev.coproxy.api.PathPatterns;
 import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.Middleware;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * Tyk's {@code GranularAccessMiddleware}, after the access rights check: a key whose access right
@@ -28,7 +28,7 @@ public final class GranularAccess implements Middleware {
   private static final int MAX_CACHED = 10_000;
 
   /** One compiled entry; a null pattern never matches. */
-  private record Allowed(Pattern pattern, List<String> methods) {
+  private record Allowed(PathPattern pattern, List<String> methods) {
   }
 
   // Shared by the event loops; keyed by the list itself, so a key changed on the Gateway API
@@ -52,7 +52,7 @@ public final class GranularAccess implements Middleware {
     String method = ctx.method().name();
     String path = ctx.path();
     for (Allowed allowed : compile(right.allowedUrls())) {
-      if (allowed.pattern() != null && allowed.methods().contains(method) && allowed.pattern().matcher(path).find()) {
+      if (allowed.pattern() != null && allowed.methods().contains(method) && allowed.pattern().foundIn(path)) {
         return Future.succeededFuture();
       }
     }
@@ -66,7 +66,7 @@ public final class GranularAccess implements Middleware {
     }
     List<Allowed> built = new ArrayList<>(urls.size());
     for (AccessSpec spec : urls) {
-      Pattern pattern;
+      PathPattern pattern;
       try {
         pattern = PathPatterns.compile(spec.url(), false, "allowed_urls");
       } catch (ConfigException e) {

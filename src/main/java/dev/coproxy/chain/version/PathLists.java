@@ -1,7 +1,6 @@
 package dev.coproxy.chain.version;
 
 import dev.coproxy.api.ApiVersion;
-import dev.coproxy.api.PathPatterns;
 import dev.coproxy.api.PathRule;
 import dev.coproxy.api.PathRule.Kind;
 import dev.coproxy.api.PathRule.MethodAction;
@@ -33,7 +32,7 @@ final class PathLists {
    */
   static Verdict judge(ApiVersion version, String method, String[] candidates) {
     for (PathRule rule : version.rules()) {
-      if (!PathPatterns.foundIn(rule.pattern(), candidates)) {
+      if (!rule.pattern().foundIn(candidates)) {
         continue;
       }
       if (rule.methodActions() != null) {
