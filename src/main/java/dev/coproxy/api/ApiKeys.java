@@ -11,11 +11,10 @@ import java.util.List;
 public final class ApiKeys {
 
   /**
-   * Implemented keys no record reads, because the key table's accepted values decide them whole:
-   * {@code version_data.not_versioned} may only be true (an unversioned API), which is what the
-   * model assumes.
+   * Implemented keys no record reads, because the key table's accepted values decide them whole
+   * (none at present).
    */
-  public static final List<String> DECIDED_BY_TABLE = List.of("version_data.not_versioned");
+  public static final List<String> DECIDED_BY_TABLE = List.of();
 
   private ApiKeys() {
   }

@@ -1,6 +1,8 @@
 package dev.coproxy.chain;
 
 import dev.coproxy.api.ApiDefinition;
+import dev.coproxy.api.ApiVersion;
+import dev.coproxy.api.UpstreamTarget;
 import dev.coproxy.session.Session;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -29,6 +31,11 @@ public final class RequestContext {
   private MultiMap headers;
   private Buffer body;
   private UpstreamAnswer answer;
+  private ApiVersion version;
+  private String requestedVersion = "";
+  private boolean ignored;
+  private UpstreamTarget targetOverride;
+  private long upstreamTimeoutMillis;
 
   public RequestContext(HttpServerRequest request, ApiDefinition api, long startNanos) {
     this.request = request;
@@ -148,5 +155,55 @@ public final class RequestContext {
 
   public void answer(UpstreamAnswer answer) {
     this.answer = answer;
+  }
+
+  /** The API version this request uses (set by the version check), or null. */
+  public ApiVersion version() {
+    return version;
+  }
+
+  /**
+   * Records the version check's result.
+   *
+   * @param requested the version name as the request gave it (empty when it gave none)
+   */
+  public void version(ApiVersion version, String requested) {
+    this.version = version;
+    this.requestedVersion = requested;
+  }
+
+  /** The version name as the request gave it; empty when it gave none (or the API is not versioned). */
+  public String requestedVersion() {
+    return requestedVersion;
+  }
+
+  /**
+   * True when the path is on the version's {@code ignored} list (Tyk's "OK and ignore" status):
+   * auth and the session checks let the request through without a key.
+   */
+  public boolean ignored() {
+    return ignored;
+  }
+
+  public void ignore() {
+    this.ignored = true;
+  }
+
+  /** The upstream to use instead of the API's {@code target_url} (a version's override), or null. */
+  public UpstreamTarget targetOverride() {
+    return targetOverride;
+  }
+
+  public void targetOverride(UpstreamTarget target) {
+    this.targetOverride = target;
+  }
+
+  /** This request's upstream timeout in milliseconds (an endpoint's hard timeout); 0 = the gateway's. */
+  public long upstreamTimeoutMillis() {
+    return upstreamTimeoutMillis;
+  }
+
+  public void upstreamTimeoutMillis(long millis) {
+    this.upstreamTimeoutMillis = millis;
   }
 }

@@ -68,6 +68,9 @@ final class CoprocessAuth implements Middleware {
 
   @Override
   public Future<Void> onRequest(RequestContext ctx) {
+    if (ctx.ignored()) {
+      return Future.succeededFuture(); // an ignored path skips auth, as in Tyk
+    }
     if (idCache == null) {
       return callPlugin(ctx, null);
     }

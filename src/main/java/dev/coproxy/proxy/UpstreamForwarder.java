@@ -21,6 +21,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.ReadStream;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -51,7 +52,9 @@ final class UpstreamForwarder {
   /** Opens the upstream request, sends the request as the chain left it, and waits for the response head. */
   Future<Exchange> send(RequestContext ctx, ApiMeters meters) {
     ApiDefinition def = ctx.api();
-    UpstreamTarget target = def.target();
+    // A version's override_target and an endpoint's hard timeout replace the API's for this request.
+    UpstreamTarget target = ctx.targetOverride() != null ? ctx.targetOverride() : def.target();
+    long timeout = ctx.upstreamTimeoutMillis() > 0 ? ctx.upstreamTimeoutMillis() : timeoutMillis;
     RequestOptions options = new RequestOptions()
         .setMethod(ctx.method())
         .setServer(target.address())
@@ -59,8 +62,8 @@ final class UpstreamForwarder {
         .setPort(target.port())
         .setSsl(target.ssl())
         .setURI(target.join(def.upstreamPath(ctx.path()), ctx.query()))
-        .setConnectTimeout(timeoutMillis)
-        .setIdleTimeout(timeoutMillis);
+        .setConnectTimeout(timeout)
+        .setIdleTimeout(timeout);
     return client.request(options).transform(ar -> ar.succeeded() ? exchange(ctx, ar.result(), meters)
         : Future.failedFuture(new UpstreamFailure(isTimeout(ar.cause()) ? Kind.TIMEOUT : Kind.UNREACHABLE, ar.cause(), null)));
   }
@@ -98,6 +101,10 @@ final class UpstreamForwarder {
       request.resume();
       answer = upstream.send();
     }
+    if (ctx.upstreamTimeoutMillis() > 0) {
+      // A hard timeout bounds the wait for the response head, not only silence on the wire.
+      answer = answer.timeout(ctx.upstreamTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
     answer.onComplete(ar -> {
       if (ar.succeeded()) {
         meters.upstreamLatency(System.nanoTime() - sentAt);
@@ -108,6 +115,9 @@ final class UpstreamForwarder {
       // The upstream waited for a body the client has not finished sending, and not because the
       // upstream stopped reading it (a full write queue): the client is at fault, not the upstream.
       Kind kind = !timeout ? Kind.UNREACHABLE : !request.isEnded() && !upstream.writeQueueFull() ? Kind.CLIENT_STALLED : Kind.TIMEOUT;
+      if (kind == Kind.TIMEOUT && ctx.upstreamTimeoutMillis() > 0) {
+        upstream.reset(); // the hard timeout's own timer fired: the upstream request is still open
+      }
       result.tryFail(new UpstreamFailure(kind, ar.cause(), upstream));
     });
     return result.future();

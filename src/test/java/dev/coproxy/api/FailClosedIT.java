@@ -80,17 +80,16 @@ class FailClosedIT {
             .put("allowed_ips", new JsonArray().add("10.0.0.1"))),
         Arguments.of("ipdeny", "enable_ip_blacklisting", new JsonObject().put("enable_ip_blacklisting", true)
             .put("blacklisted_ips", new JsonArray().add("127.0.0.1"))),
-        Arguments.of("blacklist", "version_data.versions.Default.extended_paths.black_list",
-            new JsonObject().put("version_data", version(new JsonObject().put("black_list", new JsonArray().add(listEntry))))),
-        Arguments.of("whitelist", "version_data.versions.Default.extended_paths.white_list",
-            new JsonObject().put("version_data", version(new JsonObject().put("white_list", new JsonArray().add(listEntry))))),
-        Arguments.of("versions", "version_data.not_versioned", new JsonObject().put("version_data",
-            version(new JsonObject()).put("not_versioned", false))),
+        Arguments.of("mock", "version_data.versions.Default.extended_paths.mock_response",
+            new JsonObject().put("version_data", version(new JsonObject().put("mock_response", new JsonArray().add(listEntry))))),
+        Arguments.of("rewrite", "version_data.versions.Default.extended_paths.url_rewrites",
+            new JsonObject().put("version_data", version(new JsonObject().put("url_rewrites", new JsonArray().add(listEntry))))),
+        Arguments.of("versions", "definition.enabled", new JsonObject().put("definition", new JsonObject().put("enabled", true))),
         Arguments.of("ratelimit", "global_rate_limit.rate", new JsonObject().put("global_rate_limit",
             new JsonObject().put("rate", 10).put("per", 1))),
-        Arguments.of("size", "version_data.versions.Default.extended_paths.size_limits",
-            new JsonObject().put("version_data", version(new JsonObject().put("size_limits", new JsonArray()
-                .add(new JsonObject().put("path", "/up").put("method", "POST").put("size_limit", 10)))))),
+        Arguments.of("headers", "version_data.versions.Default.extended_paths.transform_headers",
+            new JsonObject().put("version_data", version(new JsonObject().put("transform_headers", new JsonArray()
+                .add(new JsonObject().put("path", "/up").put("method", "POST").put("add_headers", new JsonObject().put("x", "1"))))))),
         Arguments.of("otto", "custom_middleware.driver", new JsonObject().put("custom_middleware",
             new JsonObject().put("driver", "otto").put("pre", new JsonArray().add(new JsonObject().put("name", "pre").put("path", "pre.js"))))),
         Arguments.of("goplugin", "custom_middleware.driver", new JsonObject().put("custom_middleware",
@@ -141,9 +140,9 @@ class FailClosedIT {
 
   static Stream<Arguments> sessionFields() {
     return Stream.of(
-        Arguments.of("allowed_urls", new JsonObject().put("access_rights", new JsonObject().put("a", new JsonObject()
-            .put("api_id", "a").put("allowed_urls", new JsonArray().add(new JsonObject().put("url", "/x")
-                .put("methods", new JsonArray().add("GET"))))))),
+        Arguments.of("endpoints", new JsonObject().put("access_rights", new JsonObject().put("a", new JsonObject()
+            .put("api_id", "a").put("endpoints", new JsonArray().add(new JsonObject().put("path", "/x")
+                .put("methods", new JsonArray().add(new JsonObject().put("name", "GET")))))))),
         Arguments.of("apply_policies", new JsonObject().put("apply_policies", new JsonArray().add("gold"))),
         Arguments.of("apply_policy_id", new JsonObject().put("apply_policy_id", "gold")),
         Arguments.of("hmac_enabled", new JsonObject().put("hmac_enabled", true).put("hmac_string", "secret")),

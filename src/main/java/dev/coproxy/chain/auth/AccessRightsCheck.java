@@ -15,6 +15,9 @@ public final class AccessRightsCheck implements Middleware {
 
   @Override
   public Future<Void> onRequest(RequestContext ctx) {
+    if (ctx.ignored()) {
+      return Future.succeededFuture();
+    }
     if (ctx.session() != null && ctx.session().deniesApi(ctx.api().apiId())) {
       return Future.failedFuture(ChainInterruption.error(403, TokenAuth.NOT_FOUND));
     }

@@ -27,6 +27,9 @@ public final class KeyExpiryCheck implements Middleware {
 
   @Override
   public Future<Void> onRequest(RequestContext ctx) {
+    if (ctx.ignored()) {
+      return Future.succeededFuture();
+    }
     Session session = ctx.session();
     if (session == null) {
       return Future.succeededFuture();

@@ -63,6 +63,9 @@ public final class RateLimitAndQuota implements Middleware {
 
   @Override
   public Future<Void> onRequest(RequestContext ctx) {
+    if (ctx.ignored()) {
+      return Future.succeededFuture();
+    }
     Session session = ctx.session();
     if (session == null) {
       return Future.succeededFuture();

@@ -3,6 +3,7 @@ package dev.coproxy.chain.auth;
 import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.chain.ChainFactory;
 import dev.coproxy.chain.Middleware;
+import dev.coproxy.chain.version.VersionMiddleware;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.policy.MergedSessions;
 import dev.coproxy.policy.Policies;
@@ -32,6 +33,7 @@ public final class StandardChain implements ChainFactory {
   private final MergedSessions merged;
   private final LongSupplier clockMillis;
   private final EventSink events;
+  private final VersionMiddleware versions;
 
   /** The plugin hooks of an API, already built, in their places. */
   public record Hooks(List<Middleware> pre, Middleware auth, List<Middleware> postKeyAuth, List<Middleware> post,
@@ -47,6 +49,7 @@ public final class StandardChain implements ChainFactory {
     this.merged = new MergedSessions(policies);
     this.clockMillis = clockMillis;
     this.events = events;
+    this.versions = new VersionMiddleware(clockMillis, events);
   }
 
   @Override
@@ -86,12 +89,12 @@ public final class StandardChain implements ChainFactory {
 
   /** Runs first, before the {@code pre} hooks: Tyk's version check. */
   List<Middleware> entry(ApiDefinition api) {
-    return List.of();
+    return versions.entry(api);
   }
 
   /** API-wide admission after the {@code pre} hooks, before auth: IP lists, request size limits. */
   List<Middleware> guards(ApiDefinition api) {
-    return List.of();
+    return versions.guards(api);
   }
 
   /**
@@ -100,6 +103,7 @@ public final class StandardChain implements ChainFactory {
    */
   List<Middleware> sessionChecks(ApiDefinition api) {
     List<Middleware> checks = new ArrayList<>(List.of(new KeyExpiryCheck(clockMillis, events), new AccessRightsCheck()));
+    checks.addAll(versions.afterAccessRights(api));
     boolean rate = !api.access().disableRateLimit();
     boolean quota = !api.access().disableQuota();
     if (rate || quota) {
@@ -110,6 +114,6 @@ public final class StandardChain implements ChainFactory {
 
   /** After the session checks (keyless APIs too): the API-wide rate limit, the version's headers. */
   List<Middleware> apiChecks(ApiDefinition api) {
-    return List.of();
+    return versions.apiChecks(api);
   }
 }

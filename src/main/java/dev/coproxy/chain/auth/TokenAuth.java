@@ -48,6 +48,9 @@ public final class TokenAuth implements Middleware {
 
   @Override
   public Future<Void> onRequest(RequestContext ctx) {
+    if (ctx.ignored()) {
+      return Future.succeededFuture(); // an ignored path skips auth, as in Tyk
+    }
     String token = token(ctx);
     if (token == null || token.isEmpty()) {
       return Future.failedFuture(ChainInterruption.error(401, MISSING));
