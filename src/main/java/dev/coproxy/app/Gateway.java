@@ -5,6 +5,7 @@ import dev.coproxy.admin.AdminVerticle;
 import dev.coproxy.api.KeyPolicy;
 import dev.coproxy.bundle.BundleDownloader;
 import dev.coproxy.bundle.BundleLoader;
+import dev.coproxy.chain.access.ClientAddress;
 import dev.coproxy.chain.auth.StandardChain;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
@@ -84,13 +85,14 @@ public final class Gateway {
     this.metrics = new GatewayMetrics(meters);
     this.eventQueue = new EventQueue(EventQueue.DEFAULT_CAPACITY, meters);
     this.events = new EventBusSink(vertx, eventQueue);
-    StandardChain standard = new StandardChain(sessions, System::currentTimeMillis, events);
+    StandardChain standard = new StandardChain(sessions, System::currentTimeMillis, events,
+        new ClientAddress(config.clientAddress()));
     CoprocessChain chains = new CoprocessChain(standard, sessions, vertx, events, meters, config.coprocess(),
         new IdExtractorClient(vertx), config.hashKeyFunction());
     this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics,
         new BundleLoader(config.bundles(), config.middlewarePath(), new BundleDownloader(vertx,
             config.bundles().insecureSkipVerify(), config.bundles().maxSize(), BUNDLE_RETRY_MILLIS)),
-        new KeyPolicy(KeyTable.bundled(), config.allowUnimplementedKeys()));
+        new KeyPolicy(KeyTable.bundled(), config.allowUnimplementedKeys()), config.enableCustomDomains());
     this.reloadBus = new ReloadBus(vertx, registry);
     registry.afterReload(() -> {
       metrics.forgetApisOtherThan(registry.current().all().stream().map(api -> api.definition().apiId()).collect(Collectors.toSet()));

@@ -137,7 +137,7 @@ public final class ProxyVerticle extends VerticleBase {
       echo.handle(request);
       return;
     }
-    LoadedApi api = registry.current().match(path);
+    LoadedApi api = registry.current().match(request.authority(), path);
     if (api == null) {
       metrics.unmatched().request(404);
       HttpErrors.send(request.response(), 404, "No API is listening on " + path);

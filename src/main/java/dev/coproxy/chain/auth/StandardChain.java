@@ -3,6 +3,11 @@ package dev.coproxy.chain.auth;
 import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.chain.ChainFactory;
 import dev.coproxy.chain.Middleware;
+import dev.coproxy.chain.access.ApiRateLimit;
+import dev.coproxy.chain.access.ClientAddress;
+import dev.coproxy.chain.access.IpList;
+import dev.coproxy.chain.access.StripAuth;
+import dev.coproxy.config.GatewayConfig.ClientAddressOptions;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.session.SessionRepository;
 import java.util.ArrayList;
@@ -29,6 +34,7 @@ public final class StandardChain implements ChainFactory {
   private final SessionRepository sessions;
   private final LongSupplier clockMillis;
   private final EventSink events;
+  private final ClientAddress clients;
 
   /** The plugin hooks of an API, already built, in their places. */
   public record Hooks(List<Middleware> pre, Middleware auth, List<Middleware> postKeyAuth, List<Middleware> post,
@@ -38,10 +44,17 @@ public final class StandardChain implements ChainFactory {
     static final Hooks NONE = new Hooks(List.of(), null, List.of(), List.of(), List.of());
   }
 
+  /** A chain that reads the client address by Tyk's rule (the forwarding headers are believed). */
   public StandardChain(SessionRepository sessions, LongSupplier clockMillis, EventSink events) {
+    this(sessions, clockMillis, events, new ClientAddress(ClientAddressOptions.TYK));
+  }
+
+  /** @param clients how a request's client address is read (IP lists, events) */
+  public StandardChain(SessionRepository sessions, LongSupplier clockMillis, EventSink events, ClientAddress clients) {
     this.sessions = sessions;
     this.clockMillis = clockMillis;
     this.events = events;
+    this.clients = clients;
   }
 
   @Override
@@ -81,17 +94,32 @@ public final class StandardChain implements ChainFactory {
 
   /** API-wide admission after the {@code pre} hooks, before auth: IP lists, request size limits. */
   List<Middleware> guards(ApiDefinition api) {
-    return List.of();
+    List<Middleware> guards = new ArrayList<>(2);
+    if (!api.access().allowedIps().isEmpty()) {
+      guards.add(IpList.allowing(api.access().allowedIps(), clients, events));
+    }
+    if (!api.access().blockedIps().isEmpty()) {
+      guards.add(IpList.blocking(api.access().blockedIps(), clients, events));
+    }
+    return guards;
   }
 
   /** The checks that act on an attached session, in Tyk's order. */
   List<Middleware> sessionChecks(ApiDefinition api) {
-    return List.of(new KeyExpiryCheck(clockMillis, events), new AccessRightsCheck(),
-        new RateLimitAndQuota(sessions.store(), clockMillis, events));
+    List<Middleware> checks = new ArrayList<>(4);
+    if (api.access().stripAuthData()) {
+      checks.add(new StripAuth(api.auth()));
+    }
+    checks.addAll(List.of(new KeyExpiryCheck(clockMillis, events), new AccessRightsCheck(),
+        new RateLimitAndQuota(sessions.store(), clockMillis, events)));
+    return checks;
   }
 
   /** After the session checks (keyless APIs too): the API-wide rate limit, the version's headers. */
   List<Middleware> apiChecks(ApiDefinition api) {
-    return List.of();
+    if (api.access().globalRateLimit() == null) {
+      return List.of();
+    }
+    return List.of(new ApiRateLimit(api, api.access().globalRateLimit(), sessions.store(), clockMillis, events, clients));
   }
 }
