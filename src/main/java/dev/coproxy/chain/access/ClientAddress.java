@@ -32,12 +32,19 @@ public final class ClientAddress {
 
   /** The client's address, or null when there is none (Tyk: an {@code xff_depth} past the list). */
   public IpAddress of(RequestContext ctx) {
-    SocketAddress remote = ctx.request().remoteAddress();
+    return of(ctx.headers(), ctx.request().remoteAddress());
+  }
+
+  /**
+   * The client's address for a request with these headers from this peer, or null.
+   *
+   * @param remote the connection's peer, or null when unknown
+   */
+  public IpAddress of(MultiMap headers, SocketAddress remote) {
     IpAddress peer = remote == null ? null : IpAddress.parse(remote.hostAddress());
     if (!trusted.isEmpty() && !trusted.contains(peer)) {
       return peer;
     }
-    MultiMap headers = ctx.headers();
     IpAddress real = IpAddress.parse(headers.get(X_REAL_IP));
     if (real != null) {
       return real;
