@@ -76,18 +76,12 @@ class FailClosedIT {
         Arguments.of("basic", "use_basic_auth", new JsonObject().put("use_basic_auth", true).put("use_keyless", false)),
         Arguments.of("hmac", "enable_signature_checking", new JsonObject().put("enable_signature_checking", true).put("use_keyless", false)),
         Arguments.of("oauth", "use_oauth2", new JsonObject().put("use_oauth2", true).put("use_keyless", false)),
-        Arguments.of("ipallow", "enable_ip_whitelisting", new JsonObject().put("enable_ip_whitelisting", true)
-            .put("allowed_ips", new JsonArray().add("10.0.0.1"))),
-        Arguments.of("ipdeny", "enable_ip_blacklisting", new JsonObject().put("enable_ip_blacklisting", true)
-            .put("blacklisted_ips", new JsonArray().add("127.0.0.1"))),
         Arguments.of("blacklist", "version_data.versions.Default.extended_paths.black_list",
             new JsonObject().put("version_data", version(new JsonObject().put("black_list", new JsonArray().add(listEntry))))),
         Arguments.of("whitelist", "version_data.versions.Default.extended_paths.white_list",
             new JsonObject().put("version_data", version(new JsonObject().put("white_list", new JsonArray().add(listEntry))))),
         Arguments.of("versions", "version_data.not_versioned", new JsonObject().put("version_data",
             version(new JsonObject()).put("not_versioned", false))),
-        Arguments.of("ratelimit", "global_rate_limit.rate", new JsonObject().put("global_rate_limit",
-            new JsonObject().put("rate", 10).put("per", 1))),
         Arguments.of("size", "version_data.versions.Default.extended_paths.size_limits",
             new JsonObject().put("version_data", version(new JsonObject().put("size_limits", new JsonArray()
                 .add(new JsonObject().put("path", "/up").put("method", "POST").put("size_limit", 10)))))),
@@ -95,7 +89,6 @@ class FailClosedIT {
             new JsonObject().put("driver", "otto").put("pre", new JsonArray().add(new JsonObject().put("name", "pre").put("path", "pre.js"))))),
         Arguments.of("goplugin", "custom_middleware.driver", new JsonObject().put("custom_middleware",
             new JsonObject().put("driver", "goplugin"))),
-        Arguments.of("domain", "domain", new JsonObject().put("domain", "api.example.com")),
         Arguments.of("internal", "internal", new JsonObject().put("internal", true)));
   }
 
