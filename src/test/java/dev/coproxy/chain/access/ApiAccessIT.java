@@ -4,14 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.coproxy.bus.EventAddresses;
 import dev.coproxy.testing.Apis;
+import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.TestGateway;
 import dev.coproxy.testing.TestGateway.Reply;
 import dev.coproxy.testing.Upstream;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,11 +32,14 @@ class ApiAccessIT {
 
   private static TestGateway gw;
   private static Upstream upstream;
+  private static final List<JsonObject> EVENTS = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
     gw = TestGateway.start(new JsonObject().put("allow_master_keys", true), Map.of());
     upstream = Upstream.start(gw.vertx);
+    gw.vertx.eventBus().<JsonObject>consumer(EventAddresses.EVENTS, m -> EVENTS.add(m.body().getJsonObject("message")))
+        .completion().await(5, TimeUnit.SECONDS);
     gw.writeApi("allow.json", Apis.keyless("allow", "/allow/", upstream.url("/"))
         .put("enable_ip_whitelisting", true).put("allowed_ips", new JsonArray().add("127.0.0.1").add("10.10.0.0/16").add("2001:db8::/32")));
     gw.writeApi("block.json", Apis.keyless("block", "/block/", upstream.url("/"))
@@ -76,6 +85,14 @@ class ApiAccessIT {
   }
 
   @Test
+  void aRefusedClientFiresAuthFailureNamingItsAddress() throws Exception {
+    assertRefused(403, "access from this IP has been disallowed", "/allow/x", Map.of("X-Real-IP", "10.12.0.7"));
+    Poll.until(Duration.ofSeconds(10), () -> EVENTS.stream().anyMatch(e -> e.getString("Type").equals("AuthFailure")
+        && "10.12.0.7".equals(e.getJsonObject("Meta").getString("Key")) && "10.12.0.7".equals(e.getJsonObject("Meta").getString("Origin"))),
+        () -> "AuthFailure for 10.12.0.7 in " + EVENTS);
+  }
+
+  @Test
   void blockListRefusesListedClientsByEachSource() throws Exception {
     assertEquals(200, get("/block/x", Map.of()).status());
     assertRefused(403, "access from this IP has been disallowed", "/block/x", Map.of("X-Real-IP", "192.0.2.77"));
@@ -101,6 +118,8 @@ class ApiAccessIT {
     for (int i = 0; i < 5; i++) {
       assertEquals(200, get("/unlimited/x", Map.of()).status());
     }
+    Poll.until(Duration.ofSeconds(10), () -> EVENTS.stream().anyMatch(e -> e.getString("Type").equals("RatelimitExceeded")
+        && "apilimiter-test-orglimited".equals(e.getJsonObject("Meta").getString("Key"))), () -> "RatelimitExceeded in " + EVENTS);
   }
 
   @Test
