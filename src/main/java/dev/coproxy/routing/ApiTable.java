@@ -23,7 +23,7 @@ public final class ApiTable implements ApiCatalog {
   public static final ApiTable EMPTY = new ApiTable(List.of());
 
   private final boolean customDomains;
-  // APIs with a domain in force, then the others, each by listen path length, longest first.
+  // The APIs with a domain in force, and (below) the others, each longest listen path first.
   private final LoadedApi[] hosted;
   private final LoadedApi[] byListenPathLength;
   private final Map<String, LoadedApi> byId = new LinkedHashMap<>();
@@ -57,11 +57,9 @@ public final class ApiTable implements ApiCatalog {
    * {@code path}: an API with a domain for that host first, else an API without one; or null.
    */
   public LoadedApi match(HostAndPort authority, String path) {
-    if (hosted.length > 0) {
-      for (LoadedApi api : hosted) {
-        if (api.definition().access().domain().matches(authority) && api.definition().matches(path)) {
-          return api;
-        }
+    for (LoadedApi api : hosted) {
+      if (api.definition().access().domain().matches(authority) && api.definition().matches(path)) {
+        return api;
       }
     }
     return match(path);
