@@ -5,6 +5,7 @@ import dev.coproxy.admin.AdminVerticle;
 import dev.coproxy.api.KeyPolicy;
 import dev.coproxy.bundle.BundleDownloader;
 import dev.coproxy.bundle.BundleLoader;
+import dev.coproxy.chain.access.ClientAddress;
 import dev.coproxy.chain.auth.StandardChain;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.GatewayConfig;
@@ -91,13 +92,13 @@ public final class Gateway {
     this.events = new EventBusSink(vertx, eventQueue);
     this.policies = new LoadedPolicies(vertx, config.policies(), store);
     StandardChain standard = new StandardChain(sessions, fixedPolicies != null ? fixedPolicies : policies,
-        System::currentTimeMillis, events);
+        System::currentTimeMillis, events, new ClientAddress(config.clientAddress()));
     CoprocessChain chains = new CoprocessChain(standard, sessions, vertx, events, meters, config.coprocess(),
         new IdExtractorClient(vertx), config.hashKeyFunction());
     this.registry = new ApiRegistry(vertx, config.appPath(), chains, metrics,
         new BundleLoader(config.bundles(), config.middlewarePath(), new BundleDownloader(vertx,
             config.bundles().insecureSkipVerify(), config.bundles().maxSize(), BUNDLE_RETRY_MILLIS)),
-        new KeyPolicy(KeyTable.bundled(), config.allowUnimplementedKeys()));
+        new KeyPolicy(KeyTable.bundled(), config.allowUnimplementedKeys()), config.enableCustomDomains());
     this.reloadBus = new ReloadBus(vertx, registry);
     // Every reload (the first one at start, /tyk/reload, a group reload from any node) re-reads policies.
     registry.afterReload(policies::reload);

@@ -39,6 +39,9 @@ import java.util.Set;
  * @param inertKeys tyk.conf keys that are set but have no effect in Coproxy (analytics, dashboard, tuning)
  * @param exposure what the gateway serves besides the user's APIs and the Gateway API
  * @param policies {@code policies} (where security policies are read from) and {@code allow_unsafe_policy_ids}
+ * @param enableCustomDomains {@code enable_custom_domains}: APIs with a {@code domain} are served
+ *     only for that host; without it every API's {@code domain} is ignored, as in Tyk
+ * @param clientAddress which address a request comes from, for IP lists and events
  */
 public record GatewayConfig(
     String listenAddress,
@@ -66,7 +69,9 @@ public record GatewayConfig(
     List<String> keyWarnings,
     List<String> inertKeys,
     Exposure exposure,
-    PolicyOptions policies) {
+    PolicyOptions policies,
+    boolean enableCustomDomains,
+    ClientAddressOptions clientAddress) {
 
   private static final Set<String> HASH_FUNCTIONS = Set.of("", "murmur32", "murmur64", "murmur128", "sha256");
 
@@ -117,6 +122,22 @@ public record GatewayConfig(
    *     {@code GET /tyk/keys} lists key hashes only when this is on
    */
   public record Exposure(boolean echoEndpoint, boolean allowMasterKeys, boolean hashedKeysListing) {
+  }
+
+  /**
+   * Where a request's client address is read from (IP allow- and block-lists, events).
+   *
+   * @param trustedProxies {@code trusted_proxies} (Coproxy's): when not empty, {@code X-Real-IP} and
+   *     {@code X-Forwarded-For} are read only from connections of these addresses or ranges, and
+   *     {@code X-Forwarded-For} is walked from the right past these proxies; empty = Tyk's rule (the
+   *     headers are always believed)
+   * @param xffDepth {@code http_server_options.xff_depth} (Tyk's): which {@code X-Forwarded-For}
+   *     entry is the client, 0 = the first, n = the n-th from the right
+   */
+  public record ClientAddressOptions(IpSet trustedProxies, int xffDepth) {
+
+    /** Tyk's rule: the headers are believed from anyone, the first forwarded entry is the client. */
+    public static final ClientAddressOptions TYK = new ClientAddressOptions(IpSet.EMPTY, 0);
   }
 
   /**
@@ -211,7 +232,20 @@ public record GatewayConfig(
         keys.warnings(),
         keys.inert(),
         exposure,
-        policies(r.child("policies"), r.bool("allow_unsafe_policy_ids", false)));
+        policies(r.child("policies"), r.bool("allow_unsafe_policy_ids", false)),
+        r.bool("enable_custom_domains", false),
+        clientAddress(r));
+  }
+
+  private static ClientAddressOptions clientAddress(JsonReader r) {
+    IpSet trusted = IpSet.parse(r.strings("trusted_proxies"), "trusted_proxies");
+    JsonReader server = r.child("http_server_options");
+    int depth = (int) server.integer("xff_depth", 0, 0, 1024);
+    if (depth != 0 && !trusted.isEmpty()) {
+      throw new ConfigException(server.path("xff_depth"), "and trusted_proxies both choose the X-Forwarded-For entry"
+          + " of the client; set one of them (trusted_proxies walks the list from the right past the listed proxies)");
+    }
+    return new ClientAddressOptions(trusted, depth);
   }
 
   // service and rpc fetch policies from a Tyk Dashboard or MDCB, which Coproxy has no client for:

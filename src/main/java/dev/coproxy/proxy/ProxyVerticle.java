@@ -21,7 +21,7 @@ import java.util.function.Predicate;
 
 /**
  * The traffic port: one instance per event loop. Each request is routed to the API with the
- * longest matching listen path and handed to the {@link RequestPipeline} (chain, upstream, response
+ * longest matching listen path (for its host first, with {@code enable_custom_domains}) and handed to the {@link RequestPipeline} (chain, upstream, response
  * chain). Paths are cleaned first; when the Gateway API shares this port, its paths go to the admin
  * handler.
  */
@@ -137,7 +137,7 @@ public final class ProxyVerticle extends VerticleBase {
       echo.handle(request);
       return;
     }
-    LoadedApi api = registry.current().match(path);
+    LoadedApi api = registry.current().match(request.authority(), path);
     if (api == null) {
       metrics.unmatched().request(404);
       HttpErrors.send(request.response(), 404, "No API is listening on " + path);

@@ -52,6 +52,7 @@ public final class ApiRegistry {
   private final WorkerExecutor loader;
   private final DefinitionResolver resolver;
   private final KeyPolicy keys;
+  private final boolean customDomains;
   private final AtomicReference<ApiTable> table = new AtomicReference<>(ApiTable.EMPTY);
   private final List<Supplier<Future<?>>> afterReload = new CopyOnWriteArrayList<>();
 
@@ -72,7 +73,18 @@ public final class ApiRegistry {
    */
   public ApiRegistry(Vertx vertx, Path appPath, ChainFactory chains, GatewayMetrics metrics, DefinitionResolver resolver,
       KeyPolicy keys) {
+    this(vertx, appPath, chains, metrics, resolver, keys, false);
+  }
+
+  /**
+   * @param resolver completes each definition before it loads (plugin bundles)
+   * @param keys how keys Coproxy does not implement are judged (refused, or warned about)
+   * @param customDomains {@code enable_custom_domains}: APIs' {@code domain}s are in force
+   */
+  public ApiRegistry(Vertx vertx, Path appPath, ChainFactory chains, GatewayMetrics metrics, DefinitionResolver resolver,
+      KeyPolicy keys, boolean customDomains) {
     this.keys = keys;
+    this.customDomains = customDomains;
     this.resolver = resolver;
     this.appPath = appPath;
     this.chains = chains;
@@ -157,24 +169,26 @@ public final class ApiRegistry {
       }
     }
     Map<String, LoadedApi> byId = new LinkedHashMap<>();
-    Map<String, LoadedApi> byListenPath = new HashMap<>();
-    // An API that serves a listen path keeps it: a newcomer on the same path is refused, whatever
-    // the order of the files; among newcomers, the first file (by name) wins.
-    for (LoadedApi api : ListenPaths.incumbentsFirst(candidates, previous)) {
+    Map<String, LoadedApi> byRoute = new HashMap<>();
+    // An API that serves a listen path (on its domain, with enable_custom_domains) keeps it: a
+    // newcomer on the same route is refused, whatever the order of the files; among newcomers, the
+    // first file (by name) wins.
+    for (LoadedApi api : ListenPaths.incumbentsFirst(candidates, previous, customDomains)) {
       ApiDefinition def = api.definition();
       if (byId.containsKey(def.apiId())) {
         errors.add(skip(api.source(), "api_id " + def.apiId() + " is already used by " + byId.get(def.apiId()).source().getFileName()));
         continue;
       }
-      LoadedApi owner = byListenPath.putIfAbsent(def.listenPath(), api);
+      LoadedApi owner = byRoute.putIfAbsent(ListenPaths.route(def, customDomains), api);
       if (owner != null) {
-        errors.add(skip(api.source(), "api " + def.apiId() + " refused: proxy.listen_path " + def.listenPath()
+        String domain = customDomains && def.access().domain() != null ? " on domain " + def.access().domain().text() : "";
+        errors.add(skip(api.source(), "api " + def.apiId() + " refused: proxy.listen_path " + def.listenPath() + domain
             + " is already served by api " + owner.definition().apiId() + " (" + owner.source().getFileName() + ")"));
         continue;
       }
       byId.put(def.apiId(), api);
     }
-    table.set(new ApiTable(byId.values()));
+    table.set(new ApiTable(byId.values(), customDomains));
     LOG.log(Level.INFO, "loaded " + byId.size() + " APIs from " + appPath + (errors.isEmpty() ? "" : " (" + errors.size() + " skipped)"));
     return new ReloadReport(byId.size(), List.copyOf(errors));
   }

@@ -1,14 +1,16 @@
 package dev.coproxy.routing;
 
 import dev.coproxy.api.ApiDefinition;
+import dev.coproxy.api.DomainPattern;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Who may serve a listen path when two APIs name the same one: the API that serves it now keeps
- * it, so a new or changed file can never displace a live API at a reload. Also the id of a file
- * that names none.
+ * it, so a new or changed file can never displace a live API at a reload. With
+ * {@code enable_custom_domains} a route is a listen path on a domain: APIs on one listen path with
+ * different domains are not rivals. Also the id of a file that names none.
  */
 public final class ListenPaths {
 
@@ -19,11 +21,11 @@ public final class ListenPaths {
    * The candidates in load order: those that serve their listen path in {@code live} (same api_id,
    * same listen path) first, then the others in their own (file name) order.
    */
-  public static List<LoadedApi> incumbentsFirst(List<LoadedApi> candidates, ApiTable live) {
+  public static List<LoadedApi> incumbentsFirst(List<LoadedApi> candidates, ApiTable live, boolean customDomains) {
     List<LoadedApi> incumbents = new ArrayList<>();
     List<LoadedApi> newcomers = new ArrayList<>();
     for (LoadedApi api : candidates) {
-      (servesNow(api.definition(), live) ? incumbents : newcomers).add(api);
+      (servesNow(api.definition(), live, customDomains) ? incumbents : newcomers).add(api);
     }
     incumbents.addAll(newcomers);
     return incumbents;
@@ -34,12 +36,28 @@ public final class ListenPaths {
    * Gateway API refuses a definition for which this is not null.
    */
   public static LoadedApi holder(ApiDefinition def, ApiTable live) {
+    String route = route(def, live.customDomains());
     for (LoadedApi api : live.all()) {
-      if (api.definition().listenPath().equals(def.listenPath()) && !api.definition().apiId().equals(def.apiId())) {
+      if (route(api.definition(), live.customDomains()).equals(route) && !api.definition().apiId().equals(def.apiId())) {
         return api;
       }
     }
     return null;
+  }
+
+  /**
+   * What two APIs must not share: the listen path, on the domain when domains are in force.
+   *
+   * @param customDomains the gateway's {@code enable_custom_domains}
+   */
+  public static String route(ApiDefinition def, boolean customDomains) {
+    DomainPattern domain = domainOf(def, customDomains);
+    return domain == null ? def.listenPath() : domain.routeKey() + " " + def.listenPath();
+  }
+
+  /** The API's domain when it is in force, else null. */
+  static DomainPattern domainOf(ApiDefinition def, boolean customDomains) {
+    return customDomains ? def.access().domain() : null;
   }
 
   /** The api_id of a definition file without one: its file name without {@code .json}. */
@@ -48,8 +66,8 @@ public final class ListenPaths {
     return name.endsWith(".json") ? name.substring(0, name.length() - ".json".length()) : name;
   }
 
-  private static boolean servesNow(ApiDefinition def, ApiTable live) {
+  private static boolean servesNow(ApiDefinition def, ApiTable live, boolean customDomains) {
     LoadedApi current = live.byId(def.apiId());
-    return current != null && current.definition().listenPath().equals(def.listenPath());
+    return current != null && route(current.definition(), customDomains).equals(route(def, customDomains));
   }
 }

@@ -76,17 +76,11 @@ class FailClosedIT {
         Arguments.of("basic", "use_basic_auth", new JsonObject().put("use_basic_auth", true).put("use_keyless", false)),
         Arguments.of("hmac", "enable_signature_checking", new JsonObject().put("enable_signature_checking", true).put("use_keyless", false)),
         Arguments.of("oauth", "use_oauth2", new JsonObject().put("use_oauth2", true).put("use_keyless", false)),
-        Arguments.of("ipallow", "enable_ip_whitelisting", new JsonObject().put("enable_ip_whitelisting", true)
-            .put("allowed_ips", new JsonArray().add("10.0.0.1"))),
-        Arguments.of("ipdeny", "enable_ip_blacklisting", new JsonObject().put("enable_ip_blacklisting", true)
-            .put("blacklisted_ips", new JsonArray().add("127.0.0.1"))),
         Arguments.of("mock", "version_data.versions.Default.extended_paths.mock_response",
             new JsonObject().put("version_data", version(new JsonObject().put("mock_response", new JsonArray().add(listEntry))))),
         Arguments.of("rewrite", "version_data.versions.Default.extended_paths.url_rewrites",
             new JsonObject().put("version_data", version(new JsonObject().put("url_rewrites", new JsonArray().add(listEntry))))),
         Arguments.of("versions", "definition.enabled", new JsonObject().put("definition", new JsonObject().put("enabled", true))),
-        Arguments.of("ratelimit", "global_rate_limit.rate", new JsonObject().put("global_rate_limit",
-            new JsonObject().put("rate", 10).put("per", 1))),
         Arguments.of("headers", "version_data.versions.Default.extended_paths.transform_headers",
             new JsonObject().put("version_data", version(new JsonObject().put("transform_headers", new JsonArray()
                 .add(new JsonObject().put("path", "/up").put("method", "POST").put("add_headers", new JsonObject().put("x", "1"))))))),
@@ -94,7 +88,6 @@ class FailClosedIT {
             new JsonObject().put("driver", "otto").put("pre", new JsonArray().add(new JsonObject().put("name", "pre").put("path", "pre.js"))))),
         Arguments.of("goplugin", "custom_middleware.driver", new JsonObject().put("custom_middleware",
             new JsonObject().put("driver", "goplugin"))),
-        Arguments.of("domain", "domain", new JsonObject().put("domain", "api.example.com")),
         Arguments.of("internal", "internal", new JsonObject().put("internal", true)));
   }
 

@@ -4,6 +4,11 @@ import dev.coproxy.api.ApiDefinition;
 import dev.coproxy.chain.ChainFactory;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.version.VersionMiddleware;
+import dev.coproxy.chain.access.ApiRateLimit;
+import dev.coproxy.chain.access.ClientAddress;
+import dev.coproxy.chain.access.IpList;
+import dev.coproxy.chain.access.StripAuth;
+import dev.coproxy.config.GatewayConfig.ClientAddressOptions;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.policy.MergedSessions;
 import dev.coproxy.policy.Policies;
@@ -34,6 +39,7 @@ public final class StandardChain implements ChainFactory {
   private final LongSupplier clockMillis;
   private final EventSink events;
   private final VersionMiddleware versions;
+  private final ClientAddress clients;
 
   /** The plugin hooks of an API, already built, in their places. */
   public record Hooks(List<Middleware> pre, Middleware auth, List<Middleware> postKeyAuth, List<Middleware> post,
@@ -43,13 +49,23 @@ public final class StandardChain implements ChainFactory {
     static final Hooks NONE = new Hooks(List.of(), null, List.of(), List.of(), List.of());
   }
 
-  /** @param policies the policies keys name; {@code Policies.of(Map.of())} for a gateway without any */
+  /** A chain that reads the client address by Tyk's rule (the forwarding headers are believed). */
   public StandardChain(SessionRepository sessions, Policies policies, LongSupplier clockMillis, EventSink events) {
+    this(sessions, policies, clockMillis, events, new ClientAddress(ClientAddressOptions.TYK));
+  }
+
+  /**
+   * @param policies the policies keys name; {@code Policies.of(Map.of())} for a gateway without any
+   * @param clients how a request's client address is read (IP lists, events)
+   */
+  public StandardChain(SessionRepository sessions, Policies policies, LongSupplier clockMillis, EventSink events,
+      ClientAddress clients) {
     this.sessions = sessions;
     this.merged = new MergedSessions(policies);
     this.clockMillis = clockMillis;
     this.events = events;
     this.versions = new VersionMiddleware(clockMillis, events);
+    this.clients = clients;
   }
 
   @Override
@@ -94,7 +110,15 @@ public final class StandardChain implements ChainFactory {
 
   /** API-wide admission after the {@code pre} hooks, before auth: IP lists, request size limits. */
   List<Middleware> guards(ApiDefinition api) {
-    return versions.guards(api);
+    List<Middleware> guards = new ArrayList<>(2);
+    if (!api.access().allowedIps().isEmpty()) {
+      guards.add(IpList.allowing(api.access().allowedIps(), clients, events));
+    }
+    if (!api.access().blockedIps().isEmpty()) {
+      guards.add(IpList.blocking(api.access().blockedIps(), clients, events));
+    }
+    guards.addAll(versions.guards(api));
+    return guards;
   }
 
   /**
@@ -102,7 +126,11 @@ public final class StandardChain implements ChainFactory {
    * {@code disable_rate_limit} and {@code disable_quota} has no rate limit and quota check.
    */
   List<Middleware> sessionChecks(ApiDefinition api) {
-    List<Middleware> checks = new ArrayList<>(List.of(new KeyExpiryCheck(clockMillis, events), new AccessRightsCheck()));
+    List<Middleware> checks = new ArrayList<>(6);
+    if (api.access().stripAuthData()) {
+      checks.add(new StripAuth(api.auth()));
+    }
+    checks.addAll(List.of(new KeyExpiryCheck(clockMillis, events), new AccessRightsCheck()));
     checks.addAll(versions.afterAccessRights(api));
     boolean rate = !api.access().disableRateLimit();
     boolean quota = !api.access().disableQuota();
@@ -114,6 +142,11 @@ public final class StandardChain implements ChainFactory {
 
   /** After the session checks (keyless APIs too): the API-wide rate limit, the version's headers. */
   List<Middleware> apiChecks(ApiDefinition api) {
-    return versions.apiChecks(api);
+    List<Middleware> checks = new ArrayList<>(2);
+    if (api.access().globalRateLimit() != null) {
+      checks.add(new ApiRateLimit(api, api.access().globalRateLimit(), sessions.store(), clockMillis, events, clients));
+    }
+    checks.addAll(versions.apiChecks(api));
+    return checks;
   }
 }
