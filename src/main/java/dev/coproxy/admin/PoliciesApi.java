@@ -126,7 +126,7 @@ final class PoliciesApi {
       return null;
     }
     try {
-      Policy policy = Policy.parse(body, null);
+      Policy policy = Policy.load(body, null);
       if (!allowUnsafeIds && !SAFE_ID.matcher(policy.id()).matches()) {
         // The id came from _id, which Tyk's check does not see; it still names a file here.
         AdminReply.error(rc, 400, INVALID_ID);

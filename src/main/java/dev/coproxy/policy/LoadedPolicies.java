@@ -104,7 +104,7 @@ public final class LoadedPolicies implements Policies {
         continue;
       }
       try {
-        byId.put(change.id(), Policy.parse(change.policy(), change.id()));
+        byId.put(change.id(), Policy.load(change.policy(), change.id()));
       } catch (ConfigException e) {
         String line = "policy " + change.id() + " from the Gateway API (store) skipped: " + e.getMessage();
         LOG.log(Level.ERROR, line);

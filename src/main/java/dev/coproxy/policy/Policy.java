@@ -2,6 +2,7 @@ package dev.coproxy.policy;
 
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.JsonReader;
+import dev.coproxy.config.KeyTable;
 import dev.coproxy.session.AccessDefinition;
 import dev.coproxy.session.ApiLimit;
 import io.vertx.core.json.JsonObject;
@@ -80,7 +81,22 @@ public record Policy(
   }
 
   /**
-   * Parses a policy. {@code id} is the map key (or file name) when the policy itself has none.
+   * Parses a policy given to the gateway (a policy file, the Gateway API, the store), refusing one
+   * that sets a key field Coproxy does not enforce (HMAC, smoothing, endpoint or GraphQL limits...):
+   * its keys would be granted what its author meant to restrict.
+   *
+   * @throws ConfigException naming the refused or malformed key
+   */
+  public static Policy load(JsonObject json, String fallbackId) {
+    List<KeyTable.Finding> refused = KeyTable.refusals(KeyTable.bundled().check(KeyTable.Scope.SESSION, json));
+    if (!refused.isEmpty()) {
+      throw new ConfigException(refused.get(0).key(), refused.get(0).problem() + "; a policy gives it to its keys");
+    }
+    return parse(json, fallbackId);
+  }
+
+  /**
+   * Parses a policy without judging which fields Coproxy enforces ({@link #load} does). {@code id} is the map key (or file name) when the policy itself has none.
    *
    * @param fallbackId the id to use when the JSON has neither {@code id} nor {@code _id}
    * @throws ConfigException naming the first key of the wrong type

@@ -69,7 +69,7 @@ final class PolicyFiles {
     for (Path file : files) {
       try {
         JsonObject json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
-        add(byId, errors, new Found(Policy.parse(json, null), file, Files.getLastModifiedTime(file).toMillis()));
+        add(byId, errors, new Found(Policy.load(json, null), file, Files.getLastModifiedTime(file).toMillis()));
       } catch (ConfigException | DecodeException | IOException e) {
         List<Found> kept = previous.values().stream().filter(f -> f.file().equals(file)).toList();
         error(errors, "policy file " + file + " skipped: " + reason(e) + (kept.isEmpty() ? "" : "; keeping its previous version"));
@@ -94,7 +94,7 @@ final class PolicyFiles {
         if (!(all.getValue(key) instanceof JsonObject entry)) {
           throw new ConfigException(key, "must be an object");
         }
-        add(byId, errors, new Found(Policy.parse(key.isEmpty() ? entry : entry.copy().put("id", key), null), file, modified));
+        add(byId, errors, new Found(Policy.load(key.isEmpty() ? entry : entry.copy().put("id", key), null), file, modified));
       } catch (ConfigException e) {
         Found kept = previous.get(key);
         error(errors, "policy file " + file + ": policy " + key + " skipped: " + reason(e)

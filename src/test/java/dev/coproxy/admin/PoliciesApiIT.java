@@ -114,6 +114,10 @@ class PoliciesApiIT {
     Reply wrongType = strict.admin(HttpMethod.POST, "/tyk/policies", "{\"id\": \"x\", \"quota_max\": \"many\"}");
     assertEquals(400, wrongType.status());
     assertTrue(wrongType.json().getString("message").startsWith("Request malformed: quota_max"), wrongType.text());
+    Reply hmac = strict.admin(HttpMethod.POST, "/tyk/policies", policy("hmac", 1).put("hmac_enabled", true).encode());
+    assertEquals(400, hmac.status(), "a policy would give its keys HMAC, which Coproxy does not check");
+    assertTrue(hmac.json().getString("message").startsWith("Request malformed: hmac_enabled"), hmac.text());
+    assertEquals(404, strict.admin(HttpMethod.GET, "/tyk/policies/hmac", null).status(), "nothing was written");
     assertReply(400, "{\"status\":\"error\",\"message\":\"Request ID does not match that in policy! For Update operations these must match.\"}",
         strict.admin(HttpMethod.PUT, "/tyk/policies/other", policy("mine", 1).encode()));
     assertReply(400, "{\"status\":\"error\",\"message\":\"Must specify an apiID to update\"}",

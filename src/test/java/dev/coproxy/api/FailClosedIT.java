@@ -136,8 +136,8 @@ class FailClosedIT {
         Arguments.of("endpoints", new JsonObject().put("access_rights", new JsonObject().put("a", new JsonObject()
             .put("api_id", "a").put("endpoints", new JsonArray().add(new JsonObject().put("path", "/x")
                 .put("methods", new JsonArray().add(new JsonObject().put("name", "GET")))))))),
-        Arguments.of("apply_policies", new JsonObject().put("apply_policies", new JsonArray().add("gold"))),
-        Arguments.of("apply_policy_id", new JsonObject().put("apply_policy_id", "gold")),
+        Arguments.of("smoothing", new JsonObject().put("smoothing", new JsonObject().put("enabled", true))),
+        Arguments.of("monitor", new JsonObject().put("monitor", new JsonObject().put("trigger_limits", new JsonArray().add(80)))),
         Arguments.of("hmac_enabled", new JsonObject().put("hmac_enabled", true).put("hmac_string", "secret")),
         Arguments.of("basic_auth_data", new JsonObject().put("basic_auth_data", new JsonObject().put("password", "pw"))),
         Arguments.of("certificate", new JsonObject().put("certificate", "abc")));
