@@ -4,6 +4,7 @@ import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.coprocess.DriverHealth;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.policy.LoadedPolicies;
+import dev.coproxy.policy.Policies;
 import dev.coproxy.policy.PolicyWrites;
 import dev.coproxy.routing.ApiRegistry;
 import dev.coproxy.routing.ReloadBus;
@@ -42,7 +43,8 @@ public final class AdminRoutes {
 
   /** A router for one event loop; the handlers share the thread-safe collaborators given here. */
   public static Router create(Vertx vertx, GatewayConfig config, SessionRepository sessions, ApiRegistry registry,
-      ReloadBus reloadBus, PrometheusMeterRegistry meters, EventSink events, DriverHealth drivers, LoadedPolicies policies) {
+      ReloadBus reloadBus, PrometheusMeterRegistry meters, EventSink events, DriverHealth drivers, LoadedPolicies policies,
+      Policies keyPolicies) {
     Router router = Router.router(vertx);
     router.get("/hello").handler(new HealthHandler(registry, sessions.store(), drivers));
     if (config.metrics().enabled()) {
@@ -54,7 +56,7 @@ public final class AdminRoutes {
     router.route("/tyk/*").handler(rc -> checkSecret(rc, config.secret()));
     router.route("/tyk/*").handler(AdminRoutes::readBodyAsIs);
     router.route("/tyk/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
-    new KeysApi(sessions, config, events, policies).mount(router);
+    new KeysApi(sessions, config, events, keyPolicies).mount(router);
     new PoliciesApi(policies, new PolicyWrites(vertx, config.policies(), policies, System::currentTimeMillis),
         config.policies().allowUnsafeIds()).mount(router);
     new ApisApi(vertx, registry, reloadBus).mount(router);

@@ -6,6 +6,8 @@ import dev.coproxy.config.KeyTable;
 import dev.coproxy.events.EventMeta;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.policy.Policies;
+import dev.coproxy.policy.PolicyMerge;
+import dev.coproxy.policy.PolicyMergeException;
 import dev.coproxy.session.BasicAuthPasswords;
 import dev.coproxy.session.KeyHasher;
 import dev.coproxy.session.Session;
@@ -35,12 +37,14 @@ final class KeysApi {
   private final GatewayConfig config;
   private final EventSink events;
   private final Policies policies;
+  private final PolicyMerge merge;
 
   KeysApi(SessionRepository sessions, GatewayConfig config, EventSink events, Policies policies) {
     this.sessions = sessions;
     this.config = config;
     this.events = events;
     this.policies = policies;
+    this.merge = new PolicyMerge(policies);
   }
 
   void mount(Router router) {
@@ -88,7 +92,7 @@ final class KeysApi {
         .compose(existing -> existing != null && named != null
             ? Future.failedFuture(new IllegalStateException("exists"))
             : sessions.saveByStorageId(id, session))
-        .compose(v -> sessions.resetQuota(id))
+        .compose(v -> sessions.resetQuotas(id, withPolicies(session)))
         .onComplete(ar -> {
           if (ar.failed() && "exists".equals(ar.cause().getMessage())) {
             AdminReply.error(rc, 409, "Key already exists; use PUT to change it");
@@ -121,7 +125,7 @@ final class KeysApi {
         return Future.failedFuture(new IllegalStateException(MASTER_KEY));
       }
       Future<Void> saved = sessions.saveByStorageId(id, withBasicAuth(session, existing));
-      return (keepQuota ? saved : saved.compose(v -> sessions.resetQuota(id))).map(true);
+      return (keepQuota ? saved : saved.compose(v -> sessions.resetQuotas(id, withPolicies(session)))).map(true);
     }).onComplete(ar -> {
       if (ar.failed() && MASTER_KEY.equals(ar.cause().getMessage())) {
         refuseMasterKey(rc, false);
@@ -139,7 +143,7 @@ final class KeysApi {
   private void read(RoutingContext rc) {
     String id = storageId(rc, rc.pathParam("key"));
     sessions.findByStorageId(id)
-        .compose(session -> session == null ? Future.succeededFuture(null) : sessions.describe(id, session))
+        .compose(session -> session == null ? Future.succeededFuture(null) : sessions.describe(id, withPolicies(session)))
         .onComplete(ar -> {
           if (ar.failed()) {
             AdminReply.fail(rc, "read key", ar.cause());
@@ -153,16 +157,21 @@ final class KeysApi {
 
   private void delete(RoutingContext rc) {
     String key = rc.pathParam("key");
-    sessions.deleteByStorageId(storageId(rc, key)).onComplete(ar -> {
-      if (ar.failed()) {
-        AdminReply.fail(rc, "delete key", ar.cause());
-      } else if (!ar.result()) {
-        AdminReply.error(rc, 404, "Key not found");
-      } else {
-        events.fire("TokenDeleted", "", "", EventMeta.token("Key deleted", "", key));
-        AdminReply.json(rc, 200, AdminReply.ok(key, "deleted"));
-      }
-    });
+    String id = storageId(rc, key);
+    // The counters the key kept apart per API go with it, so that a key made again under this name
+    // starts afresh there too.
+    sessions.findByStorageId(id).compose(session -> sessions.deleteByStorageId(id).compose(removed ->
+        session == null ? Future.succeededFuture(removed) : sessions.resetQuotas(id, withPolicies(session)).map(removed)))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            AdminReply.fail(rc, "delete key", ar.cause());
+          } else if (!ar.result()) {
+            AdminReply.error(rc, 404, "Key not found");
+          } else {
+            events.fire("TokenDeleted", "", "", EventMeta.token("Key deleted", "", key));
+            AdminReply.json(rc, 200, AdminReply.ok(key, "deleted"));
+          }
+        });
   }
 
   /**
@@ -182,6 +191,21 @@ final class KeysApi {
         .put("last_updated", String.valueOf(now.getEpochSecond()))
         .put("date_created", now.toString());
     AdminReply.json(rc, 200, shown);
+  }
+
+  /**
+   * The key as it is used: with its policies applied, as Tyk shows it; the stored session when they
+   * cannot be applied now (a policy missing since), which requests refuse.
+   */
+  private Session withPolicies(Session session) {
+    if (!session.needsMerge()) {
+      return session;
+    }
+    try {
+      return merge.apply(session, null);
+    } catch (PolicyMergeException e) {
+      return session;
+    }
   }
 
   // A key whose policies grant access rights gets them from its policies: it is no master key.

@@ -67,6 +67,8 @@ public final class Gateway {
   private final KeyValueStore store;
   private final SessionRepository sessions;
   private final LoadedPolicies policies;
+  // What keys use: the loaded policies, or a fixed set a test gave.
+  private final Policies keyPolicies;
   private final GatewayMetrics metrics;
   private final ApiRegistry registry;
   private final ReloadBus reloadBus;
@@ -91,7 +93,8 @@ public final class Gateway {
     this.eventQueue = new EventQueue(EventQueue.DEFAULT_CAPACITY, meters);
     this.events = new EventBusSink(vertx, eventQueue);
     this.policies = new LoadedPolicies(vertx, config.policies(), store);
-    StandardChain standard = new StandardChain(sessions, fixedPolicies != null ? fixedPolicies : policies,
+    this.keyPolicies = fixedPolicies != null ? fixedPolicies : policies;
+    StandardChain standard = new StandardChain(sessions, keyPolicies,
         System::currentTimeMillis, events, new ClientAddress(config.clientAddress()));
     CoprocessChain chains = new CoprocessChain(standard, sessions, vertx, events, meters, config.coprocess(),
         new IdExtractorClient(vertx), config.hashKeyFunction());
@@ -129,7 +132,8 @@ public final class Gateway {
 
   /**
    * Starts a gateway whose keys use the given policies (a fixed set in tests) instead of those its
-   * config loads; the Gateway API's /tyk/policies still shows the loaded ones.
+   * config loads, or the loaded ones when {@code policies} is null; the Gateway API's /tyk/policies
+   * shows the loaded ones either way.
    */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store,
       Policies policies) {
@@ -204,7 +208,7 @@ public final class Gateway {
     List<ProxyVerticle> deployed = new ArrayList<>();
     Supplier<ProxyVerticle> proxy = () -> {
       ProxyVerticle instance = new ProxyVerticle(vertx, config, serverOptions, port, registry, metrics, adminPaths,
-          AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth, policies));
+          AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth, policies, keyPolicies));
       deployed.add(instance);
       return instance;
     };
@@ -217,7 +221,7 @@ public final class Gateway {
 
   private Future<String> deployAdmin() {
     admin = new AdminVerticle(config.listenAddress(), config.controlApiPort(), serverOptions,
-        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth, policies));
+        AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth, policies, keyPolicies));
     return vertx.deployVerticle(admin);
   }
 

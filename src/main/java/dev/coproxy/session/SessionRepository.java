@@ -116,6 +116,18 @@ public final class SessionRepository {
   }
 
   /**
+   * Resets the key's own quota and the quotas it keeps apart per API (the allowance scopes of
+   * {@code session}'s access rights; give the session with its policies applied, which decide them).
+   */
+  public Future<Void> resetQuotas(String id, Session session) {
+    List<Future<Void>> resets = new java.util.ArrayList<>();
+    resets.add(resetQuota(id));
+    session.rights().values().stream().map(AccessDefinition::allowanceScope).filter(scope -> !scope.isEmpty()).distinct()
+        .forEach(scope -> resets.add(store.resetCounter(quotaCounter(scope, id))));
+    return Future.all(resets).mapEmpty();
+  }
+
+  /**
    * The session JSON as the Gateway API shows it: quota_remaining and quota_renews reflect the live
    * quota counter, and so does {@code access_rights.<api>.limit.quota_remaining} for an API with a
    * quota of its own (counted in the API's allowance scope); a basic-auth password (its hash) is

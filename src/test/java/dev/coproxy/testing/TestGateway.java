@@ -56,7 +56,7 @@ public final class TestGateway implements AutoCloseable {
    * @param apis API definitions to write into app_path before start, by file name
    */
   public static TestGateway start(JsonObject overrides, Map<String, JsonObject> apis) throws Exception {
-    return start(overrides, apis, null, Policies.of(Map.of()));
+    return start(overrides, apis, null, null);
   }
 
   /** As {@link #start(JsonObject, Map)}, with a fixed set of policies for the keys to name. */
@@ -69,7 +69,7 @@ public final class TestGateway implements AutoCloseable {
    * {@link BlockedLoops#MAX_LOOP_MILLIS}; the warnings are in {@link #blockedLoops}.
    */
   public static TestGateway startStrict(JsonObject overrides, Map<String, JsonObject> apis) throws Exception {
-    return start(overrides, apis, BlockedLoops.watch(), Policies.of(Map.of()));
+    return start(overrides, apis, BlockedLoops.watch(), null);
   }
 
   private static TestGateway start(JsonObject overrides, Map<String, JsonObject> apis, BlockedLoops blockedLoops,

@@ -1,6 +1,7 @@
 package dev.coproxy.chain.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coproxy.session.Session;
 import dev.coproxy.testing.Apis;
@@ -152,6 +153,24 @@ class PolicyKeysIT {
       assertEquals(200, get("/pb/x", key).status(), "pb has its own quota of 3, call " + (i + 1));
     }
     assertRefused(403, "Quota exceeded", "/pb/x", key);
+  }
+
+  @Test
+  void theGatewayApiShowsTheKeyWithItsPoliciesAndDeletingItResetsItsPerApiQuotas() throws Exception {
+    String key = key(new JsonObject(), "per-api-pol");
+    assertEquals(200, get("/pa/x", key).status());
+    JsonObject shown = gw.admin(HttpMethod.GET, "/tyk/keys/" + key, null).json();
+    JsonObject pa = shown.getJsonObject("access_rights").getJsonObject("pa");
+    assertEquals(2, pa.getJsonObject("limit").getInteger("quota_max"), shown.encode());
+    assertEquals(1, pa.getJsonObject("limit").getInteger("quota_remaining"), "the per-API counter, as Tyk shows it");
+    assertTrue(shown.getJsonObject("access_rights").containsKey("pb"), "rights from the policy: " + shown.encode());
+
+    assertEquals(200, get("/pa/x", key).status());
+    assertRefused(403, "Quota exceeded", "/pa/x", key);
+    assertEquals(200, gw.admin(HttpMethod.DELETE, "/tyk/keys/" + key, null).status());
+    gw.gateway.sessions().save(key, Session.parse(new JsonObject().put("org_id", ORG)
+        .put("apply_policies", new JsonArray().add("per-api-pol")))).await(10, TimeUnit.SECONDS);
+    assertEquals(200, get("/pa/x", key).status(), "a key made again under this name starts its pa quota afresh");
   }
 
   @Test
