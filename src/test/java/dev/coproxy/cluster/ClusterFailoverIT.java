@@ -8,9 +8,6 @@ import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.Upstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -38,7 +35,6 @@ class ClusterFailoverIT {
   private static ClusterNodes nodes;
   private static Vertx vertx;
   private static Upstream upstream;
-  private static HttpClient http;
 
   @BeforeAll
   static void start() throws Exception {
@@ -46,14 +42,13 @@ class ClusterFailoverIT {
     nodes.awaitReady(Duration.ofSeconds(90));
     vertx = Vertx.vertx();
     upstream = Upstream.start(vertx);
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     JsonObject api = Apis.protectedApi("cauth", "/cauth/", upstream.url("/"));
     Files.writeString(nodes.appPath.resolve("cauth.json"), api.encodePrettily());
-    HttpResponse<String> reload = admin(0, "GET", "/tyk/reload/group", null);
+    HttpResponse<String> reload = nodes.admin(0, "GET", "/tyk/reload/group", null);
     assertEquals(200, reload.statusCode(), reload.body());
     for (int node = 0; node < 3; node++) {
       int n = node;
-      Poll.until(Duration.ofSeconds(30), "node " + n + " serves cauth", () -> get(n, "/cauth/x", Map.of()).statusCode() != 404);
+      Poll.until(Duration.ofSeconds(30), "node " + n + " serves cauth", () -> nodes.get(n, "/cauth/x", Map.of()).statusCode() != 404);
     }
   }
 
@@ -83,7 +78,7 @@ class ClusterFailoverIT {
     AtomicInteger served = new AtomicInteger();
     // The node about to die serves a few calls first: it then holds a block of quota units.
     for (int i = 0; i < 5; i++) {
-      HttpResponse<String> reply = get(2, "/cauth/k", Map.of("Authorization", key));
+      HttpResponse<String> reply = nodes.get(2, "/cauth/k", Map.of("Authorization", key));
       assertEquals(200, reply.statusCode(), reply.body());
       served.incrementAndGet();
     }
@@ -95,7 +90,7 @@ class ClusterFailoverIT {
       clients.add(pool.submit(() -> {
         while (running.get()) {
           try {
-            HttpResponse<String> reply = get(n, "/cauth/k", Map.of("Authorization", key));
+            HttpResponse<String> reply = nodes.get(n, "/cauth/k", Map.of("Authorization", key));
             if (reply.statusCode() == 200) {
               served.incrementAndGet();
             } else {
@@ -124,52 +119,41 @@ class ClusterFailoverIT {
     for (int node = 0; node < 2; node++) {
       int n = node;
       Poll.until(Duration.ofSeconds(20), "node " + n + ": quota_remaining within one block under " + allServed, () -> {
-        long remaining = new JsonObject(admin(n, "GET", "/tyk/keys/" + key, null).body()).getLong("quota_remaining");
+        long remaining = new JsonObject(nodes.admin(n, "GET", "/tyk/keys/" + key, null).body()).getLong("quota_remaining");
         return remaining <= allServed && remaining >= allServed - QuotaLease.MAX_BLOCK;
       });
-      long remaining = new JsonObject(admin(n, "GET", "/tyk/keys/" + key, null).body()).getLong("quota_remaining");
+      long remaining = new JsonObject(nodes.admin(n, "GET", "/tyk/keys/" + key, null).body()).getLong("quota_remaining");
       assertTrue(remaining <= allServed, "every served call is counted: " + remaining + " > " + allServed);
     }
     // /hello warns for a while after a member left.
-    JsonObject health = new JsonObject(get(0, "/hello", Map.of()).body());
+    JsonObject health = new JsonObject(nodes.get(0, "/hello", Map.of()).body());
     assertEquals("warn", health.getString("status"), health.encode());
     assertTrue(health.getJsonObject("details").getJsonObject("cluster").getString("output").contains("member left"), health.encode());
     Poll.until(Duration.ofSeconds(20), "node 0 sees 2 members",
-        () -> new JsonObject(get(0, "/hello", Map.of()).body()).getJsonObject("details").getJsonObject("cluster").getInteger("observedValue") == 2);
+        () -> new JsonObject(nodes.get(0, "/hello", Map.of()).body()).getJsonObject("details").getJsonObject("cluster").getInteger("observedValue") == 2);
   }
 
   private void stoppedNodeHandsItsDataOver() throws Exception {
     // A quota large enough for blocks of many units: node 1 holds unused ones when it stops.
     String key = createKey(1, new JsonObject().put("rate", 1000).put("per", 1).put("quota_max", 5_000).put("quota_renewal_rate", 3600));
     for (int i = 0; i < 5; i++) {
-      assertEquals(200, get(i % 2, "/cauth/s", Map.of("Authorization", key)).statusCode());
+      assertEquals(200, nodes.get(i % 2, "/cauth/s", Map.of("Authorization", key)).statusCode());
     }
     // SIGTERM: node 1 drains, hands back its unused quota units, then leaves the cluster,
     // migrating what it owns to node 0 (node 0 does not count its own unused units).
     nodes.processes.get(1).terminate();
     nodes.processes.get(1).awaitExit(Duration.ofSeconds(60));
-    JsonObject described = new JsonObject(admin(0, "GET", "/tyk/keys/" + key, null).body());
+    JsonObject described = new JsonObject(nodes.admin(0, "GET", "/tyk/keys/" + key, null).body());
     assertEquals(4_995, described.getLong("quota_remaining"), described.encode());
-    assertEquals(200, get(0, "/cauth/s", Map.of("Authorization", key)).statusCode());
+    assertEquals(200, nodes.get(0, "/cauth/s", Map.of("Authorization", key)).statusCode());
   }
 
   private static String createKey(int node, JsonObject session) throws Exception {
     session.put("org_id", "test-org").put("access_rights", new JsonObject());
-    HttpResponse<String> reply = admin(node, "POST", "/tyk/keys/create", session.encode());
+    HttpResponse<String> reply = nodes.admin(node, "POST", "/tyk/keys/create", session.encode());
     assertEquals(200, reply.statusCode(), reply.body());
     return new JsonObject(reply.body()).getString("key");
   }
 
-  private static HttpResponse<String> get(int node, String path, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(nodes.url(node, path))).timeout(Duration.ofSeconds(20)).GET();
-    headers.forEach(request::header);
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
 
-  private static HttpResponse<String> admin(int node, String method, String path, String body) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(nodes.url(node, path))).timeout(Duration.ofSeconds(20))
-        .header("x-tyk-authorization", ClusterNodes.SECRET)
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
-    return http.send(request, HttpResponse.BodyHandlers.ofString());
-  }
 }

@@ -17,9 +17,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +46,6 @@ class ClusterIT {
   private static ClusterNodes nodes;
   private static Vertx vertx;
   private static Upstream upstream;
-  private static HttpClient http;
   private static final List<JsonObject> events = new CopyOnWriteArrayList<>();
 
   @BeforeAll
@@ -67,7 +63,6 @@ class ClusterIT {
     vertx = joinAsLiteMember().await(90, TimeUnit.SECONDS);
     vertx.eventBus().<JsonObject>consumer(EventAddresses.EVENTS, m -> events.add(m.body())).completion().await(30, TimeUnit.SECONDS);
     upstream = Upstream.start(vertx);
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     // Every API the tests use, loaded by one group reload (which also checks the reload reaches B and C).
     writeApi(Apis.protectedApi("cauth", "/cauth/", upstream.url("/")));
     writeApi(Apis.keyless("clua", "/clua/", upstream.url("/")).put("custom_middleware",
@@ -83,7 +78,7 @@ class ClusterIT {
     reloadGroup(0);
     for (int node = 0; node < 3; node++) {
       int n = node;
-      Poll.until(Duration.ofSeconds(30), "node " + n + " serves clua", () -> get(n, "/clua/x", Map.of()).statusCode() == 200);
+      Poll.until(Duration.ofSeconds(30), "node " + n + " serves clua", () -> nodes.get(n, "/clua/x", Map.of()).statusCode() == 200);
     }
   }
 
@@ -114,25 +109,25 @@ class ClusterIT {
   void keyCreatedOnOneNodeWorksOnTheOthers() throws Exception {
     String key = createKey(0, new JsonObject().put("rate", 1000).put("per", 1));
     for (int node = 0; node < 3; node++) {
-      HttpResponse<String> reply = get(node, "/cauth/x", Map.of("Authorization", key));
+      HttpResponse<String> reply = nodes.get(node, "/cauth/x", Map.of("Authorization", key));
       assertEquals(200, reply.statusCode(), "node " + node + ": " + reply.body());
     }
-    assertEquals(403, get(1, "/cauth/x", Map.of("Authorization", "no-such-key")).statusCode());
-    HttpResponse<String> deleted = admin(2, "DELETE", "/tyk/keys/" + key, null);
+    assertEquals(403, nodes.get(1, "/cauth/x", Map.of("Authorization", "no-such-key")).statusCode());
+    HttpResponse<String> deleted = nodes.admin(2, "DELETE", "/tyk/keys/" + key, null);
     assertEquals(200, deleted.statusCode(), deleted.body());
     // Node 0 near-caches the session; the delete's invalidation reaches it within milliseconds.
     Poll.until(Duration.ofSeconds(5), "deleted on node 2, gone on node 0",
-        () -> get(0, "/cauth/x", Map.of("Authorization", key)).statusCode() == 403);
+        () -> nodes.get(0, "/cauth/x", Map.of("Authorization", key)).statusCode() == 403);
   }
 
   @Test
   void quotaIsCountedOnceAcrossNodes() throws Exception {
     int quota = 12;
     String key = createKey(1, new JsonObject().put("rate", 1000).put("per", 1).put("quota_max", quota).put("quota_renewal_rate", 3600));
-    List<Integer> statuses = parallel(36, 6, i -> get(i % 3, "/cauth/q", Map.of("Authorization", key)).statusCode());
+    List<Integer> statuses = parallel(36, 6, i -> nodes.get(i % 3, "/cauth/q", Map.of("Authorization", key)).statusCode());
     assertEquals(quota, statuses.stream().filter(s -> s == 200).count(), statuses.toString());
     assertEquals(36 - quota, statuses.stream().filter(s -> s == 403).count(), statuses.toString());
-    JsonObject described = new JsonObject(admin(2, "GET", "/tyk/keys/" + key, null).body());
+    JsonObject described = new JsonObject(nodes.admin(2, "GET", "/tyk/keys/" + key, null).body());
     assertEquals(0, described.getLong("quota_remaining"), described.encode());
   }
 
@@ -142,7 +137,7 @@ class ClusterIT {
     int concurrency = 4;
     // A 30 s window: the burst below fits in it, so only the rate limit decides.
     String key = createKey(2, new JsonObject().put("rate", rate).put("per", 30));
-    List<Integer> statuses = parallel(30, concurrency, i -> get(i % 3, "/cauth/r", Map.of("Authorization", key)).statusCode());
+    List<Integer> statuses = parallel(30, concurrency, i -> nodes.get(i % 3, "/cauth/r", Map.of("Authorization", key)).statusCode());
     long allowed = statuses.stream().filter(s -> s == 200).count();
     // Documented tolerance: at most one extra call per request in flight at the same time.
     assertTrue(allowed >= rate && allowed <= rate + concurrency, "allowed " + allowed + " of " + statuses);
@@ -151,25 +146,25 @@ class ClusterIT {
 
   @Test
   void pluginDataStoredOnOneNodeIsReadOnAnother() throws Exception {
-    HttpResponse<String> stored = get(0, "/clua/x", Map.of("X-Value", "from-node-0"));
+    HttpResponse<String> stored = nodes.get(0, "/clua/x", Map.of("X-Value", "from-node-0"));
     assertEquals(200, stored.statusCode(), stored.body());
     for (int node = 1; node < 3; node++) {
-      HttpResponse<String> read = get(node, "/clua/x", Map.of());
+      HttpResponse<String> read = nodes.get(node, "/clua/x", Map.of());
       assertEquals("from-node-0", new JsonObject(read.body()).getJsonObject("headers").getString("x-stored"), read.body());
     }
   }
 
   @Test
   void anIdCachedOnOneNodeIsAHitOnTheOthers() throws Exception {
-    assertEquals(200, get(0, "/cidx/x", Map.of("Authorization", "abc")).statusCode(), "the plugin's one authorisation");
+    assertEquals(200, nodes.get(0, "/cidx/x", Map.of("Authorization", "abc")).statusCode(), "the plugin's one authorisation");
     for (int node = 1; node < 3; node++) {
       // The plugin refuses every call after its first: only the cluster-wide cache lets these in.
-      HttpResponse<String> cached = get(node, "/cidx/x", Map.of("Authorization", "abc"));
+      HttpResponse<String> cached = nodes.get(node, "/cidx/x", Map.of("Authorization", "abc"));
       assertEquals(200, cached.statusCode(), "node " + node + ": " + cached.body());
-      assertTrue(admin(node, "GET", "/metrics", null).body()
+      assertTrue(nodes.admin(node, "GET", "/metrics", null).body()
           .contains("coproxy_idextractor_total{api_id=\"cidx\",result=\"hit\"} 1.0"), "node " + node + " counted a hit");
     }
-    assertEquals(403, get(1, "/cidx/x", Map.of("Authorization", "other")).statusCode());
+    assertEquals(403, nodes.get(1, "/cidx/x", Map.of("Authorization", "other")).statusCode());
   }
 
   @Test
@@ -182,9 +177,9 @@ class ClusterIT {
     io.vertx.core.Future.all(dispatch.completion(), driver.completion()).await(20, TimeUnit.SECONDS);
     try {
       for (int node = 0; node < 3; node++) {
-        HttpResponse<String> reply = get(node, "/cgrpc/x", Map.of());
+        HttpResponse<String> reply = nodes.get(node, "/cgrpc/x", Map.of());
         assertEquals(500, reply.statusCode(), "node " + node + ": no grpc driver runs there: " + reply.body());
-        HttpResponse<String> lua = get(node, "/clua/x", Map.of());
+        HttpResponse<String> lua = nodes.get(node, "/clua/x", Map.of());
         assertEquals(200, lua.statusCode(), lua.body());
       }
       assertEquals(List.of(), strays, "no hook call reached another cluster member");
@@ -197,26 +192,26 @@ class ClusterIT {
   void groupReloadOnOneNodeReloadsEvery() throws Exception {
     writeApi(Apis.keyless("cnew", "/cnew/", upstream.url("/")));
     for (int node = 0; node < 3; node++) {
-      assertEquals(404, get(node, "/cnew/x", Map.of()).statusCode(), "not loaded before the reload");
+      assertEquals(404, nodes.get(node, "/cnew/x", Map.of()).statusCode(), "not loaded before the reload");
     }
     reloadGroup(1);
     for (int node = 0; node < 3; node++) {
       int n = node;
-      Poll.until(Duration.ofSeconds(20), "node " + n + " serves cnew", () -> get(n, "/cnew/x", Map.of()).statusCode() == 200);
+      Poll.until(Duration.ofSeconds(20), "node " + n + " serves cnew", () -> nodes.get(n, "/cnew/x", Map.of()).statusCode() == 200);
     }
     // Another application asks for a reload on the bus: every node reloads.
     writeApi(Apis.keyless("cbus", "/cbus/", upstream.url("/")));
     vertx.eventBus().publish(ReloadBus.ADDRESS, new JsonObject());
     for (int node = 0; node < 3; node++) {
       int n = node;
-      Poll.until(Duration.ofSeconds(20), "node " + n + " serves cbus", () -> get(n, "/cbus/x", Map.of()).statusCode() == 200);
+      Poll.until(Duration.ofSeconds(20), "node " + n + " serves cbus", () -> nodes.get(n, "/cbus/x", Map.of()).statusCode() == 200);
     }
   }
 
   @Test
   void eventsCrossTheCluster() throws Exception {
     // An auth failure on node 2 only, seen by this test's own Vert.x on coproxy.events.
-    assertEquals(403, get(2, "/cauth/e", Map.of("Authorization", "event-probe-key")).statusCode());
+    assertEquals(403, nodes.get(2, "/cauth/e", Map.of("Authorization", "event-probe-key")).statusCode());
     Poll.until(Duration.ofSeconds(20), () -> events.stream().anyMatch(e -> "AuthFailure".equals(e.getJsonObject("message").getString("Type"))
         && "cauth".equals(e.getJsonObject("spec").getString("APIID"))
         && "/cauth/e".equals(e.getJsonObject("message").getJsonObject("Meta").getString("Path"))), () -> "AuthFailure in " + events);
@@ -229,7 +224,7 @@ class ClusterIT {
 
   @Test
   void healthShowsTheCluster() throws Exception {
-    JsonObject health = new JsonObject(get(1, "/hello", Map.of()).body());
+    JsonObject health = new JsonObject(nodes.get(1, "/hello", Map.of()).body());
     assertEquals("pass", health.getString("status"), health.encode());
     JsonObject cluster = health.getJsonObject("details").getJsonObject("cluster");
     assertEquals(4, cluster.getInteger("observedValue"), "3 nodes and this test's member: " + health.encode());
@@ -240,13 +235,13 @@ class ClusterIT {
   }
 
   private static void reloadGroup(int node) throws Exception {
-    HttpResponse<String> reply = admin(node, "GET", "/tyk/reload/group", null);
+    HttpResponse<String> reply = nodes.admin(node, "GET", "/tyk/reload/group", null);
     assertEquals(200, reply.statusCode(), reply.body());
   }
 
   private static String createKey(int node, JsonObject session) throws Exception {
     session.put("org_id", "test-org").put("access_rights", new JsonObject());
-    HttpResponse<String> reply = admin(node, "POST", "/tyk/keys/create", session.encode());
+    HttpResponse<String> reply = nodes.admin(node, "POST", "/tyk/keys/create", session.encode());
     assertEquals(200, reply.statusCode(), reply.body());
     return new JsonObject(reply.body()).getString("key");
   }
@@ -273,16 +268,5 @@ class ClusterIT {
     T run(int index) throws Exception;
   }
 
-  private static HttpResponse<String> get(int node, String path, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(nodes.url(node, path))).timeout(Duration.ofSeconds(20)).GET();
-    headers.forEach(request::header);
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
 
-  private static HttpResponse<String> admin(int node, String method, String path, String body) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(nodes.url(node, path))).timeout(Duration.ofSeconds(20))
-        .header("x-tyk-authorization", ClusterNodes.SECRET)
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
-    return http.send(request, HttpResponse.BodyHandlers.ofString());
-  }
 }

@@ -3,6 +3,11 @@ package dev.coproxy.cluster;
 import dev.coproxy.app.GatewayProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.net.http.HttpResponse;
+import java.net.http.HttpRequest;
+import java.net.http.HttpClient;
+import java.net.URI;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -33,6 +38,8 @@ final class ClusterNodes implements AutoCloseable {
   final List<Integer> hazelcastPorts = new ArrayList<>();
   final List<Integer> httpPorts = new ArrayList<>();
   final List<GatewayProcess> processes = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(10)).build();
 
   private ClusterNodes(Path root) throws IOException {
     this.appPath = Files.createDirectories(root.resolve("apps"));
@@ -93,6 +100,21 @@ final class ClusterNodes implements AutoCloseable {
 
   String url(int node, String path) {
     return "http://127.0.0.1:" + httpPorts.get(node) + path;
+  }
+
+  /** A traffic request to one node. */
+  HttpResponse<String> get(int node, String path, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(node, path))).timeout(Duration.ofSeconds(20)).GET();
+    headers.forEach(request::header);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A Gateway API request to one node, with the secret. */
+  HttpResponse<String> admin(int node, String method, String path, String body) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(url(node, path))).timeout(Duration.ofSeconds(20))
+        .header("x-tyk-authorization", SECRET)
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   static int freePort() {

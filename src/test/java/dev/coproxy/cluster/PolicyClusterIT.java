@@ -11,9 +11,6 @@ import dev.coproxy.testing.Upstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +36,6 @@ class PolicyClusterIT {
   private static ClusterNodes nodes;
   private static Vertx vertx;
   private static Upstream upstream;
-  private static HttpClient http;
 
   @BeforeAll
   static void start() throws Exception {
@@ -51,13 +47,12 @@ class PolicyClusterIT {
         new JsonObject().put("policy_source", "file").put("policy_path", policyDir(node).toString())));
     vertx = Vertx.vertx();
     upstream = Upstream.start(vertx);
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     Files.writeString(nodes.appPath.resolve("cpol.json"), Apis.protectedApi("cpol", "/cpol/", upstream.url("/")).encodePrettily());
     nodes.awaitReady(START);
     reloadGroup(0);
     for (int node = 0; node < 3; node++) {
       int n = node;
-      Poll.until(Duration.ofSeconds(30), "node " + n + " serves cpol", () -> get(n, "/cpol/x", Map.of()).statusCode() == 401);
+      Poll.until(Duration.ofSeconds(30), "node " + n + " serves cpol", () -> nodes.get(n, "/cpol/x", Map.of()).statusCode() == 401);
     }
   }
 
@@ -88,25 +83,25 @@ class PolicyClusterIT {
 
   @Test
   void aPolicyCreatedOnOneNodeReachesEveryNodeAtTheGroupReloadAndSoDoesItsDeletion() throws Exception {
-    HttpResponse<String> created = admin(0, "POST", "/tyk/policies", policy("spread", 5).encode());
+    HttpResponse<String> created = nodes.admin(0, "POST", "/tyk/policies", policy("spread", 5).encode());
     assertEquals(200, created.statusCode(), created.body());
     assertEquals("{\"key\":\"spread\",\"status\":\"ok\",\"action\":\"added\"}", created.body());
     assertTrue(Files.exists(policyDir(0).resolve("spread.json")), "written where Tyk writes it");
     assertFalse(Files.exists(policyDir(1).resolve("spread.json")), "the other nodes learn it from the store");
-    assertEquals(404, admin(1, "GET", "/tyk/policies/spread", null).statusCode(), "live from the next reload");
+    assertEquals(404, nodes.admin(1, "GET", "/tyk/policies/spread", null).statusCode(), "live from the next reload");
     reloadGroup(0);
     for (int node = 0; node < 3; node++) {
       int n = node;
-      Poll.until(Duration.ofSeconds(30), "node " + n + " has the policy", () -> admin(n, "GET", "/tyk/policies/spread", null).statusCode() == 200);
-      assertEquals(5, new JsonObject(admin(n, "GET", "/tyk/policies/spread", null).body()).getInteger("quota_max"));
+      Poll.until(Duration.ofSeconds(30), "node " + n + " has the policy", () -> nodes.admin(n, "GET", "/tyk/policies/spread", null).statusCode() == 200);
+      assertEquals(5, new JsonObject(nodes.admin(n, "GET", "/tyk/policies/spread", null).body()).getInteger("quota_max"));
     }
-    HttpResponse<String> deleted = admin(2, "DELETE", "/tyk/policies/spread", null);
+    HttpResponse<String> deleted = nodes.admin(2, "DELETE", "/tyk/policies/spread", null);
     assertEquals(200, deleted.statusCode(), deleted.body());
     reloadGroup(1);
     for (int node = 0; node < 3; node++) {
       int n = node;
       Poll.until(Duration.ofSeconds(30), "node " + n + " dropped the policy",
-          () -> admin(n, "GET", "/tyk/policies/spread", null).statusCode() == 404);
+          () -> nodes.admin(n, "GET", "/tyk/policies/spread", null).statusCode() == 404);
     }
   }
 
@@ -114,46 +109,35 @@ class PolicyClusterIT {
   @Test
   void aPolicyQuotaIsCountedOnceAcrossTheCluster() throws Exception {
     int quota = 6;
-    HttpResponse<String> created = admin(1, "POST", "/tyk/policies", policy("cluster-quota", quota).encode());
+    HttpResponse<String> created = nodes.admin(1, "POST", "/tyk/policies", policy("cluster-quota", quota).encode());
     assertEquals(200, created.statusCode(), created.body());
     reloadGroup(1);
     for (int node = 0; node < 3; node++) {
       int n = node;
       Poll.until(Duration.ofSeconds(30), "node " + n + " has the policy",
-          () -> admin(n, "GET", "/tyk/policies/cluster-quota", null).statusCode() == 200);
+          () -> nodes.admin(n, "GET", "/tyk/policies/cluster-quota", null).statusCode() == 200);
     }
     JsonObject session = new JsonObject().put("org_id", "test-org").put("apply_policies", new JsonArray().add("cluster-quota"));
-    HttpResponse<String> key = admin(2, "POST", "/tyk/keys/create", session.encode());
+    HttpResponse<String> key = nodes.admin(2, "POST", "/tyk/keys/create", session.encode());
     assertEquals(200, key.statusCode(), key.body());
     String token = new JsonObject(key.body()).getString("key");
     List<Integer> statuses = new ArrayList<>();
     for (int i = 0; i < quota * 3; i++) {
-      statuses.add(get(i % 3, "/cpol/q", Map.of("Authorization", token)).statusCode());
+      statuses.add(nodes.get(i % 3, "/cpol/q", Map.of("Authorization", token)).statusCode());
     }
     assertEquals(quota, statuses.stream().filter(s -> s == 200).count(), statuses.toString());
     assertEquals(quota * 2, statuses.stream().filter(s -> s == 403).count(), statuses.toString());
     for (int node = 0; node < 3; node++) {
-      HttpResponse<String> refused = get(node, "/cpol/q", Map.of("Authorization", token));
+      HttpResponse<String> refused = nodes.get(node, "/cpol/q", Map.of("Authorization", token));
       assertEquals(403, refused.statusCode(), "node " + node + ": " + refused.body());
       assertEquals("Quota exceeded", new JsonObject(refused.body()).getString("error"), refused.body());
     }
   }
 
   private static void reloadGroup(int node) throws Exception {
-    HttpResponse<String> reply = admin(node, "GET", "/tyk/reload/group", null);
+    HttpResponse<String> reply = nodes.admin(node, "GET", "/tyk/reload/group", null);
     assertEquals(200, reply.statusCode(), reply.body());
   }
 
-  private static HttpResponse<String> get(int node, String path, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(nodes.url(node, path))).timeout(Duration.ofSeconds(20)).GET();
-    headers.forEach(request::header);
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
 
-  private static HttpResponse<String> admin(int node, String method, String path, String body) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(nodes.url(node, path))).timeout(Duration.ofSeconds(20))
-        .header("x-tyk-authorization", ClusterNodes.SECRET)
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
-    return http.send(request, HttpResponse.BodyHandlers.ofString());
-  }
 }
