@@ -125,22 +125,6 @@ public record GatewayConfig(
   }
 
   /**
-   * Where a request's client address is read from (IP allow- and block-lists, events).
-   *
-   * @param trustedProxies {@code trusted_proxies} (Coproxy's): when not empty, {@code X-Real-IP} and
-   *     {@code X-Forwarded-For} are read only from connections of these addresses or ranges, and
-   *     {@code X-Forwarded-For} is walked from the right past these proxies; empty = Tyk's rule (the
-   *     headers are always believed)
-   * @param xffDepth {@code http_server_options.xff_depth} (Tyk's): which {@code X-Forwarded-For}
-   *     entry is the client, 0 = the first, n = the n-th from the right
-   */
-  public record ClientAddressOptions(IpSet trustedProxies, int xffDepth) {
-
-    /** Tyk's rule: the headers are believed from anyone, the first forwarded entry is the client. */
-    public static final ClientAddressOptions TYK = new ClientAddressOptions(IpSet.EMPTY, 0);
-  }
-
-  /**
    * Plugin bundles: Tyk's top-level keys plus Coproxy's size limit.
    *
    * @param downloaderEnabled {@code enable_bundle_downloader}
@@ -152,24 +136,6 @@ public record GatewayConfig(
    */
   public record BundleOptions(boolean downloaderEnabled, String baseUrl, String publicKeyPath, boolean insecureSkipVerify,
       boolean skipVerifyExisting, long maxSize) {
-  }
-
-  /**
-   * {@code policies}: Tyk's file sources. Any {@code policy_source} other than {@code service} or
-   * {@code rpc} reads files: the folder {@code policy_path} when set, else the one file
-   * {@code policy_record_name}, else no policies.
-   *
-   * @param path {@code policy_path}: a folder of {@code *.json} files, one policy each; the Gateway
-   *     API writes policies there; null when unset
-   * @param recordFile {@code policy_record_name}: one JSON object of policies by id; null when unset
-   *     or when {@code policy_path} wins
-   * @param allowUnsafeIds {@code allow_unsafe_policy_ids}: the Gateway API accepts policy ids with
-   *     characters other than letters, digits, {@code . _ - ~}
-   */
-  public record PolicyOptions(Path path, Path recordFile, boolean allowUnsafeIds) {
-
-    /** No policies (no {@code policies} section). */
-    public static final PolicyOptions NONE = new PolicyOptions(null, null, false);
   }
 
   /** True when the Gateway API is served on the traffic port. */
@@ -232,37 +198,9 @@ public record GatewayConfig(
         keys.warnings(),
         keys.inert(),
         exposure,
-        policies(r.child("policies"), r.bool("allow_unsafe_policy_ids", false)),
+        PolicyOptions.parse(r.child("policies"), r.bool("allow_unsafe_policy_ids", false)),
         r.bool("enable_custom_domains", false),
-        clientAddress(r));
-  }
-
-  private static ClientAddressOptions clientAddress(JsonReader r) {
-    IpSet trusted = IpSet.parse(r.strings("trusted_proxies"), "trusted_proxies");
-    JsonReader server = r.child("http_server_options");
-    int depth = (int) server.integer("xff_depth", 0, 0, 1024);
-    if (depth != 0 && !trusted.isEmpty()) {
-      throw new ConfigException(server.path("xff_depth"), "and trusted_proxies both choose the X-Forwarded-For entry"
-          + " of the client; set one of them (trusted_proxies walks the list from the right past the listed proxies)");
-    }
-    return new ClientAddressOptions(trusted, depth);
-  }
-
-  // service and rpc fetch policies from a Tyk Dashboard or MDCB, which Coproxy has no client for:
-  // started without them, every key that names a policy would be refused, so the start stops here.
-  private static PolicyOptions policies(JsonReader r, boolean allowUnsafeIds) {
-    String source = r.string("policy_source", "");
-    if (source.equals("service") || source.equals("rpc")) {
-      throw new ConfigException(r.path("policy_source"), "\"" + source + "\" loads policies from a Tyk "
-          + (source.equals("service") ? "Dashboard" : "MDCB (rpc)") + ", which Coproxy does not connect to; use \"file\""
-          + " with policies.policy_path (a folder) or policies.policy_record_name (one file)");
-    }
-    String folder = r.string("policy_path", "").trim();
-    String file = r.string("policy_record_name", "").trim();
-    r.has("policy_connection_string");
-    r.has("allow_explicit_policy_id");
-    return new PolicyOptions(folder.isEmpty() ? null : Path.of(folder),
-        folder.isEmpty() && !file.isEmpty() ? Path.of(file) : null, allowUnsafeIds);
+        ClientAddressOptions.parse(r));
   }
 
   private record KeyJudgement(List<String> unknown, List<String> warnings, List<String> inert) {

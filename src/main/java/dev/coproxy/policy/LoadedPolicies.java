@@ -1,7 +1,7 @@
 package dev.coproxy.policy;
 
 import dev.coproxy.config.ConfigException;
-import dev.coproxy.config.GatewayConfig.PolicyOptions;
+import dev.coproxy.config.PolicyOptions;
 import dev.coproxy.session.KeyValueStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

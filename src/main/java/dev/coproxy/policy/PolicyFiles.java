@@ -1,7 +1,7 @@
 package dev.coproxy.policy;
 
 import dev.coproxy.config.ConfigException;
-import dev.coproxy.config.GatewayConfig.PolicyOptions;
+import dev.coproxy.config.PolicyOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;

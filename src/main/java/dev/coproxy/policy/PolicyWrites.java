@@ -1,6 +1,6 @@
 package dev.coproxy.policy;
 
-import dev.coproxy.config.GatewayConfig.PolicyOptions;
+import dev.coproxy.config.PolicyOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

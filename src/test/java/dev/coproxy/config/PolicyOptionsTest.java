@@ -16,13 +16,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The {@code policies} section: Tyk's file sources, and the sources Coproxy cannot serve. */
 class PolicyOptionsTest {
 
-  private static GatewayConfig.PolicyOptions read(JsonObject policies) {
+  private static PolicyOptions read(JsonObject policies) {
     return GatewayConfig.from(new JsonObject().put("policies", policies), false).policies();
   }
 
   @Test
   void noSectionMeansNoPolicies() {
-    GatewayConfig.PolicyOptions options = GatewayConfig.from(new JsonObject(), false).policies();
+    PolicyOptions options = GatewayConfig.from(new JsonObject(), false).policies();
     assertNull(options.path());
     assertNull(options.recordFile());
     assertFalse(options.allowUnsafeIds());
@@ -30,7 +30,7 @@ class PolicyOptionsTest {
 
   @Test
   void policyPathWinsOverPolicyRecordName() {
-    GatewayConfig.PolicyOptions options = read(new JsonObject().put("policy_source", "file")
+    PolicyOptions options = read(new JsonObject().put("policy_source", "file")
         .put("policy_path", "policies").put("policy_record_name", "policies.json"));
     assertEquals(Path.of("policies"), options.path());
     assertNull(options.recordFile());

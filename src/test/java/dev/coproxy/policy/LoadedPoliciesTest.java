@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.coproxy.config.GatewayConfig.PolicyOptions;
+import dev.coproxy.config.PolicyOptions;
 import dev.coproxy.session.LocalStore;
 import dev.coproxy.testing.TempDirs;
 import io.vertx.core.Vertx;

@@ -1,7 +1,7 @@
 package dev.coproxy.chain.access;
 
 import dev.coproxy.chain.RequestContext;
-import dev.coproxy.config.GatewayConfig.ClientAddressOptions;
+import dev.coproxy.config.ClientAddressOptions;
 import dev.coproxy.config.IpAddress;
 import dev.coproxy.config.IpSet;
 import io.vertx.core.MultiMap;

@@ -8,7 +8,7 @@ import dev.coproxy.chain.access.ApiRateLimit;
 import dev.coproxy.chain.access.ClientAddress;
 import dev.coproxy.chain.access.IpList;
 import dev.coproxy.chain.access.StripAuth;
-import dev.coproxy.config.GatewayConfig.ClientAddressOptions;
+import dev.coproxy.config.ClientAddressOptions;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.policy.MergedSessions;
 import dev.coproxy.policy.Policies;

@@ -3,7 +3,7 @@ package dev.coproxy.chain.access;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.coproxy.config.GatewayConfig.ClientAddressOptions;
+import dev.coproxy.config.ClientAddressOptions;
 import dev.coproxy.config.IpAddress;
 import dev.coproxy.config.IpSet;
 import io.vertx.core.MultiMap;
