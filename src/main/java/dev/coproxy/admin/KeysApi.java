@@ -6,6 +6,7 @@ import dev.coproxy.config.KeyTable;
 import dev.coproxy.events.EventMeta;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.policy.Policies;
+import dev.coproxy.policy.Policy;
 import dev.coproxy.policy.PolicyMerge;
 import dev.coproxy.policy.PolicyMergeException;
 import dev.coproxy.session.BasicAuthPasswords;
@@ -25,8 +26,9 @@ import java.util.List;
  * paths and answers. With {@code hash_keys}, keys are stored under their hash, listed as hashes,
  * and {@code ?hashed=true} addresses a key by its hash. A key without {@code access_rights} (a
  * master key, for every API) is refused unless {@code allow_master_keys} is set, as in Tyk; a key
- * whose {@code apply_policies} (or {@code apply_policy_id}) names no loaded policy is refused with
- * Tyk's 500.
+ * whose {@code apply_policies} (or {@code apply_policy_id}) cannot be applied (none loaded, another
+ * organisation's, per_api mixed with partitions, no access right) is refused with Tyk's 500; a
+ * policy's {@code key_expires_in} sets a new key's expiry.
  */
 final class KeysApi {
 
@@ -88,10 +90,11 @@ final class KeysApi {
     }
     String key = named != null ? named : KeyHasher.generate(session.orgId(), config.hashKeyFunction());
     String id = sessions.storageId(key);
+    Session created = withTrialPeriod(session);
     sessions.findByStorageId(id)
         .compose(existing -> existing != null && named != null
             ? Future.failedFuture(new IllegalStateException("exists"))
-            : sessions.saveByStorageId(id, session))
+            : sessions.saveByStorageId(id, created))
         .compose(v -> sessions.resetQuotas(id, withPolicies(session)))
         .onComplete(ar -> {
           if (ar.failed() && "exists".equals(ar.cause().getMessage())) {
@@ -202,10 +205,37 @@ final class KeysApi {
       return session;
     }
     try {
-      return merge.apply(session, null);
+      return merge.apply(session, policyOrg(session));
     } catch (PolicyMergeException e) {
       return session;
     }
+  }
+
+  /**
+   * The organisation a key's policies are looked up under here, where no API is being called: the
+   * key's own, else that of the first of its policies that is loaded (requests use the API's).
+   */
+  private String policyOrg(Session session) {
+    if (!session.orgId().isEmpty()) {
+      return session.orgId();
+    }
+    return session.policyIds().stream().map(policies::find).filter(p -> p != null).map(Policy::orgId).findFirst().orElse("");
+  }
+
+  /**
+   * Tyk's trial period: a new key given a policy with {@code key_expires_in} expires that many
+   * seconds after it is made (the last such policy wins, as in Tyk).
+   */
+  private Session withTrialPeriod(Session session) {
+    long expiresIn = 0;
+    for (String id : session.policyIds()) {
+      Policy policy = policies.find(id);
+      if (policy != null && policy.orgId().equals(policyOrg(session)) && policy.keyExpiresIn() > 0) {
+        expiresIn = policy.keyExpiresIn();
+      }
+    }
+    return expiresIn == 0 ? session
+        : Session.parse(session.json().copy().put("expires", System.currentTimeMillis() / 1000 + expiresIn));
   }
 
   // A key whose policies grant access rights gets them from its policies: it is no master key.
@@ -265,11 +295,17 @@ final class KeysApi {
       AdminReply.error(rc, 400, "Invalid session: " + e.getMessage());
       return null;
     }
-    if (!session.policyIds().isEmpty() && session.policyIds().stream().map(policies::find).allMatch(p -> p == null)) {
-      // Tyk skips a missing policy among several, and fails the key when none of them is there.
-      LOG.log(System.Logger.Level.WARNING, "key not saved: none of its policies " + session.policyIds() + " is loaded");
-      AdminReply.error(rc, 500, "Failed to create key, ensure security settings are correct.");
-      return null;
+    if (!session.policyIds().isEmpty()) {
+      // Tyk applies the policies before it saves a key and fails it when they cannot be applied
+      // (none of them loaded, another organisation's, per_api mixed with partitions, no access).
+      try {
+        merge.apply(session, policyOrg(session));
+      } catch (PolicyMergeException e) {
+        LOG.log(System.Logger.Level.WARNING, "key not saved: its policies " + session.policyIds() + " cannot be applied: "
+            + e.getMessage());
+        AdminReply.error(rc, 500, "Failed to create key, ensure security settings are correct.");
+        return null;
+      }
     }
     List<KeyTable.Finding> refused = KeyTable.refusals(KeyTable.bundled().check(KeyTable.Scope.SESSION, body));
     if (!refused.isEmpty()) {

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +82,9 @@ public final class LoadedPolicies implements Policies {
       List<String> errors = new ArrayList<>(read.result().errors());
       Map<String, Policy> byId = combine(read.result().byId(), changes, errors);
       boolean changed = !json(byId).equals(json(before.byId()));
-      current.set(new Snapshot(Map.copyOf(byId), read.result().byId(), before.generation() + (changed ? 1 : 0)));
+      // In load order: the Gateway API lists them as they were read.
+      current.set(new Snapshot(Collections.unmodifiableMap(new LinkedHashMap<>(byId)), read.result().byId(),
+          before.generation() + (changed ? 1 : 0)));
       if (!byId.isEmpty() || !errors.isEmpty() || changed) {
         LOG.log(Level.INFO, "loaded " + byId.size() + " policies" + (errors.isEmpty() ? "" : " (" + errors.size() + " problems)"));
       }

@@ -110,15 +110,7 @@ public record Policy(
     if (id.isEmpty()) {
       throw new ConfigException("id", "is missing");
     }
-    JsonObject rightsJson = r.object("access_rights");
-    JsonReader rightsReader = r.child("access_rights");
-    Map<String, AccessDefinition> rights = new LinkedHashMap<>();
-    for (String apiId : rightsJson.fieldNames()) {
-      if (!(rightsJson.getValue(apiId) instanceof JsonObject entry)) {
-        throw new ConfigException("access_rights." + apiId, "must be an object");
-      }
-      rights.put(apiId, AccessDefinition.parse(new JsonReader(entry, rightsReader.path(apiId)), entry));
-    }
+    Map<String, AccessDefinition> rights = AccessDefinition.parseAll(r);
     JsonReader p = r.child("partitions");
     return new Policy(
         id,

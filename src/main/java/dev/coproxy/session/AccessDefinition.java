@@ -5,7 +5,9 @@ import dev.coproxy.config.JsonReader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One entry of a key's or a policy's {@code access_rights}: what the key may do on one API. Parsed
@@ -59,6 +61,25 @@ public record AccessDefinition(
     public AccessSpec {
       methods = List.copyOf(methods);
     }
+  }
+
+  /**
+   * Parses a whole {@code access_rights} object, by API id in its order.
+   *
+   * @param r a reader of the object that holds {@code access_rights} (a session or a policy)
+   * @throws ConfigException naming the first entry that is not an object or has a field of the wrong type
+   */
+  public static Map<String, AccessDefinition> parseAll(JsonReader r) {
+    JsonObject json = r.object("access_rights");
+    JsonReader rights = r.child("access_rights");
+    Map<String, AccessDefinition> parsed = new LinkedHashMap<>();
+    for (String apiId : json.fieldNames()) {
+      if (!(json.getValue(apiId) instanceof JsonObject entry)) {
+        throw new ConfigException(rights.path(apiId), "must be an object");
+      }
+      parsed.put(apiId, parse(new JsonReader(entry, rights.path(apiId)), entry));
+    }
+    return parsed;
   }
 
   /**

@@ -60,15 +60,7 @@ public record Session(
    */
   public static Session parse(JsonObject json) {
     JsonReader r = new JsonReader(json);
-    JsonObject rightsJson = r.object("access_rights");
-    JsonReader rightsReader = r.child("access_rights");
-    Map<String, AccessDefinition> rights = new LinkedHashMap<>();
-    for (String apiId : rightsJson.fieldNames()) {
-      if (!(rightsJson.getValue(apiId) instanceof JsonObject entry)) {
-        throw new dev.coproxy.config.ConfigException("access_rights." + apiId, "must be an object");
-      }
-      rights.put(apiId, AccessDefinition.parse(new JsonReader(entry, rightsReader.path(apiId)), entry));
-    }
+    Map<String, AccessDefinition> rights = AccessDefinition.parseAll(r);
     List<String> policyIds = r.strings("apply_policies");
     String legacyPolicy = r.string("apply_policy_id", "");
     if (policyIds.isEmpty() && !legacyPolicy.isEmpty()) {

@@ -43,6 +43,8 @@ class PoliciesApiIT {
     root = Files.createTempDirectory("coproxy-policies-it");
     Path strictDir = Files.createDirectories(root.resolve("strict"));
     Files.writeString(strictDir.resolve("on-disk.json"), policy("on-disk", 5).encode());
+    Files.writeString(strictDir.resolve("trial.json"), policy("trial", 5).put("key_expires_in", 3600).encode());
+    Files.writeString(strictDir.resolve("elsewhere.json"), policy("elsewhere", 5).put("org_id", "other-org").encode());
     strict = TestGateway.start(new JsonObject().put("policies", new JsonObject().put("policy_source", "file")
         .put("policy_path", strictDir.toString())), Map.of());
     unsafe = TestGateway.start(new JsonObject().put("allow_unsafe_policy_ids", true).put("policies",
@@ -181,5 +183,23 @@ class PoliciesApiIT {
     // One of several missing is skipped, as in Tyk: the key is not refused for it.
     JsonObject oneFound = session.copy().put("apply_policies", new JsonArray().add("no-such-policy").add("on-disk"));
     assertNotEquals(500, strict.admin(HttpMethod.POST, "/tyk/keys", oneFound.encode()).status());
+  }
+
+  @Test
+  void aKeyWhosePoliciesCannotBeAppliedIsRefusedAsTykRefusesIt() throws Exception {
+    String refused = "{\"status\":\"error\",\"message\":\"Failed to create key, ensure security settings are correct.\"}";
+    JsonObject otherOrg = new JsonObject().put("org_id", "o").put("apply_policies", new JsonArray().add("elsewhere"));
+    assertReply(500, refused, strict.admin(HttpMethod.POST, "/tyk/keys", otherOrg.encode()));
+  }
+
+  @Test
+  void aNewKeyGivenAPolicyWithKeyExpiresInExpiresThatLongAfterItIsMade() throws Exception {
+    long before = System.currentTimeMillis() / 1000;
+    JsonObject session = new JsonObject().put("org_id", "o").put("apply_policies", new JsonArray().add("trial"));
+    Reply created = strict.admin(HttpMethod.POST, "/tyk/keys", session.encode());
+    assertEquals(200, created.status(), created.text());
+    long expires = strict.admin(HttpMethod.GET, "/tyk/keys/" + created.json().getString("key"), null).json().getLong("expires");
+    long after = System.currentTimeMillis() / 1000;
+    assertTrue(expires >= before + 3600 && expires <= after + 3600, "expires " + expires + " is made + key_expires_in");
   }
 }
