@@ -101,7 +101,8 @@ public record DomainPattern(String text, String host, Pattern template, int port
     if (name.isEmpty() || regex.isEmpty()) {
       throw new ConfigException("domain", "\"" + text + "\" has a variable without a name or pattern: {" + inside + "}");
     }
-    return regex.startsWith("(") && regex.endsWith(")") ? regex : "(" + regex + ")";
+    // Always a group of its own: "(a)|(b)" written bare would let its alternatives escape the host.
+    return "(" + regex + ")";
   }
 
   private static void appendLiteral(StringBuilder regex, String literal) {

@@ -32,8 +32,8 @@ public record EndpointLimit(PathPattern pattern, String method, long value) {
     List<EndpointLimit> limits = new ArrayList<>();
     for (JsonReader r : entries(list, key)) {
       if (!r.bool("disabled", false)) {
-        limits.add(new EndpointLimit(PathPatterns.compile(r.string("path", ""), false, r.path("path")), r.string("method", ""),
-            r.integer("size_limit", 0, 0, Long.MAX_VALUE)));
+        limits.add(new EndpointLimit(PathPatterns.compile(PathPatterns.path(r), false, r.path("path")),
+            PathPatterns.method(r.string("method", ""), true, r.path("method")), r.integer("size_limit", 0, 0, Long.MAX_VALUE)));
       }
     }
     return limits;
@@ -57,7 +57,8 @@ public record EndpointLimit(PathPattern pattern, String method, long value) {
         millis = r.integer("timeout", 0, 0, Long.MAX_VALUE / 1000) * 1000;
       }
       if (millis > 0) {
-        timeouts.add(new EndpointLimit(PathPatterns.compile(r.string("path", ""), false, r.path("path")), r.string("method", ""), millis));
+        timeouts.add(new EndpointLimit(PathPatterns.compile(PathPatterns.path(r), false, r.path("path")),
+            PathPatterns.method(r.string("method", ""), true, r.path("method")), millis));
       }
     }
     return timeouts;

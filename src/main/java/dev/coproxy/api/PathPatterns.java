@@ -1,6 +1,9 @@
 package dev.coproxy.api;
 
 import dev.coproxy.config.ConfigException;
+import dev.coproxy.config.JsonReader;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -14,9 +17,67 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class PathPatterns {
 
+  private static final Pattern METHOD = Pattern.compile("[A-Z]+");
   private static final Pattern MUX_PARAMETER = Pattern.compile("\\{([^}]+)}");
 
   private PathPatterns() {
+  }
+
+  /**
+   * An endpoint entry's {@code path}: an empty one would match every request (an {@code ignored}
+   * entry would switch auth off for the whole API), so it is refused.
+   *
+   * @throws ConfigException naming the entry's {@code path}
+   */
+  static String path(JsonReader entry) {
+    String path = entry.string("path", "");
+    if (path.isEmpty()) {
+      throw new ConfigException(entry.path("path"), "is missing: an entry without a path would match every request");
+    }
+    return path;
+  }
+
+  /**
+   * An HTTP method as an endpoint entry names it: upper case, as requests carry it ({@code get}
+   * would never match, leaving the entry open).
+   *
+   * @param required true where an entry without a method would never apply
+   * @throws ConfigException naming {@code key}
+   */
+  static String method(String method, boolean required, String key) {
+    if (method.isEmpty() && !required) {
+      return method;
+    }
+    if (!METHOD.matcher(method).matches()) {
+      throw new ConfigException(key, method.isEmpty() ? "is missing: the entry would never apply"
+          : "must be an upper-case HTTP method (GET, POST, ...), got \"" + method + "\"");
+    }
+    return method;
+  }
+
+  /**
+   * A request path as endpoint patterns see it: percent-escapes decoded once (as Tyk matches the
+   * decoded path), so that {@code /%61dmin} meets an entry for {@code /admin}. {@code +} stays a
+   * plus; an escape that is not two hex digits stays as written. A path without {@code %} is
+   * returned as it is, without copying.
+   */
+  public static String decoded(String path) {
+    if (path == null || path.indexOf('%') < 0) {
+      return path;
+    }
+    byte[] raw = path.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length);
+    for (int i = 0; i < raw.length; i++) {
+      int high = i + 2 < raw.length && raw[i] == '%' ? Character.digit(raw[i + 1], 16) : -1;
+      int low = high >= 0 ? Character.digit(raw[i + 2], 16) : -1;
+      if (low >= 0) {
+        out.write(high * 16 + low);
+        i += 2;
+      } else {
+        out.write(raw[i]);
+      }
+    }
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   /**

@@ -53,9 +53,9 @@ public record PathRule(Kind kind, PathPattern pattern, String method, Map<String
       if (r.bool("disabled", false)) {
         continue;
       }
-      PathPattern pattern = PathPatterns.compile(r.string("path", ""), r.bool("ignore_case", false) || ignoreEndpointCase, r.path("path"));
+      PathPattern pattern = PathPatterns.compile(PathPatterns.path(r), r.bool("ignore_case", false) || ignoreEndpointCase, r.path("path"));
       Map<String, MethodAction> actions = r.has("method_actions") ? actions(r.object("method_actions"), r.path("method_actions")) : null;
-      rules.add(new PathRule(kind, pattern, r.string("method", ""), actions));
+      rules.add(new PathRule(kind, pattern, PathPatterns.method(r.string("method", ""), false, r.path("method")), actions));
     }
     return rules;
   }
@@ -64,6 +64,9 @@ public record PathRule(Kind kind, PathPattern pattern, String method, Map<String
   static List<PathRule> parseLegacy(List<String> paths, Kind kind, String key) {
     List<PathRule> rules = new ArrayList<>();
     for (int i = 0; i < paths.size(); i++) {
+      if (paths.get(i).isEmpty()) {
+        throw new ConfigException(key + "[" + i + "]", "is empty: an entry without a path would match every request");
+      }
       rules.add(new PathRule(kind, PathPatterns.compile(paths.get(i), false, key + "[" + i + "]"), "", null));
     }
     return rules;
@@ -73,6 +76,7 @@ public record PathRule(Kind kind, PathPattern pattern, String method, Map<String
     Map<String, MethodAction> actions = new LinkedHashMap<>();
     JsonReader all = new JsonReader(methods, key);
     for (String method : methods.fieldNames()) {
+      PathPatterns.method(method, true, all.path(method));
       JsonReader a = all.child(method);
       String action = a.string("action", "");
       if (action.equals("no_action")) {

@@ -112,9 +112,11 @@ public record VersionData(boolean notVersioned, String defaultVersion, Map<Strin
 
   /**
    * The paths an endpoint pattern is matched against, as Tyk does: without the listen path and
-   * the version segment, without the listen path, and the whole path.
+   * the version segment, without the listen path, and the whole path; percent-escapes decoded
+   * ({@link PathPatterns#decoded}).
    */
-  public String[] candidates(String path, String listenPath) {
+  public String[] candidates(String rawPath, String listenPath) {
+    String path = PathPatterns.decoded(rawPath);
     String clean = path.startsWith(listenPath) ? path.substring(listenPath.length()) : path;
     if (!clean.startsWith("/")) {
       clean = "/" + clean;

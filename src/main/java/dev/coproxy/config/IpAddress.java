@@ -31,6 +31,28 @@ public record IpAddress(long hi, long lo, boolean v4) {
     return bytes == null ? null : of(bytes);
   }
 
+  /**
+   * Parses an address as proxies write it in {@code X-Forwarded-For} and as a socket reports it: a
+   * literal, or one with a port ({@code 1.2.3.4:5678}, {@code [::1]:5678}), or an IPv6 literal with
+   * a zone ({@code fe80::1%eth0}, the zone dropped).
+   *
+   * @return the address, or null when {@code text} holds none
+   */
+  public static IpAddress parseLoose(String text) {
+    if (text == null || text.isEmpty()) {
+      return null;
+    }
+    String host = text;
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      host = close < 0 ? "" : host.substring(1, close);
+    } else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':') && host.indexOf('.') >= 0) {
+      host = host.substring(0, host.indexOf(':'));
+    }
+    int zone = host.indexOf('%');
+    return parse(zone < 0 ? host : host.substring(0, zone));
+  }
+
   /** The address of 4 (IPv4) or 16 (IPv6) bytes in network order. */
   public static IpAddress of(byte[] bytes) {
     if (bytes.length == 4) {

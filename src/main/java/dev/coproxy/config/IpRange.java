@@ -30,6 +30,11 @@ public record IpRange(long hi, long lo, long maskHi, long maskLo, boolean v4, St
     }
     int width = address.v4() && entry.indexOf(':') < 0 ? 32 : 128;
     int bits = slash < 0 ? width : prefix(entry.substring(slash + 1), width, text);
+    if (width == 128 && address.v4() && bits < 96) {
+      // An IPv4-mapped range shorter than the mapped block would reach past it and, held as IPv4,
+      // match every IPv4 client.
+      throw new IllegalArgumentException("\"" + text + "\" is an IPv4-mapped range wider than ::ffff:0:0/96; write it as an IPv4 range");
+    }
     // An IPv4 range lives in the last 32 bits of the IPv4-mapped block.
     int prefix = width == 32 ? 96 + bits : bits;
     long maskHi = prefix >= 64 ? -1L : prefix == 0 ? 0 : -1L << (64 - prefix);

@@ -114,6 +114,10 @@ class ApiAccessTest {
     DomainPattern any = access(api().put("domain", "{subdomain:.*}.example.com")).domain();
     assertTrue(any.matches(HostAndPort.create("a.b.example.com", 80)));
     assertFalse(any.matches(HostAndPort.create("example.org", 80)));
+
+    DomainPattern alternatives = access(api().put("domain", "{sub:(a)|(b)}.example.com")).domain();
+    assertTrue(alternatives.matches(HostAndPort.create("b.example.com", 80)));
+    assertFalse(alternatives.matches(HostAndPort.create("a", 80)), "a template's alternatives stay inside the host");
   }
 
   @Test

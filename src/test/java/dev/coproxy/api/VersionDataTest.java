@@ -171,7 +171,22 @@ class VersionDataTest {
     assertEquals(v + "extended_paths.hard_timeouts[0].duration", keyOf(api(versioned(new JsonObject().put("v1", extended(
         new JsonObject().put("hard_timeouts", new JsonArray().add(new JsonObject().put("path", "/a").put("duration", "soon")))))))));
     assertEquals(v + "extended_paths.size_limits[0].size_limit", keyOf(api(versioned(new JsonObject().put("v1", extended(
-        new JsonObject().put("size_limits", new JsonArray().add(new JsonObject().put("path", "/a").put("size_limit", "big")))))))));
+        new JsonObject().put("size_limits", new JsonArray().add(new JsonObject().put("path", "/a").put("method", "POST")
+            .put("size_limit", "big")))))))));
+    assertEquals(v + "extended_paths.size_limits[0].method", keyOf(api(versioned(new JsonObject().put("v1", extended(
+        new JsonObject().put("size_limits", new JsonArray().add(new JsonObject().put("path", "/a").put("size_limit", 10)))))))),
+        "a size limit without a method would never apply");
+    assertEquals(v + "extended_paths.ignored[0].path", keyOf(api(versioned(new JsonObject().put("v1", extended(
+        new JsonObject().put("ignored", new JsonArray().add(new JsonObject().put("method", "GET")))))))),
+        "an ignored entry without a path would switch auth off for every request");
+    assertEquals(v + "paths.ignored[0]", keyOf(api(versioned(new JsonObject().put("v1",
+        new JsonObject().put("paths", new JsonObject().put("ignored", new JsonArray().add(""))))))));
+    assertEquals(v + "extended_paths.black_list[0].method", keyOf(api(versioned(new JsonObject().put("v1", extended(
+        new JsonObject().put("black_list", new JsonArray().add(new JsonObject().put("path", "/admin").put("method", "get")))))))),
+        "a lower-case method would never match and leave the path open");
+    assertEquals(v + "extended_paths.black_list[0].method_actions.Get", keyOf(api(versioned(new JsonObject().put("v1", extended(
+        new JsonObject().put("black_list", new JsonArray().add(new JsonObject().put("path", "/admin").put("method_actions",
+            new JsonObject().put("Get", new JsonObject().put("action", "no_action")))))))))));
     assertEquals("version_data.default_version",
         keyOf(api(versioned(new JsonObject().put("v1", new JsonObject())).put("default_version", "v9"))));
     assertEquals("version_data.versions", keyOf(api(versioned(new JsonObject()))));

@@ -66,7 +66,7 @@ class IpRangeTest {
   @Test
   void entriesThatAreNotAddressesAreRefused() {
     for (String bad : List.of("bob", "", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/x", "10.0.0.1/-1", "300.1.1.1",
-        "example.com", "10.0.0.0/8/8", "[::1]", "fe80::1%eth0")) {
+        "example.com", "10.0.0.0/8/8", "[::1]", "fe80::1%eth0", "::ffff:10.0.0.0/24", "::ffff:0.0.0.0/0")) {
       assertThrows(IllegalArgumentException.class, () -> IpRange.parse(bad), bad);
     }
   }

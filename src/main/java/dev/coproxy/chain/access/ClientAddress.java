@@ -41,15 +41,22 @@ public final class ClientAddress {
    * @param remote the connection's peer, or null when unknown
    */
   public IpAddress of(MultiMap headers, SocketAddress remote) {
-    IpAddress peer = remote == null ? null : IpAddress.parse(remote.hostAddress());
-    if (!trusted.isEmpty() && !trusted.contains(peer)) {
+    IpAddress peer = remote == null ? null : IpAddress.parseLoose(remote.hostAddress());
+    if (trusted.isEmpty()) {
+      IpAddress real = IpAddress.parse(headers.get(X_REAL_IP));
+      return real != null ? real : firstForwarded(headers.get(X_FORWARDED_FOR), peer);
+    }
+    if (!trusted.contains(peer)) {
       return peer;
     }
-    IpAddress real = IpAddress.parse(headers.get(X_REAL_IP));
-    if (real != null) {
-      return real;
+    // Load balancers append to X-Forwarded-For and pass a client's own X-Real-IP through: behind
+    // trusted proxies X-Real-IP counts only when no proxy wrote X-Forwarded-For.
+    List<String> forwarded = headers.getAll(X_FORWARDED_FOR);
+    if (forwarded.isEmpty()) {
+      IpAddress real = IpAddress.parse(headers.get(X_REAL_IP));
+      return real != null ? real : peer;
     }
-    return trusted.isEmpty() ? firstForwarded(headers.get(X_FORWARDED_FOR), peer) : nearestUntrusted(headers.getAll(X_FORWARDED_FOR), peer);
+    return nearestUntrusted(forwarded, peer);
   }
 
   // Tyk: the first line of the header, split on commas; the entry at xff_depth (0 = first,
@@ -78,8 +85,9 @@ public final class ClientAddress {
   }
 
   // Behind trusted proxies each one appends the address it got the request from: walking from the
-  // right, the first address that is not one of them is the client's. An entry that is not an
-  // address stops the walk at the last good one.
+  // right, the first address that is not one of them is the client's. Entries may carry a port. An
+  // entry that is no address leaves the client unknown (null): ending on the last good entry, a
+  // trusted proxy, would let every client pass an allow-list that holds the proxies.
   private IpAddress nearestUntrusted(List<String> lines, IpAddress peer) {
     IpAddress client = peer;
     for (int line = lines.size() - 1; line >= 0; line--) {
@@ -87,9 +95,9 @@ public final class ClientAddress {
       int end = text.length();
       while (end >= 0) {
         int comma = text.lastIndexOf(',', end - 1);
-        IpAddress entry = IpAddress.parse(text.substring(comma + 1, end).trim());
+        IpAddress entry = IpAddress.parseLoose(text.substring(comma + 1, end).trim());
         if (entry == null) {
-          return client;
+          return null;
         }
         client = entry;
         if (!trusted.contains(entry)) {

@@ -52,7 +52,9 @@ public final class IpList implements Middleware {
   @Override
   public Future<Void> onRequest(RequestContext ctx) {
     IpAddress client = clients.of(ctx);
-    if (ips.contains(client) == allow) {
+    // A client whose address cannot be told (a forwarded entry that is no address) is refused by
+    // either list: it could be anyone, a listed one too.
+    if (client != null && ips.contains(client) == allow) {
       return Future.succeededFuture();
     }
     String origin = client == null ? "" : client.toString();

@@ -19,8 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * on the API lists {@code allowed_urls} may only call those paths with those methods; anything
  * else gets 403 "Access to this resource has been disallowed". As in Tyk (without path prefix
  * matching), each {@code url} is a regular expression found anywhere in the whole request path,
- * listen path included, and one that does not compile matches nothing. Patterns are compiled once
- * per distinct list, not per request.
+ * listen path included (percent-escapes decoded, as Tyk matches), and one that does not compile
+ * matches nothing. Patterns are compiled once per distinct list, not per request.
  */
 public final class GranularAccess implements Middleware {
 
@@ -50,7 +50,7 @@ public final class GranularAccess implements Middleware {
       return Future.succeededFuture();
     }
     String method = ctx.method().name();
-    String path = ctx.path();
+    String path = PathPatterns.decoded(ctx.path());
     for (Allowed allowed : compile(right.allowedUrls())) {
       if (allowed.pattern() != null && allowed.methods().contains(method) && allowed.pattern().foundIn(path)) {
         return Future.succeededFuture();

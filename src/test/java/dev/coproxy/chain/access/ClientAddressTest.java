@@ -31,7 +31,7 @@ class ClientAddressTest {
   }
 
   @Test
-  void tyksRuleBelievesTheHeaders() {
+  void tyksRuleBelievesTheHeaders() throws Exception {
     assertEquals("10.0.0.1", of(TYK, headers("X-Real-IP", "10.0.0.1"), PEER));
     assertEquals("10.0.0.2", of(TYK, headers("X-Forwarded-For", "10.0.0.2"), PEER));
     assertEquals("10.0.0.3", of(TYK, headers("X-Forwarded-For", "10.0.0.3, 10.0.0.2, 10.0.0.1"), PEER));
@@ -44,6 +44,10 @@ class ClientAddressTest {
     assertEquals("10.0.0.7", of(TYK, headers("X-Forwarded-For", "10.0.0.7", "X-Forwarded-For", "10.0.0.8"), PEER),
         "the first header line, as Go's Header.Get");
     assertNull(of(TYK, headers(), null));
+    assertEquals("fe80:0:0:0:0:0:0:1", of(TYK, headers(), SocketAddress.inetSocketAddress(
+        new java.net.InetSocketAddress(java.net.Inet6Address.getByAddress(null, new byte[] {(byte) 0xfe, (byte) 0x80, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 1}, 1), 8080))),
+        "a peer's IPv6 zone is dropped, not taken for no address");
   }
 
   @Test
@@ -66,7 +70,13 @@ class ClientAddressTest {
         "walked from the right past the trusted proxies; the client's own entries are not believed");
     assertEquals("198.51.100.7", of(rule, headers("X-Forwarded-For", "6.6.6.6", "X-Forwarded-For", "198.51.100.7, 192.0.2.10"), PEER),
         "every header line counts, the last one nearest");
-    assertEquals("192.0.2.10", of(rule, headers("X-Forwarded-For", "bob, 192.0.2.10"), PEER), "an entry that is no address stops the walk");
+    assertNull(of(rule, headers("X-Forwarded-For", "bob, 192.0.2.10"), PEER),
+        "an entry that is no address leaves the client unknown, not the trusted proxy before it");
+    assertEquals("198.51.100.7", of(rule, headers("X-Forwarded-For", "198.51.100.7:5123, 192.0.2.10"), PEER),
+        "entries with ports are addresses");
+    assertEquals("2001:db8:0:0:0:0:0:1", of(rule, headers("X-Forwarded-For", "[2001:db8::1]:443, 192.0.2.10"), PEER));
+    assertEquals("198.51.100.9", of(rule, headers("X-Real-IP", "10.0.1.99", "X-Forwarded-For", "198.51.100.9"), PEER),
+        "behind trusted proxies a client's own X-Real-IP does not count when a proxy wrote X-Forwarded-For");
     assertEquals("192.0.2.10", of(rule, headers("X-Forwarded-For", "192.0.2.10"), PEER), "all trusted: the farthest");
     assertEquals("10.0.1.4", of(rule, headers(), PEER));
   }

@@ -171,6 +171,7 @@ class VersionsIT {
     assertEquals(200, reply.status(), reply.text());
     assertEquals("/items/1", reply.json().getString("uri"));
     assertRefused(403, "Requested endpoint is forbidden", "/url/v1/ADMIN", Map.of());
+    assertRefused(403, "Requested endpoint is forbidden", "/url/v1/%41dmin", Map.of());
     assertRefused(403, "Version information not found", "/url/", Map.of());
     assertRefused(403, "This API version does not seem to exist", "/url/v2/items", Map.of());
   }
@@ -179,6 +180,7 @@ class VersionsIT {
   void sizeLimitsAnswer400OverTheLimitAnd411WithoutALength() throws Exception {
     assertEquals(200, gw.call(HttpMethod.POST, "/lim/upload", Map.of(), "12345").status());
     assertRefused(400, "Request is too large", "/lim/upload", Map.of(), HttpMethod.POST, "x".repeat(11));
+    assertRefused(400, "Request is too large", "/lim/%75pload", Map.of(), HttpMethod.POST, "x".repeat(11));
     assertEquals(200, gw.call(HttpMethod.POST, "/lim/other", Map.of(), "x".repeat(50)).status(), "the global limit is 50");
     assertRefused(400, "Request is too large", "/lim/other", Map.of(), HttpMethod.POST, "x".repeat(51));
     assertEquals(200, gw.call(HttpMethod.PUT, "/lim/upload", Map.of(), "x".repeat(40)).status(), "size_limits name one method");
@@ -205,6 +207,7 @@ class VersionsIT {
     assertEquals(200, get("/plain/users/7", auth).status());
     assertRefused(403, "Access to this resource has been disallowed", "/plain/users/7", auth, HttpMethod.POST);
     assertRefused(403, "Access to this resource has been disallowed", "/plain/orders", auth);
+    assertEquals(200, get("/plain/%75sers/7", auth).status(), "matched on the decoded path, as Tyk does");
     String broken = key("plain", List.of(), new JsonArray().add(new JsonObject().put("url", "[").put("methods", new JsonArray().add("GET"))));
     assertRefused(403, "Access to this resource has been disallowed", "/plain/users/7", Map.of("Authorization", broken));
     assertEquals(200, get("/plain/users/7", Map.of("Authorization", key("plain", List.of(), null))).status(),
