@@ -27,6 +27,7 @@ public final class RequestContext {
   private boolean materialized;
   private HttpMethod method;
   private String path;
+  private String pathWithVersion;
   private String query;
   private MultiMap headers;
   private Buffer body;
@@ -123,6 +124,26 @@ public final class RequestContext {
 
   public void path(String path) {
     this.path = path;
+    this.pathWithVersion = null;
+  }
+
+  /**
+   * Removes the version segment from the path the upstream gets (materialised first). Endpoint
+   * patterns still see the path with it ({@link #matchPath}), as Tyk matches before it strips.
+   */
+  public void stripVersion(String stripped) {
+    String before = path();
+    path(stripped);
+    pathWithVersion = before;
+  }
+
+  /**
+   * The path endpoint patterns (path lists, size limits, hard timeouts, allowed URLs) are matched
+   * against: the request path, with its version segment even once stripped, until something else
+   * (a plugin) sets the path.
+   */
+  public String matchPath() {
+    return pathWithVersion != null ? pathWithVersion : path();
   }
 
   /** The raw query, or null. */

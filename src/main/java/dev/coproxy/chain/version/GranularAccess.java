@@ -50,7 +50,7 @@ public final class GranularAccess implements Middleware {
       return Future.succeededFuture();
     }
     String method = ctx.method().name();
-    String path = PathPatterns.decoded(ctx.path());
+    String path = PathPatterns.decoded(ctx.matchPath());
     for (Allowed allowed : compile(right.allowedUrls())) {
       if (allowed.pattern() != null && allowed.methods().contains(method) && allowed.pattern().foundIn(path)) {
         return Future.succeededFuture();

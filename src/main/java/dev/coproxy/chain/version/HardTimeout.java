@@ -39,7 +39,7 @@ public final class HardTimeout implements Middleware {
       return Future.succeededFuture();
     }
     if (!version.hardTimeouts().isEmpty()) {
-      String[] candidates = api.versions().candidates(ctx.path(), api.listenPath());
+      String[] candidates = api.versions().candidates(ctx.matchPath(), api.listenPath());
       String method = ctx.method().name();
       for (EndpointLimit timeout : version.hardTimeouts()) {
         if (timeout.appliesTo(method, candidates)) {

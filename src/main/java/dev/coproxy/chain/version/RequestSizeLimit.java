@@ -57,7 +57,7 @@ public final class RequestSizeLimit implements Middleware {
     if (version.sizeLimits().isEmpty()) {
       return Future.succeededFuture();
     }
-    String[] candidates = api.versions().candidates(ctx.path(), api.listenPath());
+    String[] candidates = api.versions().candidates(ctx.matchPath(), api.listenPath());
     String method = ctx.method().name();
     for (EndpointLimit limit : version.sizeLimits()) {
       if (limit.appliesTo(method, candidates)) {

@@ -65,10 +65,11 @@ final class RequestedVersion {
         continue;
       }
       if (lookup.strips(part)) {
-        int at = path.indexOf(part + "/");
+        // Searched after the listen path, which may itself hold the same text.
+        int at = path.indexOf(part + "/", path.length() - rest.length());
         if (at >= 0) {
           materialize(ctx);
-          ctx.path(path.substring(0, at) + path.substring(at + part.length() + 1));
+          ctx.stripVersion(path.substring(0, at) + path.substring(at + part.length() + 1));
         }
       }
       return part;

@@ -81,7 +81,7 @@ public final class VersionCheck implements Middleware {
       }
     }
     Verdict verdict = version.hasPathRules()
-        ? PathLists.judge(version, ctx.method().name(), data.candidates(ctx.path(), api.listenPath()))
+        ? PathLists.judge(version, ctx.method().name(), data.candidates(ctx.matchPath(), api.listenPath()))
         : Verdict.PASS;
     switch (verdict.status()) {
       case FORBIDDEN:

@@ -69,7 +69,8 @@ class VersionsIT {
     gw.writeApi("url.json", Apis.keyless("url", "/url/", upstream.url("/"))
         .put("definition", new JsonObject().put("location", "url").put("strip_versioning_data", true))
         .put("version_data", new JsonObject().put("not_versioned", false).put("versions", new JsonObject()
-            .put("v1", extended(new JsonObject().put("black_list", new JsonArray().add(new JsonObject().put("path", "/Admin"))))
+            .put("v1", extended(new JsonObject().put("black_list", new JsonArray().add(new JsonObject().put("path", "/Admin"))
+                .add(new JsonObject().put("path", "^/secret"))))
                 .put("ignore_endpoint_case", true)))));
     gw.writeApi("lim.json", Apis.keyless("lim", "/lim/", upstream.url("/"))
         .put("version_data", new JsonObject().put("not_versioned", true).put("versions", new JsonObject()
@@ -172,6 +173,9 @@ class VersionsIT {
     assertEquals("/items/1", reply.json().getString("uri"));
     assertRefused(403, "Requested endpoint is forbidden", "/url/v1/ADMIN", Map.of());
     assertRefused(403, "Requested endpoint is forbidden", "/url/v1/%41dmin", Map.of());
+    assertRefused(403, "Requested endpoint is forbidden", "/url/v1/secret", Map.of());
+    assertEquals(200, get("/url/v1/items/secret", Map.of()).status(),
+        "only the version segment is taken off for matching, not the segment after it as well");
     assertRefused(403, "Version information not found", "/url/", Map.of());
     assertRefused(403, "This API version does not seem to exist", "/url/v2/items", Map.of());
   }
