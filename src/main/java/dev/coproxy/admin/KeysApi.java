@@ -6,8 +6,6 @@ import dev.coproxy.config.KeyTable;
 import dev.coproxy.events.EventMeta;
 import dev.coproxy.events.EventSink;
 import dev.coproxy.policy.Policies;
-import dev.coproxy.policy.Policy;
-import dev.coproxy.policy.PolicyMerge;
 import dev.coproxy.policy.PolicyMergeException;
 import dev.coproxy.session.BasicAuthPasswords;
 import dev.coproxy.session.KeyHasher;
@@ -38,15 +36,13 @@ final class KeysApi {
   private final SessionRepository sessions;
   private final GatewayConfig config;
   private final EventSink events;
-  private final Policies policies;
-  private final PolicyMerge merge;
+  private final KeyPolicies keyPolicies;
 
   KeysApi(SessionRepository sessions, GatewayConfig config, EventSink events, Policies policies) {
     this.sessions = sessions;
     this.config = config;
     this.events = events;
-    this.policies = policies;
-    this.merge = new PolicyMerge(policies);
+    this.keyPolicies = new KeyPolicies(policies);
   }
 
   void mount(Router router) {
@@ -90,12 +86,12 @@ final class KeysApi {
     }
     String key = named != null ? named : KeyHasher.generate(session.orgId(), config.hashKeyFunction());
     String id = sessions.storageId(key);
-    Session created = withTrialPeriod(session);
+    Session created = keyPolicies.withTrialPeriod(session, System.currentTimeMillis() / 1000);
     sessions.findByStorageId(id)
         .compose(existing -> existing != null && named != null
             ? Future.failedFuture(new IllegalStateException("exists"))
             : sessions.saveByStorageId(id, created))
-        .compose(v -> sessions.resetQuotas(id, withPolicies(session)))
+        .compose(v -> sessions.resetQuotas(id, keyPolicies.effective(session)))
         .onComplete(ar -> {
           if (ar.failed() && "exists".equals(ar.cause().getMessage())) {
             AdminReply.error(rc, 409, "Key already exists; use PUT to change it");
@@ -128,7 +124,7 @@ final class KeysApi {
         return Future.failedFuture(new IllegalStateException(MASTER_KEY));
       }
       Future<Void> saved = sessions.saveByStorageId(id, withBasicAuth(session, existing));
-      return (keepQuota ? saved : saved.compose(v -> sessions.resetQuotas(id, withPolicies(session)))).map(true);
+      return (keepQuota ? saved : saved.compose(v -> sessions.resetQuotas(id, keyPolicies.effective(session)))).map(true);
     }).onComplete(ar -> {
       if (ar.failed() && MASTER_KEY.equals(ar.cause().getMessage())) {
         refuseMasterKey(rc, false);
@@ -146,7 +142,7 @@ final class KeysApi {
   private void read(RoutingContext rc) {
     String id = storageId(rc, rc.pathParam("key"));
     sessions.findByStorageId(id)
-        .compose(session -> session == null ? Future.succeededFuture(null) : sessions.describe(id, withPolicies(session)))
+        .compose(session -> session == null ? Future.succeededFuture(null) : sessions.describe(id, keyPolicies.effective(session)))
         .onComplete(ar -> {
           if (ar.failed()) {
             AdminReply.fail(rc, "read key", ar.cause());
@@ -164,7 +160,7 @@ final class KeysApi {
     // The counters the key kept apart per API go with it, so that a key made again under this name
     // starts afresh there too.
     sessions.findByStorageId(id).compose(session -> sessions.deleteByStorageId(id).compose(removed ->
-        session == null ? Future.succeededFuture(removed) : sessions.resetQuotas(id, withPolicies(session)).map(removed)))
+        session == null ? Future.succeededFuture(removed) : sessions.resetQuotas(id, keyPolicies.effective(session)).map(removed)))
         .onComplete(ar -> {
           if (ar.failed()) {
             AdminReply.fail(rc, "delete key", ar.cause());
@@ -196,52 +192,10 @@ final class KeysApi {
     AdminReply.json(rc, 200, shown);
   }
 
-  /**
-   * The key as it is used: with its policies applied, as Tyk shows it; the stored session when they
-   * cannot be applied now (a policy missing since), which requests refuse.
-   */
-  private Session withPolicies(Session session) {
-    if (!session.needsMerge()) {
-      return session;
-    }
-    try {
-      return merge.apply(session, policyOrg(session));
-    } catch (PolicyMergeException e) {
-      return session;
-    }
-  }
-
-  /**
-   * The organisation a key's policies are looked up under here, where no API is being called: the
-   * key's own, else that of the first of its policies that is loaded (requests use the API's).
-   */
-  private String policyOrg(Session session) {
-    if (!session.orgId().isEmpty()) {
-      return session.orgId();
-    }
-    return session.policyIds().stream().map(policies::find).filter(p -> p != null).map(Policy::orgId).findFirst().orElse("");
-  }
-
-  /**
-   * Tyk's trial period: a new key given a policy with {@code key_expires_in} expires that many
-   * seconds after it is made (the last such policy wins, as in Tyk).
-   */
-  private Session withTrialPeriod(Session session) {
-    long expiresIn = 0;
-    for (String id : session.policyIds()) {
-      Policy policy = policies.find(id);
-      if (policy != null && policy.orgId().equals(policyOrg(session)) && policy.keyExpiresIn() > 0) {
-        expiresIn = policy.keyExpiresIn();
-      }
-    }
-    return expiresIn == 0 ? session
-        : Session.parse(session.json().copy().put("expires", System.currentTimeMillis() / 1000 + expiresIn));
-  }
-
   // A key whose policies grant access rights gets them from its policies: it is no master key.
   private boolean masterKeyAllowed(Session session) {
     return !session.accessRights().isEmpty() || config.exposure().allowMasterKeys()
-        || session.policyIds().stream().map(policies::find).anyMatch(p -> p != null && !p.rights().isEmpty());
+        || keyPolicies.grantAccess(session);
   }
 
   /** True after answering, as Tyk does, for a key without access rights when master keys are off. */
@@ -295,17 +249,14 @@ final class KeysApi {
       AdminReply.error(rc, 400, "Invalid session: " + e.getMessage());
       return null;
     }
-    if (!session.policyIds().isEmpty()) {
-      // Tyk applies the policies before it saves a key and fails it when they cannot be applied
-      // (none of them loaded, another organisation's, per_api mixed with partitions, no access).
-      try {
-        merge.apply(session, policyOrg(session));
-      } catch (PolicyMergeException e) {
-        LOG.log(System.Logger.Level.WARNING, "key not saved: its policies " + session.policyIds() + " cannot be applied: "
-            + e.getMessage());
-        AdminReply.error(rc, 500, "Failed to create key, ensure security settings are correct.");
-        return null;
-      }
+    try {
+      keyPolicies.check(session);
+    } catch (PolicyMergeException e) {
+      // Tyk applies the policies before it saves a key and fails it when they cannot be applied.
+      LOG.log(System.Logger.Level.WARNING, "key not saved: its policies " + session.policyIds() + " cannot be applied: "
+          + e.getMessage());
+      AdminReply.error(rc, 500, "Failed to create key, ensure security settings are correct.");
+      return null;
     }
     List<KeyTable.Finding> refused = KeyTable.refusals(KeyTable.bundled().check(KeyTable.Scope.SESSION, body));
     if (!refused.isEmpty()) {
