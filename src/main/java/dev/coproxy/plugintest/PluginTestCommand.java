@@ -54,7 +54,7 @@ public final class PluginTestCommand {
     PluginFolder folder;
     try {
       arguments = TestArguments.parse(args, drivers.keySet(), HOOK_TYPES.keySet());
-      sent = RequestFile.read(arguments.request()).toObject(HOOK_TYPES.get(arguments.hookType()), arguments.hook());
+      sent = RequestFile.read(arguments.request()).toObject(HOOK_TYPES.get(arguments.hookType()), arguments.hookType(), arguments.hook());
       folder = arguments.plugins() == null ? PluginFolder.none() : PluginFolder.of(arguments.plugins(), arguments.driver());
     } catch (BadInput e) {
       err.println("coproxy: " + e.getMessage() + "\n" + USAGE);

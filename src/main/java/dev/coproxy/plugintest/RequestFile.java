@@ -52,8 +52,8 @@ final class RequestFile {
     }
   }
 
-  /** The object for a hook of {@code type} named {@code name}. */
-  dev.coproxy.proto.Object toObject(HookType type, String name) throws BadInput {
+  /** The object for a hook of {@code type} ({@code typeName} as the command line wrote it) named {@code name}. */
+  dev.coproxy.proto.Object toObject(HookType type, String typeName, String name) throws BadInput {
     for (String key : json.fieldNames()) {
       if (!KEYS.contains(key)) {
         throw bad("unknown key \"" + key + "\" (known: method, url, headers, body, session, spec, response)");
@@ -65,7 +65,7 @@ final class RequestFile {
     object.putSpec("OrgID", object.getSpecOrDefault("OrgID", ""));
     boolean getsSession = type == HookType.Post || type == HookType.PostKeyAuth || type == HookType.Response;
     if (json.containsKey("session") && !getsSession) {
-      throw bad("\"session\": a " + type + " hook gets no session from the gateway (only post_key_auth, post and response hooks do)");
+      throw bad("\"session\": a " + typeName + " hook gets no session from the gateway (only post_key_auth, post and response hooks do)");
     }
     if (json.containsKey("session")) {
       SessionState session = session();

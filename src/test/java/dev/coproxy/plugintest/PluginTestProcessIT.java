@@ -49,6 +49,22 @@ class PluginTestProcessIT {
   }
 
   @Test
+  void postHookGetsTheSessionOfTheFileAndAPreHookRefusesOne() throws Exception {
+    Path request = request("lua-post.json", new JsonObject().put("url", "http://example.com/x")
+        .put("session", new JsonObject().put("rate", 10).put("per", 1).put("meta_data", new JsonObject().put("user", "ann"))));
+    Run run = run("--driver", "lua", "--plugins", work.toString(), "--hook", "lua_post", "--hook-type", "post", "--request", request.toString());
+    assertEquals(0, run.status, run.output);
+    JsonObject returned = run.object();
+    assertEquals("ann", returned.getJsonObject("request").getJsonObject("set_headers").getString("X-User"), run.output);
+    assertEquals("ann", returned.getJsonObject("metadata").getString("user"), "session metadata is the object's metadata too");
+    assertEquals("example.com", returned.getJsonObject("request").getJsonObject("headers").getString("Host"));
+
+    run = run("--driver", "lua", "--plugins", work.toString(), "--hook", "lua_pre", "--request", request.toString());
+    assertEquals(2, run.status, run.output);
+    assertTrue(run.stderr.contains("\"session\": a pre hook gets no session"), run.output);
+  }
+
+  @Test
   void failingLuaHookExitsOneWithTheMessage() throws Exception {
     Path request = request("lua-fail.json", new JsonObject().put("url", "/"));
     Run run = run("--driver", "lua", "--plugins", work.toString(), "--hook", "lua_runtime_error", "--request", request.toString());
