@@ -5,7 +5,15 @@ import dev.coproxy.cluster.ClusterMembership;
 import dev.coproxy.config.ConfigException;
 import dev.coproxy.config.ConfigLoader;
 import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.coprocess.DriverModule;
+import dev.coproxy.coprocess.grpc.GrpcDriver;
+import dev.coproxy.coprocess.grpc.GrpcModule;
+import dev.coproxy.coprocess.lua.LuaDriver;
+import dev.coproxy.coprocess.lua.LuaModule;
+import dev.coproxy.coprocess.python.PythonDriver;
+import dev.coproxy.coprocess.python.PythonModule;
 import dev.coproxy.metrics.UnmeteredClients;
+import dev.coproxy.plugintest.PluginTestCommand;
 import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.LocalStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -20,6 +28,7 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -27,13 +36,15 @@ import java.util.function.Consumer;
  * {@code java -jar coproxy.jar [--conf FILE] [--cluster]}: loads the configuration, starts the
  * gateway, and drains in-flight requests on SIGTERM. A configuration that cannot work ends the
  * process with status 2 and one line naming the key. {@code coproxy.jar bundle build ...} builds a
- * plugin bundle instead ({@link BundleCommand}).
+ * plugin bundle instead ({@link BundleCommand}); {@code coproxy.jar plugin test ...} runs one hook
+ * without a gateway ({@link PluginTestCommand}).
  */
 public final class Main {
 
   private static final int CLUSTER_JOIN_SECONDS = 120;
   private static final String USAGE = "usage: java -jar coproxy.jar [--conf FILE] [--cluster]\n"
-      + "       java -jar coproxy.jar bundle build [-m manifest.json] [-o bundle.zip] [-k private.pem] [-y]";
+      + "       java -jar coproxy.jar bundle build [-m manifest.json] [-o bundle.zip] [-k private.pem] [-y]\n"
+      + "       java -jar coproxy.jar plugin test --driver python|lua|grpc (--plugins DIR_OR_BUNDLE | --server TARGET) --hook NAME ...";
 
   private Main() {
   }
@@ -42,6 +53,10 @@ public final class Main {
     if (args.length > 0 && args[0].equals("bundle")) {
       int status = new BundleCommand(System.out, System.err, System.in).run(java.util.Arrays.copyOfRange(args, 1, args.length));
       System.exit(status);
+    }
+    if (args.length > 0 && args[0].equals("plugin")) {
+      Map<String, DriverModule> drivers = Map.of(LuaDriver.NAME, new LuaModule(), PythonDriver.NAME, new PythonModule(), GrpcDriver.NAME, new GrpcModule());
+      System.exit(new PluginTestCommand(System.out, System.err, drivers).run(java.util.Arrays.copyOfRange(args, 1, args.length)));
     }
     System.setProperty("java.util.logging.manager", GatewayLogManager.class.getName());
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s [%3$s] %5$s%6$s%n");
