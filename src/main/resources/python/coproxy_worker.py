@@ -188,6 +188,7 @@ class Worker(object):
                 kind, header, body = self.channel.read()
             except EOFError:
                 return
+            dirs = []
             try:
                 if kind not in ("D", "E"):
                     raise RuntimeError("unexpected frame %r" % kind)
@@ -205,14 +206,34 @@ class Worker(object):
             except self.not_found as e:
                 self.fail(str(e), "")
             except SystemExit as e:
-                self.fail("a plugin called sys.exit(%s)" % (e.code,), _plugin_traceback(e))
+                self.fail("a plugin called sys.exit(%s)" % (e.code,), _plugin_traceback(e), self._location(e, dirs))
             except Exception as e:
-                self.fail("%s: %s" % (type(e).__name__, e), _plugin_traceback(e))
+                self.fail("%s: %s" % (type(e).__name__, e), _plugin_traceback(e), self._location(e, dirs))
             else:
                 self.channel.send("R", b"", reply)
 
-    def fail(self, message, trace):
-        self.channel.send_json("F", {"message": message, "traceback": trace.rstrip()})
+    def fail(self, message, trace, location=None):
+        answer = {"message": message, "traceback": trace.rstrip()}
+        if location:
+            answer["file"], answer["line"] = location
+        self.channel.send_json("F", answer)
+
+    def _location(self, error, dirs):
+        """(file, line) of the innermost frame in the plugin's files, the file relative to its plugin
+        folder; else of the innermost frame outside the runner (a library the plugin called); else None."""
+        folders = [os.path.abspath(d) + os.sep for d in (dirs or [self.default_dir]) if d]
+        runner = os.path.dirname(os.path.abspath(__file__)) + os.sep
+        plugin = library = None
+        for frame, line in traceback.walk_tb(error.__traceback__):
+            path = os.path.abspath(frame.f_code.co_filename)
+            if path.startswith(runner):
+                continue
+            folder = next((f for f in folders if path.startswith(f)), None)
+            if folder is not None:
+                plugin = (path[len(folder):], line)
+            else:
+                library = (os.path.basename(path), line)
+        return plugin or library
 
     def dispatch(self, dirs, body):
         obj = self.object_class()

@@ -30,12 +30,14 @@ import java.util.Set;
  * @param post {@code post} hooks
  * @param response {@code response} hooks
  * @param idExtractor {@code id_extractor} of the auth hook, or null
+ * @param debugHeaders {@code debug_headers} (Coproxy extension): answers carry the hooks' times and
+ *     a failed hook's file and line
  */
 public record CustomMiddleware(String driver, List<Hook> pre, Hook authCheck, List<Hook> postKeyAuth, List<Hook> post,
-    List<Hook> response, IdExtractorSpec idExtractor) {
+    List<Hook> response, IdExtractorSpec idExtractor, boolean debugHeaders) {
 
   /** No driver, no hooks. */
-  public static final CustomMiddleware NONE = new CustomMiddleware("", List.of(), null, List.of(), List.of(), List.of(), null);
+  public static final CustomMiddleware NONE = new CustomMiddleware("", List.of(), null, List.of(), List.of(), List.of(), null, false);
 
   /** The hook lists, by their key. */
   static final List<String> STAGES = List.of("pre", "post_key_auth", "post", "response");
@@ -53,6 +55,7 @@ public record CustomMiddleware(String driver, List<Hook> pre, Hook authCheck, Li
   static List<String> keys() {
     List<String> keys = new ArrayList<>();
     keys.add("custom_middleware.driver");
+    keys.add("custom_middleware.debug_headers");
     for (String stage : STAGES) {
       Hook.KEYS.forEach(k -> keys.add("custom_middleware." + stage + ".*." + k));
     }
@@ -90,7 +93,7 @@ public record CustomMiddleware(String driver, List<Hook> pre, Hook authCheck, Li
     Hook authCheck = authByPlugin ? Hook.parse(cm.child("auth_check")) : null;
     IdExtractorSpec idExtractor = authCheck != null ? IdExtractorSpec.parse(cm.child("id_extractor"), apiId) : null;
     CustomMiddleware parsed = new CustomMiddleware(driver, pre, authCheck, keyless ? List.of() : postKeyAuth, post, response,
-        idExtractor);
+        idExtractor, cm.bool("debug_headers", false));
     checkDriver(cm, driver, parsed.hasHooks() && !toBeReplaced, apiId);
     return parsed;
   }

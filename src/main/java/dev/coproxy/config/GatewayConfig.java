@@ -89,7 +89,8 @@ public record GatewayConfig(
       int pythonWorkers,
       int luaInstances,
       boolean luaAllowOs,
-      long luaLoopInstructions) {
+      long luaLoopInstructions,
+      boolean debugHeaders) {
   }
 
   /**
@@ -249,7 +250,8 @@ public record GatewayConfig(
         (int) r.integer("python_workers", cores, 1, 256),
         (int) r.integer("lua_instances", cores, 1, 256),
         r.bool("lua_allow_os", false),
-        r.integer("lua_loop_instructions", 20_000, 0, 10_000_000));
+        r.integer("lua_loop_instructions", 20_000, 0, 10_000_000),
+        r.bool("debug_headers", false));
     r.has("python_path_prefix");
     r.has("python_version");
     return options;

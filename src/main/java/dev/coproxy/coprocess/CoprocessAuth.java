@@ -108,12 +108,12 @@ final class CoprocessAuth implements Middleware {
         return Future.failedFuture(ChainInterruption.error(403, FORBIDDEN));
       }
       return adopt(ctx, reply, token, extracted);
-    }, CoprocessAuth::refused);
+    }, this::refused);
   }
 
   // Any failed call refuses the request, an unavailable driver's included (403, as DESIGN asks).
-  private static Future<Void> refused(Throwable failure) {
-    return Future.failedFuture(ChainInterruption.error(403, Overrides.KEY_NOT_AUTHORISED));
+  private Future<Void> refused(Throwable failure) {
+    return Future.failedFuture(runner.refusal(HookFailure.from(failure), 403, Overrides.KEY_NOT_AUTHORISED));
   }
 
   private static String token(dev.coproxy.proto.Object reply) {
@@ -129,8 +129,8 @@ final class CoprocessAuth implements Middleware {
     try {
       session = Session.parse(json);
     } catch (ConfigException e) {
-      runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the session cannot be used: " + e.getMessage()));
-      return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
+      HookFailure failure = runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the session cannot be used: " + e.getMessage()));
+      return Future.failedFuture(runner.refusal(failure, 500, CoprocessMiddleware.MIDDLEWARE_ERROR));
     }
     Session effective;
     try {

@@ -43,7 +43,7 @@ final class CoprocessMiddleware implements Middleware {
     String query = ctx.query();
     return runner.call(ObjectBuilder.request(ctx, runner.hook(), spec), ctx).transform(ar -> {
       if (ar.failed()) {
-        return Future.failedFuture(dispatchFailure((HookFailure) ar.cause(), 500, MIDDLEWARE_ERROR));
+        return Future.failedFuture(dispatchFailure(runner, (HookFailure) ar.cause(), 500, MIDDLEWARE_ERROR));
       }
       dev.coproxy.proto.Object reply = ar.result();
       String token = reply.hasSession() ? reply.getSession().getMetadataOrDefault("token", "") : "";
@@ -63,14 +63,13 @@ final class CoprocessMiddleware implements Middleware {
   static ChainInterruption applyReply(HookRunner runner, RequestContext ctx, dev.coproxy.proto.Object reply, String query,
       String token, AuthFailures authFailures) {
     if (!reply.hasRequest()) {
-      runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply has no request message"));
-      return ChainInterruption.error(500, MIDDLEWARE_ERROR);
+      return runner.refusal(runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, "the reply has no request message")), 500,
+          MIDDLEWARE_ERROR);
     }
     try {
       ReplyApplier.apply(ctx, reply.getRequest(), query);
     } catch (HookFailure failure) {
-      runner.failed(failure);
-      return ChainInterruption.error(500, MIDDLEWARE_ERROR);
+      return runner.refusal(runner.failed(failure), 500, MIDDLEWARE_ERROR);
     }
     ChainInterruption stop = Overrides.evaluate(reply.getRequest().getReturnOverrides());
     if (stop != null && Overrides.isAuthFailure(reply.getRequest().getReturnOverrides())) {
@@ -83,10 +82,10 @@ final class CoprocessMiddleware implements Middleware {
    * The client's answer to a failed request or response hook call: unavailable drivers get 500
    * Internal Server Error, other failures {@code status} and {@code message}.
    */
-  static ChainInterruption dispatchFailure(HookFailure failure, int status, String message) {
+  static ChainInterruption dispatchFailure(HookRunner runner, HookFailure failure, int status, String message) {
     if (failure.reason() == HookFailure.Reason.UNAVAILABLE) {
-      return ChainInterruption.error(500, INTERNAL_ERROR);
+      return runner.refusal(failure, 500, INTERNAL_ERROR);
     }
-    return ChainInterruption.error(status, message);
+    return runner.refusal(failure, status, message);
   }
 }

@@ -2,6 +2,7 @@ package dev.coproxy.coprocess;
 
 import dev.coproxy.bus.CoprocessAddresses;
 import dev.coproxy.bus.LoopLocal;
+import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.log.RateLimitedLog;
 import io.vertx.core.Future;
@@ -9,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import java.lang.System.Logger.Level;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -16,7 +18,8 @@ import java.util.function.Supplier;
  * with the hook's deadline (local delivery only, on the request's own loop when a dispatcher runs
  * there), turns every failure into a {@link HookFailure}, times the call, counts failures by
  * reason, and logs a failure with the API id and hook name (at most once a second per hook, so a
- * broken plugin under traffic does not flood the log).
+ * broken plugin under traffic does not flood the log). With debug headers on for the API it also
+ * writes the call's time and a failure's location on the client's answer ({@link DebugHeaders}).
  */
 final class HookRunner {
 
@@ -31,15 +34,20 @@ final class HookRunner {
   private final HookMeters meters;
   private final Supplier<String> callIds;
   private final String pluginDirs;
+  private final boolean debug;
   private final RateLimitedLog log = RateLimitedLog.perSecond(LOG);
 
-  /** @param callIds a new id, unique in this process, for each call (a cancel message names it) */
-  HookRunner(Vertx vertx, HookSpec hook, String apiId, HookMeters meters, Supplier<String> callIds) {
+  /**
+   * @param callIds a new id, unique in this process, for each call (a cancel message names it)
+   * @param debug the API's answers carry {@link DebugHeaders}
+   */
+  HookRunner(Vertx vertx, HookSpec hook, String apiId, HookMeters meters, Supplier<String> callIds, boolean debug) {
     this.vertx = vertx;
     this.hook = hook;
     this.apiId = apiId;
     this.meters = meters;
     this.callIds = callIds;
+    this.debug = debug;
     this.pluginDirs = hook.pluginDirs().isEmpty() ? null : CoprocessAddresses.joinDirs(hook.pluginDirs());
   }
 
@@ -47,19 +55,28 @@ final class HookRunner {
     return hook;
   }
 
-  /** The plugin's reply, or a failed {@link HookFailure} that is already counted and logged. */
-  Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object) {
-    return call(object, null);
+  /**
+   * The plugin's reply for a request hook, or a failed {@link HookFailure} that is already counted
+   * and logged. If the client goes away first, the driver is told to cancel the call (a gRPC call is
+   * cancelled on the plugin server).
+   */
+  Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, RequestContext ctx) {
+    return call(object, ctx, true);
   }
 
-  /**
-   * As {@link #call(dev.coproxy.proto.Object)} for a waiting client: if the client goes away first,
-   * the driver is told to cancel the call (a gRPC call is cancelled on the plugin server).
-   */
-  Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, RequestContext waiting) {
+  /** As {@link #call(dev.coproxy.proto.Object, RequestContext)} for a response hook: no cancelling. */
+  Future<dev.coproxy.proto.Object> callOnResponse(dev.coproxy.proto.Object object, RequestContext ctx) {
+    return call(object, ctx, false);
+  }
+
+  private Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, RequestContext ctx, boolean cancellable) {
     long start = System.nanoTime();
-    return send(object, waiting).transform(ar -> {
-      meters.duration(System.nanoTime() - start);
+    return send(object, cancellable ? ctx : null).transform(ar -> {
+      long nanos = System.nanoTime() - start;
+      meters.duration(nanos);
+      if (debug) {
+        DebugHeaders.timed(ctx, hook, nanos);
+      }
       if (ar.succeeded()) {
         return Future.succeededFuture(ar.result());
       }
@@ -98,5 +115,14 @@ final class HookRunner {
     log.log(Level.ERROR, () -> "api " + apiId + ": " + hook.key() + " hook \"" + hook.name() + "\" (driver " + hook.driver()
         + ") failed [" + failure.reason().label() + "]: " + failure.getMessage());
     return failure;
+  }
+
+  /**
+   * The client's answer to a failure of this hook (already counted and logged): Tyk's error with
+   * {@code status} and {@code message}, plus {@code X-Coproxy-Plugin-Error} with debug headers on.
+   */
+  ChainInterruption refusal(HookFailure failure, int status, String message) {
+    return debug ? ChainInterruption.error(status, message, Map.of(DebugHeaders.PLUGIN_ERROR, DebugHeaders.pluginError(hook, failure)))
+        : ChainInterruption.error(status, message);
   }
 }

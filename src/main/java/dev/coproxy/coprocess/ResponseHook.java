@@ -1,6 +1,5 @@
 package dev.coproxy.coprocess;
 
-import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.Middleware;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.chain.UpstreamAnswer;
@@ -50,23 +49,22 @@ final class ResponseHook implements Middleware {
   public Future<Void> onResponse(RequestContext ctx) {
     UpstreamAnswer answer = ctx.answer();
     dev.coproxy.proto.Object sent = ObjectBuilder.response(ctx, runner.hook(), spec, answer);
-    return runner.call(sent).transform(ar -> {
+    return runner.callOnResponse(sent, ctx).transform(ar -> {
       if (ar.failed()) {
-        return Future.failedFuture(CoprocessMiddleware.dispatchFailure((HookFailure) ar.cause(), 500, CoprocessMiddleware.MIDDLEWARE_ERROR));
+        return Future.failedFuture(CoprocessMiddleware.dispatchFailure(runner, (HookFailure) ar.cause(), 500, CoprocessMiddleware.MIDDLEWARE_ERROR));
       }
       dev.coproxy.proto.Object reply = ar.result();
       int status = reply.getResponse().getStatusCode();
       // A 1xx is not a final answer: the client would wait for another one forever.
       if (!reply.hasResponse() || status < 200 || status > 999) {
-        runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, reply.hasResponse()
+        HookFailure failure = runner.failed(new HookFailure(HookFailure.Reason.BAD_REPLY, reply.hasResponse()
             ? "the reply's response.status_code " + status + " is not the status of a final answer" : "the reply has no response message"));
-        return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
+        return Future.failedFuture(runner.refusal(failure, 500, CoprocessMiddleware.MIDDLEWARE_ERROR));
       }
       try {
         apply(answer, sent.getResponse(), reply.getResponse());
       } catch (HookFailure failure) {
-        runner.failed(failure);
-        return Future.failedFuture(ChainInterruption.error(500, CoprocessMiddleware.MIDDLEWARE_ERROR));
+        return Future.failedFuture(runner.refusal(runner.failed(failure), 500, CoprocessMiddleware.MIDDLEWARE_ERROR));
       }
       return Future.succeededFuture();
     });

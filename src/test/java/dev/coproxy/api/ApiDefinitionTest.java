@@ -191,6 +191,18 @@ class ApiDefinitionTest {
     assertEquals(expected, def.upstreamPath(path));
   }
 
+  @Test
+  void debugHeadersAreOffByDefaultAndSurviveABundlesManifest() {
+    JsonObject hooks = new JsonObject().put("driver", "python").put("pre", new JsonArray().add(new JsonObject().put("name", "A")));
+    assertFalse(ApiDefinition.parse(minimal().put("custom_middleware", hooks.copy())).customMiddleware().debugHeaders());
+    ApiDefinition on = ApiDefinition.parse(minimal().put("custom_middleware", hooks.copy().put("debug_headers", true)));
+    assertTrue(on.customMiddleware().debugHeaders());
+    assertTrue(on.withCustomMiddleware(hooks.copy()).customMiddleware().debugHeaders(), "a manifest does not turn it off");
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ApiDefinition.parse(minimal().put("custom_middleware", hooks.copy().put("debug_headers", "yes"))));
+    assertEquals("custom_middleware.debug_headers", e.key());
+  }
+
   private static JsonObject withoutKey(JsonObject json, String key) {
     json.remove(key);
     return json;

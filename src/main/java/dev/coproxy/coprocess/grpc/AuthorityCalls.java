@@ -1,5 +1,6 @@
 package dev.coproxy.coprocess.grpc;
 
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -109,7 +110,7 @@ final class AuthorityCalls implements DispatcherCalls {
     private void read(HttpClientResponse response) {
       String status = response.getHeader("grpc-status");
       if (status != null) {
-        failOnStatus(status);
+        failOnStatus(status, response.getHeader("grpc-message"));
         return;
       }
       String type = response.getHeader("content-type");
@@ -128,7 +129,7 @@ final class AuthorityCalls implements DispatcherCalls {
       response.endHandler(v -> {
         String trailer = response.getTrailer("grpc-status");
         if (trailer == null || !trailer.equals("0")) {
-          failOnStatus(trailer == null ? String.valueOf(GrpcStatus.UNKNOWN.code) : trailer);
+          failOnStatus(trailer == null ? String.valueOf(GrpcStatus.UNKNOWN.code) : trailer, response.getTrailer("grpc-message"));
         } else if (body.length() < PREFIX || body.getByte(0) != 0 || body.getInt(1) != body.length() - PREFIX) {
           reply.tryFail(new VertxException("the reply is not one uncompressed message", true));
         } else {
@@ -137,7 +138,8 @@ final class AuthorityCalls implements DispatcherCalls {
       });
     }
 
-    private void failOnStatus(String status) {
+    /** @param message the status description, percent-encoded as gRPC sends it; may be null */
+    private void failOnStatus(String status, String message) {
       GrpcStatus code = null;
       try {
         code = GrpcStatus.valueOf(Integer.parseInt(status.trim()));
@@ -145,7 +147,13 @@ final class AuthorityCalls implements DispatcherCalls {
         // not a number: UNKNOWN, as below
       }
       code = code == null ? GrpcStatus.UNKNOWN : code;
-      reply.tryFail(code == GrpcStatus.OK ? new VertxException("no reply message", true) : new InvalidStatusException(GrpcStatus.OK, code));
+      if (code == GrpcStatus.OK) {
+        reply.tryFail(new VertxException("no reply message", true));
+      } else if (message != null && !message.isEmpty()) {
+        reply.tryFail(new StatusFailure(code, QueryStringDecoder.decodeComponent(message.replace("+", "%2B"))));
+      } else {
+        reply.tryFail(new InvalidStatusException(GrpcStatus.OK, code));
+      }
     }
 
     private void fail(Throwable failure) {

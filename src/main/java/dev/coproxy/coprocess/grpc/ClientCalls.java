@@ -9,6 +9,7 @@ import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.client.GrpcClientResponse;
+import io.vertx.grpc.client.InvalidStatusException;
 import java.util.concurrent.TimeUnit;
 
 /** Calls through Vert.x's gRPC client, one client per event loop ({@link LoopClients}). */
@@ -52,7 +53,14 @@ final class ClientCalls implements DispatcherCalls {
       if (timeoutMillis > 0) {
         request.timeout(timeoutMillis, TimeUnit.MILLISECONDS);
       }
-      return request.send(message).compose(GrpcClientResponse::last);
+      return request.send(message).compose(response -> response.last().recover(e -> Future.failedFuture(described(e, response))));
+    }
+
+    // The status description is on the response, not on the exception the client fails with.
+    private static Throwable described(Throwable e, GrpcClientResponse<Buffer, Buffer> response) {
+      String description = response.statusMessage();
+      return e instanceof InvalidStatusException status && description != null && !description.isEmpty()
+          ? new StatusFailure(status.actualStatus(), description) : e;
     }
 
     @Override

@@ -214,6 +214,10 @@ public final class GrpcDriver implements CoprocessDriver {
     });
   }
 
+  private static boolean isDeadline(GrpcStatus code) {
+    return code == GrpcStatus.DEADLINE_EXCEEDED || code == GrpcStatus.CANCELLED;
+  }
+
   // However the call ended (the client's own deadline resets the stream), once its deadline has
   // passed the failure is a timeout, as the dispatcher would have called it.
   private static HookFailure pastDeadline(HookFailure failure, long deadline) {
@@ -224,9 +228,15 @@ public final class GrpcDriver implements CoprocessDriver {
   }
 
   private HookFailure failure(Throwable e, SocketAddress address) {
+    if (e instanceof StatusFailure status && !isDeadline(status.status())) {
+      return new HookFailure(HookFailure.Reason.ERROR, "gRPC status " + status.status().name() + ": " + status.getMessage());
+    }
+    if (e instanceof StatusFailure status) {
+      return new HookFailure(HookFailure.Reason.TIMEOUT, "gRPC " + status.status().name());
+    }
     if (e instanceof InvalidStatusException status) {
       GrpcStatus code = status.actualStatus();
-      if (code == GrpcStatus.DEADLINE_EXCEEDED || code == GrpcStatus.CANCELLED) {
+      if (isDeadline(code)) {
         return new HookFailure(HookFailure.Reason.TIMEOUT, "gRPC " + code.name());
       }
       return new HookFailure(HookFailure.Reason.ERROR, "gRPC status " + code.name());

@@ -12,6 +12,8 @@ import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
@@ -80,6 +82,8 @@ public final class LuaDriver implements CoprocessDriver {
     this.tyk = new TykLibrary(store, events, () -> Math.max(1, deadline - System.currentTimeMillis()));
     this.states = new LuaStates(scripts, bundles, allowOs, tyk, loop);
   }
+
+  private static final Pattern LUAJ_POSITION = Pattern.compile("@(\\S+?):(\\d+):? (.*)", Pattern.DOTALL);
 
   @Override
   public String name() {
@@ -153,11 +157,24 @@ public final class LuaDriver implements CoprocessDriver {
       throw new HookFailure(HookFailure.Reason.ERROR, "lua: stack overflow");
     } catch (LuaError e) {
       tyk.finish();
-      throw new HookFailure(HookFailure.Reason.ERROR, "lua: " + e.getMessage());
+      throw new HookFailure(HookFailure.Reason.ERROR, "lua: " + located(e.getMessage()));
     } catch (RuntimeException e) {
       tyk.finish();
       throw new HookFailure(HookFailure.Reason.ERROR, "lua: " + e);
     }
+  }
+
+  /**
+   * LuaJ writes an error's position as {@code @lua/x.lua:12 message} (the chunk name with its
+   * {@code @}, no colon after the line); this writes {@code lua/x.lua:12: message}, as Lua and
+   * compilers do, which is also where the debug headers look for file and line.
+   */
+  static String located(String message) {
+    if (message == null) {
+      return "null";
+    }
+    Matcher position = LUAJ_POSITION.matcher(message);
+    return position.matches() ? position.group(1) + ":" + position.group(2) + ": " + position.group(3) : message;
   }
 
   // The script was stopped part-way on a loop: its globals are rebuilt, and the hook goes to the

@@ -233,7 +233,10 @@ public final class PythonDriver implements CoprocessDriver {
     JsonObject header = reply.json();
     String trace = header.getString("traceback", "");
     HookFailure.Reason reason = header.getBoolean("timeout", false) ? HookFailure.Reason.TIMEOUT : HookFailure.Reason.ERROR;
-    return new HookFailure(reason, "python: " + header.getString("message", "the plugin failed")
+    // Where it failed first, as compilers write it: debug headers and log readers find it there.
+    String file = header.getString("file");
+    String where = file == null ? "" : file + ":" + header.getValue("line", "?") + ": ";
+    return new HookFailure(reason, "python: " + where + header.getString("message", "the plugin failed")
         + (trace.isEmpty() ? "" : "\n" + trace));
   }
 }

@@ -137,13 +137,20 @@ class GrpcConnectionIT {
     try (TestPluginServer plugin = TestPluginServer.tcp(pluginVertx);
         TestGateway gw = TestGateway.start(new JsonObject().put("coprocess_options", new JsonObject()
             .put("enable_coprocess", true).put("coprocess_grpc_server", plugin.target())
-            .put("grpc_authority", "plugins.example:7000")), Map.of());
+            .put("grpc_authority", "plugins.example:7000").put("debug_headers", true)), Map.of());
         Upstream upstream = Upstream.start(gw.vertx)) {
       deploy(gw, upstream);
       TestGateway.Reply reply = get(gw);
       assertEquals(200, reply.status(), reply.text());
       assertEquals("testvalue", reply.json().getJsonObject("headers").getString("testheader"));
       assertEquals("plugins.example:7000", plugin.lastAuthority.get());
+      // This path reads the status itself: its description reaches the debug header too.
+      gw.writeApi("gcs.json", Apis.keyless("gcs", "/gcs/", upstream.url("/")).put("custom_middleware", new JsonObject()
+          .put("driver", "grpc").put("pre", new JsonArray().add(new JsonObject().put("name", "status")))));
+      assertEquals(new JsonArray(), gw.reload().getJsonArray("errors"));
+      TestGateway.Reply failed = gw.call(HttpMethod.GET, "/gcs/x", Map.of(), null);
+      assertEquals(500, failed.status(), failed.text());
+      assertEquals("pre:status driver=grpc: gRPC status INTERNAL: plugin bug: 1+1 != 3", failed.headers().get("X-Coproxy-Plugin-Error"));
     }
   }
 

@@ -165,6 +165,18 @@ class GrpcDispatchIT {
   }
 
   @Test
+  void debugHeadersCarryTheStatusAndItsDescription() throws Exception {
+    deploy(keyless("g-status-debug", new JsonObject().put("pre", hooks("testPreHook1", "status")).put("debug_headers", true)));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/g-status-debug/x", Map.of(), null);
+    assertEquals(500, reply.status());
+    assertEquals("Middleware error", reply.json().getString("error"));
+    // A gRPC server gives no file or line: they are left out.
+    assertEquals("pre:status driver=grpc: gRPC status INTERNAL: plugin bug: 1+1 != 3", reply.headers().get("X-Coproxy-Plugin-Error"));
+    assertTrue(reply.headers().get("X-Coproxy-Hooks").matches("pre:testPreHook1=\\d+\\.\\dms,pre:status=\\d+\\.\\dms"),
+        reply.headers().get("X-Coproxy-Hooks"));
+  }
+
+  @Test
   void serverThatNeverAnswersHitsTheDeadline() throws Exception {
     deploy(keyless("g-hang", new JsonObject().put("pre", new JsonArray().add(new JsonObject().put("name", "hang").put("timeout_ms", 300)))));
     double timeouts = failures(gw, "timeout");

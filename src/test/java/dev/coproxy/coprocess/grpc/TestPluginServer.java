@@ -174,7 +174,7 @@ public final class TestPluginServer implements AutoCloseable {
       case "hang":
         return Promise.<dev.coproxy.proto.Object>promise().future();
       case "status":
-        return Future.failedFuture(new StatusException(GrpcStatus.INTERNAL, "plugin bug"));
+        return Future.failedFuture(new StatusException(GrpcStatus.INTERNAL, "plugin bug: 1+1 != 3"));
       default:
         return Future.succeededFuture(o);
     }
