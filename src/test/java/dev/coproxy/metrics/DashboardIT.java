@@ -105,6 +105,11 @@ class DashboardIT {
       // Events reach the fan-out (and its counter) after the answer.
       Poll.until(Duration.ofSeconds(10), "the refused key's event counted",
           () -> scrape(gw).lines().anyMatch(l -> l.startsWith("coproxy_events_total{")));
+      // The JVM's GC timer has series only once a collection happened, which a short run may not see.
+      Poll.until(Duration.ofSeconds(10), "a garbage collection recorded", () -> {
+        System.gc();
+        return scrape(gw).lines().anyMatch(l -> l.startsWith("jvm_gc_pause_seconds_count{"));
+      });
 
       List<String> problems = problems(queries, scrape(gw));
       assertTrue(problems.isEmpty(), String.join("\n", problems));
