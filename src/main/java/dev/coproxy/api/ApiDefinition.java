@@ -26,6 +26,8 @@ import java.util.Locale;
  * @param eventHandlers {@code event_handlers}
  * @param versions {@code version_data} and {@code definition}: versions, path lists and limits
  * @param access API-wide access controls (IP lists, API rate limit, rate and quota switches)
+ * @param detailedTracing {@code detailed_tracing}: with {@code opentelemetry} on, each plugin hook
+ *     gets a span of its own under the request's
  * @param raw the definition as read (with its bundles' {@code custom_middleware} once resolved)
  * @param pluginDirs where this API's plugin code lives (its unpacked bundle directories, in
  *     order); empty means the driver's default folder ({@code <middleware_path>/python},
@@ -45,11 +47,13 @@ public record ApiDefinition(
     EventHandlers eventHandlers,
     VersionData versions,
     ApiAccess access,
+    boolean detailedTracing,
     JsonObject raw,
     List<String> pluginDirs) {
 
   /** Top-level keys read here, as the key table writes them; the sections list their own. */
-  static final List<String> KEYS = List.of("api_id", "org_id", "name", "active", "use_keyless", "session_lifetime");
+  static final List<String> KEYS = List.of("api_id", "org_id", "name", "active", "use_keyless", "session_lifetime",
+      "detailed_tracing");
 
   public ApiDefinition {
     pluginDirs = List.copyOf(pluginDirs);
@@ -94,6 +98,7 @@ public record ApiDefinition(
         EventHandlers.parse(r.child("event_handlers")),
         VersionData.parse(r),
         ApiAccess.parse(r),
+        r.bool("detailed_tracing", false),
         json,
         List.of());
   }
@@ -139,7 +144,7 @@ public record ApiDefinition(
   /** This definition with its plugin code in the given directories (a loaded bundle). */
   public ApiDefinition withPluginDirs(List<String> dirs) {
     return new ApiDefinition(apiId, orgId, name, active, keyless, auth, proxy, sessionLifetime, plugins, customMiddleware,
-        eventHandlers, versions, access, raw, dirs);
+        eventHandlers, versions, access, detailedTracing, raw, dirs);
   }
 
   /**
@@ -157,7 +162,7 @@ public record ApiDefinition(
     CustomMiddleware parsed = CustomMiddleware.parse(new JsonReader(customMiddleware, "custom_middleware"), keyless,
         plugins.pluginAuth(), apiId, false);
     return new ApiDefinition(apiId, orgId, name, active, keyless, auth, proxy, sessionLifetime, plugins, parsed,
-        eventHandlers, versions, access, raw.copy().put("custom_middleware", customMiddleware.copy()), pluginDirs);
+        eventHandlers, versions, access, detailedTracing, raw.copy().put("custom_middleware", customMiddleware.copy()), pluginDirs);
   }
 
   /** {@code proxy.listen_path}. */

@@ -36,6 +36,7 @@ import dev.coproxy.routing.ReloadBus;
 import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.LocalStore;
 import dev.coproxy.session.SessionRepository;
+import dev.coproxy.tracing.Tracing;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -75,6 +76,8 @@ public final class Gateway {
   private final PrometheusMeterRegistry meters;
   private final EventQueue eventQueue;
   private final EventSink events;
+  // null when opentelemetry is off
+  private final Tracing tracing;
   private final DriverHealth driverHealth = new DriverHealth();
   private final List<ProxyVerticle> proxies = new ArrayList<>();
   private AdminVerticle admin;
@@ -90,6 +93,7 @@ public final class Gateway {
     this.meters = meters;
     this.sessions = new SessionRepository(store, config.hashKeys());
     this.metrics = new GatewayMetrics(meters);
+    this.tracing = Tracing.from(config.tracing());
     this.eventQueue = new EventQueue(EventQueue.DEFAULT_CAPACITY, meters);
     this.events = new EventBusSink(vertx, eventQueue);
     this.policies = new LoadedPolicies(vertx, config.policies(), store);
@@ -208,7 +212,8 @@ public final class Gateway {
     List<ProxyVerticle> deployed = new ArrayList<>();
     Supplier<ProxyVerticle> proxy = () -> {
       ProxyVerticle instance = new ProxyVerticle(vertx, config, serverOptions, port, registry, metrics, adminPaths,
-          AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth, policies, keyPolicies));
+          AdminRoutes.create(vertx, config, sessions, registry, reloadBus, meters, events, driverHealth, policies, keyPolicies),
+          tracing);
       deployed.add(instance);
       return instance;
     };
@@ -274,6 +279,7 @@ public final class Gateway {
     }
     vertx.cancelTimer(sweepTimer);
     // The store hands back what this node holds (a cluster store's unused quota units) before Vert.x leaves.
-    return Future.join(drains).transform(ar -> reloadBus.close()).transform(ar -> store.close()).transform(ar -> registry.close());
+    return Future.join(drains).transform(ar -> reloadBus.close()).transform(ar -> store.close()).transform(ar -> registry.close())
+        .transform(ar -> tracing == null ? Future.<Void>succeededFuture() : tracing.close());
   }
 }

@@ -1,6 +1,7 @@
 package dev.coproxy.chain;
 
 import dev.coproxy.api.ApiDefinition;
+import dev.coproxy.tracing.RequestSpan;
 import dev.coproxy.api.ApiVersion;
 import dev.coproxy.api.UpstreamTarget;
 import dev.coproxy.session.Session;
@@ -37,6 +38,7 @@ public final class RequestContext {
   private boolean ignored;
   private UpstreamTarget targetOverride;
   private long upstreamTimeoutMillis;
+  private RequestSpan span;
 
   public RequestContext(HttpServerRequest request, ApiDefinition api, long startNanos) {
     this.request = request;
@@ -48,6 +50,16 @@ public final class RequestContext {
    * Runs {@code action} when the client goes away (connection closed, HTTP/2 stream reset) before
    * it was answered; null stops watching. One action at a time: the last one set wins.
    */
+  /** The request's server span, or null when tracing is off. */
+  public RequestSpan span() {
+    return span;
+  }
+
+  /** Set once by the pipeline when tracing is on. */
+  public void span(RequestSpan span) {
+    this.span = span;
+  }
+
   public void onClientGone(Runnable action) {
     if (action == null) {
       request.response().closeHandler(null);

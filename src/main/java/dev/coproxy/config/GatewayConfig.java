@@ -42,6 +42,7 @@ import java.util.Set;
  * @param enableCustomDomains {@code enable_custom_domains}: APIs with a {@code domain} are served
  *     only for that host; without it every API's {@code domain} is ignored, as in Tyk
  * @param clientAddress which address a request comes from, for IP lists and events
+ * @param tracing {@code opentelemetry}: request traces exported over OTLP/HTTP
  */
 public record GatewayConfig(
     String listenAddress,
@@ -71,7 +72,8 @@ public record GatewayConfig(
     Exposure exposure,
     PolicyOptions policies,
     boolean enableCustomDomains,
-    ClientAddressOptions clientAddress) {
+    ClientAddressOptions clientAddress,
+    TracingOptions tracing) {
 
   private static final Set<String> HASH_FUNCTIONS = Set.of("", "murmur32", "murmur64", "murmur128", "sha256");
 
@@ -201,7 +203,8 @@ public record GatewayConfig(
         exposure,
         PolicyOptions.parse(r.child("policies"), r.bool("allow_unsafe_policy_ids", false)),
         r.bool("enable_custom_domains", false),
-        ClientAddressOptions.parse(r));
+        ClientAddressOptions.parse(r),
+        TracingOptions.parse(r.child("opentelemetry")));
   }
 
   private record KeyJudgement(List<String> unknown, List<String> warnings, List<String> inert) {

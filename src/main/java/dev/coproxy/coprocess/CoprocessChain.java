@@ -86,6 +86,7 @@ public final class CoprocessChain implements ChainFactory {
 
   private HookRunner runner(ApiDefinition api, HookSpec hook) {
     return new HookRunner(vertx, hook, api.apiId(), new HookMeters(registry, api.apiId(), hook),
-        () -> callIdPrefix + calls.incrementAndGet(), options.debugHeaders() || api.customMiddleware().debugHeaders());
+        () -> callIdPrefix + calls.incrementAndGet(), options.debugHeaders() || api.customMiddleware().debugHeaders(),
+        api.detailedTracing());
   }
 }

@@ -5,6 +5,8 @@ import dev.coproxy.bus.LoopLocal;
 import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.log.RateLimitedLog;
+import dev.coproxy.tracing.HookSpan;
+import dev.coproxy.tracing.RequestSpan;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -19,7 +21,9 @@ import java.util.function.Supplier;
  * there), turns every failure into a {@link HookFailure}, times the call, counts failures by
  * reason, and logs a failure with the API id and hook name (at most once a second per hook, so a
  * broken plugin under traffic does not flood the log). With debug headers on for the API it also
- * writes the call's time and a failure's location on the client's answer ({@link DebugHeaders}).
+ * writes the call's time and a failure's location on the client's answer ({@link DebugHeaders}). With
+ * {@code detailed_tracing} on the API (and {@code opentelemetry} on) each call gets a span under the
+ * request's, with the hook's type, name, driver and outcome.
  */
 final class HookRunner {
 
@@ -35,13 +39,17 @@ final class HookRunner {
   private final Supplier<String> callIds;
   private final String pluginDirs;
   private final boolean debug;
+  private final boolean detailedTracing;
   private final RateLimitedLog log = RateLimitedLog.perSecond(LOG);
 
   /**
    * @param callIds a new id, unique in this process, for each call (a cancel message names it)
    * @param debug the API's answers carry {@link DebugHeaders}
+   * @param detailedTracing the API's {@code detailed_tracing}: a span per call when the request is traced
    */
-  HookRunner(Vertx vertx, HookSpec hook, String apiId, HookMeters meters, Supplier<String> callIds, boolean debug) {
+  HookRunner(Vertx vertx, HookSpec hook, String apiId, HookMeters meters, Supplier<String> callIds, boolean debug,
+      boolean detailedTracing) {
+    this.detailedTracing = detailedTracing;
     this.vertx = vertx;
     this.hook = hook;
     this.apiId = apiId;
@@ -71,6 +79,8 @@ final class HookRunner {
 
   private Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, RequestContext ctx, boolean cancellable) {
     long start = System.nanoTime();
+    RequestSpan traced = detailedTracing ? ctx.span() : null;
+    HookSpan span = traced == null ? null : traced.hook(hook.key(), hook.name(), hook.driver());
     return send(object, cancellable ? ctx : null).transform(ar -> {
       long nanos = System.nanoTime() - start;
       meters.duration(nanos);
@@ -78,9 +88,16 @@ final class HookRunner {
         DebugHeaders.timed(ctx, hook, nanos);
       }
       if (ar.succeeded()) {
+        if (span != null) {
+          span.succeeded();
+        }
         return Future.succeededFuture(ar.result());
       }
-      return Future.failedFuture(failed(HookFailure.from(ar.cause())));
+      HookFailure failure = failed(HookFailure.from(ar.cause()));
+      if (span != null) {
+        span.failed(failure.reason().label(), failure.getMessage());
+      }
+      return Future.failedFuture(failure);
     });
   }
 

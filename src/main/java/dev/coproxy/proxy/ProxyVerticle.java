@@ -3,6 +3,7 @@ package dev.coproxy.proxy;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.config.GatewayConfig;
 import dev.coproxy.metrics.GatewayMetrics;
+import dev.coproxy.tracing.Tracing;
 import dev.coproxy.routing.ApiRegistry;
 import dev.coproxy.routing.LoadedApi;
 import io.vertx.core.Future;
@@ -42,6 +43,7 @@ public final class ProxyVerticle extends VerticleBase {
   private HttpServer server;
   private final HttpClient client;
   private RequestPipeline pipeline;
+  private final Tracing tracing;
   private ConnectionDeadlines deadlines;
   private String loop;
 
@@ -50,9 +52,11 @@ public final class ProxyVerticle extends VerticleBase {
    * @param port the port to listen on (the config's, or the one the first instance picked)
    * @param adminPaths which paths belong to {@code admin}
    * @param admin the Gateway API handler for this event loop
+   * @param tracing the gateway's tracer ({@code opentelemetry}), or null when tracing is off
    */
   public ProxyVerticle(Vertx vertx, GatewayConfig config, ServerOptions serverOptions, int port, ApiRegistry registry,
-      GatewayMetrics metrics, Predicate<String> adminPaths, Handler<HttpServerRequest> admin) {
+      GatewayMetrics metrics, Predicate<String> adminPaths, Handler<HttpServerRequest> admin, Tracing tracing) {
+    this.tracing = tracing;
     this.config = config;
     this.serverOptions = serverOptions;
     this.port = port;
@@ -76,7 +80,7 @@ public final class ProxyVerticle extends VerticleBase {
   public Future<?> start() {
     loop = Thread.currentThread().getName();
     pipeline = new RequestPipeline(new UpstreamForwarder(client, config.proxyTimeoutMillis(), config.maxRequestBodySize()),
-        new RequestFailures(), config.maxRequestBodySize());
+        new RequestFailures(), config.maxRequestBodySize(), tracing);
     deadlines = new ConnectionDeadlines(serverOptions.config());
     ConnectionErrors errors = new ConnectionErrors(metrics.registry(), "client");
     return vertx.createHttpServer(serverOptions.forPort(config.listenAddress(), port))

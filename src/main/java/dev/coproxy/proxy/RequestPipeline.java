@@ -6,6 +6,8 @@ import dev.coproxy.chain.RequestContext;
 import dev.coproxy.chain.UpstreamAnswer;
 import dev.coproxy.proxy.UpstreamForwarder.Exchange;
 import dev.coproxy.routing.LoadedApi;
+import dev.coproxy.tracing.RequestSpan;
+import dev.coproxy.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -26,7 +28,8 @@ import java.util.List;
  *   <li>any failure on the way goes to {@link RequestFailures}, which decides the client's answer.</li>
  * </ol>
  * One instance per event loop. Steps that finish at once (the in-memory store answers synchronously)
- * continue in a plain loop, so a chain of ready futures costs no callbacks.
+ * continue in a plain loop, so a chain of ready futures costs no callbacks. With {@code opentelemetry}
+ * on, the request's server span starts first and ends when the answer's last byte is written.
  */
 final class RequestPipeline {
 
@@ -36,16 +39,22 @@ final class RequestPipeline {
   private final UpstreamForwarder upstream;
   private final RequestFailures failures;
   private final long maxBodySize;
+  private final Tracing tracing;
 
-  RequestPipeline(UpstreamForwarder upstream, RequestFailures failures, long maxBodySize) {
+  /** @param tracing the gateway's tracer, or null when tracing is off */
+  RequestPipeline(UpstreamForwarder upstream, RequestFailures failures, long maxBodySize, Tracing tracing) {
     this.upstream = upstream;
     this.failures = failures;
     this.maxBodySize = maxBodySize;
+    this.tracing = tracing;
   }
 
   /** Runs the request; the client gets an answer whatever happens. */
   void run(RequestContext ctx, LoadedApi api) {
     HttpServerRequest request = ctx.request();
+    if (tracing != null) {
+      trace(ctx);
+    }
     if (declaredTooLarge(request)) {
       fail(ctx, api, ChainInterruption.error(413, RequestFailures.TOO_LARGE));
       return;
@@ -58,6 +67,16 @@ final class RequestPipeline {
     passed.compose(v -> upstream.send(ctx, api.meters()))
         .compose(exchange -> api.buffersResponse() ? respond(ctx, api, exchange) : relay(ctx, api, exchange))
         .onFailure(cause -> fail(ctx, api, cause));
+  }
+
+  // Every answer ends the span, whether it came from the upstream, a plugin or a refusal.
+  private void trace(RequestContext ctx) {
+    HttpServerRequest request = ctx.request();
+    var def = ctx.api();
+    RequestSpan span = tracing.startRequest(request, def.apiId(), def.name(), def.orgId(), def.proxy().listenPath());
+    ctx.span(span);
+    HttpServerResponse response = request.response();
+    response.bodyEndHandler(v -> span.end(response.getStatusCode()));
   }
 
   private Future<Void> relay(RequestContext ctx, LoadedApi api, Exchange exchange) {

@@ -6,6 +6,7 @@ import dev.coproxy.chain.RequestContext;
 import dev.coproxy.chain.UpstreamAnswer;
 import dev.coproxy.metrics.GatewayMetrics.ApiMeters;
 import dev.coproxy.proxy.UpstreamFailure.Kind;
+import dev.coproxy.tracing.RequestSpan;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -34,6 +35,8 @@ import java.util.concurrent.TimeoutException;
 final class UpstreamForwarder {
 
   private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("X-Forwarded-For");
+  private static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
+  private static final CharSequence TRACESTATE = HttpHeaders.createOptimized("tracestate");
 
   /** An exchange whose response head has arrived. */
   record Exchange(HttpClientRequest request, HttpClientResponse response) {
@@ -123,10 +126,29 @@ final class UpstreamForwarder {
     return result.future();
   }
 
+  // The upstream continues the gateway's trace (W3C trace context); what the client sent was
+  // already continued by the gateway's span, so it is replaced rather than passed on.
+  private static void traceContext(RequestSpan span, MultiMap headers) {
+    String parent = span.traceparent();
+    if (parent == null) {
+      return;
+    }
+    headers.set(TRACEPARENT, parent);
+    String state = span.tracestate();
+    if (state != null) {
+      headers.set(TRACESTATE, state);
+    } else {
+      headers.remove(TRACESTATE);
+    }
+  }
+
   private static void copyHeaders(RequestContext ctx, HttpClientRequest upstream) {
     HttpServerRequest request = ctx.request();
     MultiMap headers = upstream.headers();
     HopByHop.copy(ctx.headers(), headers, true);
+    if (ctx.span() != null) {
+      traceContext(ctx.span(), headers);
+    }
     if (ctx.api().preserveHostHeader() && request.authority() != null) {
       upstream.authority(request.authority());
     }

@@ -1,0 +1,116 @@
+package dev.coproxy.tracing;
+
+import dev.coproxy.config.TracingOptions;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's tracer ({@code opentelemetry}): built once at start when tracing is enabled, and
+ * then the only way the request path starts spans. When tracing is off no instance exists: the
+ * request path checks for null and allocates nothing. Spans go to an OTLP/HTTP collector from the
+ * SDK's own export thread, never from an event loop.
+ */
+public final class Tracing {
+
+  static final AttributeKey<String> API_ID = AttributeKey.stringKey("tyk.api.id");
+  static final AttributeKey<String> API_NAME = AttributeKey.stringKey("tyk.api.name");
+  static final AttributeKey<String> API_ORG = AttributeKey.stringKey("tyk.api.orgid");
+  static final AttributeKey<String> API_PATH = AttributeKey.stringKey("tyk.api.path");
+  static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
+  static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
+  static final AttributeKey<String> ORIGINAL_PATH = AttributeKey.stringKey("tyk.original_path");
+
+  private static final TextMapGetter<HttpServerRequest> HEADERS = new TextMapGetter<>() {
+    @Override
+    public Iterable<String> keys(HttpServerRequest carrier) {
+      return carrier.headers().names();
+    }
+
+    @Override
+    public String get(HttpServerRequest carrier, String key) {
+      return carrier == null ? null : carrier.getHeader(key);
+    }
+  };
+
+  private final SdkTracerProvider provider;
+  private final Tracer tracer;
+
+  private Tracing(SdkTracerProvider provider) {
+    this.provider = provider;
+    this.tracer = provider.get("dev.coproxy");
+  }
+
+  /** The tracer for {@code options}, or null when tracing is off. */
+  public static Tracing from(TracingOptions options) {
+    if (!options.enabled()) {
+      return null;
+    }
+    OtlpHttpSpanExporterBuilder exporter = OtlpHttpSpanExporter.builder()
+        .setEndpoint(options.endpoint())
+        .setTimeout(Duration.ofMillis(options.connectionTimeoutMillis()));
+    options.headers().forEach(exporter::addHeader);
+    SpanProcessor processor = options.simpleProcessor() ? SimpleSpanProcessor.create(exporter.build())
+        : BatchSpanProcessor.builder(exporter.build()).build();
+    return new Tracing(SdkTracerProvider.builder()
+        .setResource(Resource.getDefault().merge(Resource.create(
+            Attributes.of(AttributeKey.stringKey("service.name"), options.resourceName()))))
+        .setSampler(sampler(options))
+        .addSpanProcessor(processor)
+        .build());
+  }
+
+  private static Sampler sampler(TracingOptions options) {
+    Sampler root = switch (options.samplingType()) {
+      case "AlwaysOff" -> Sampler.alwaysOff();
+      case "TraceIDRatioBased" -> Sampler.traceIdRatioBased(options.samplingRate());
+      default -> Sampler.alwaysOn();
+    };
+    return options.parentBased() ? Sampler.parentBased(root) : root;
+  }
+
+  /**
+   * Starts the server span of one request of an API, as Tyk names it (the API's name), continuing
+   * the caller's W3C {@code traceparent} when the request has one.
+   */
+  public RequestSpan startRequest(HttpServerRequest request, String apiId, String apiName, String orgId, String listenPath) {
+    Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), request, HEADERS);
+    Span span = tracer.spanBuilder(apiName)
+        .setParent(parent)
+        .setSpanKind(SpanKind.SERVER)
+        .setAttribute(METHOD, request.method().name())
+        .setAttribute(URL_PATH, request.path())
+        .setAttribute(ORIGINAL_PATH, request.path())
+        .setAttribute(API_ID, apiId)
+        .setAttribute(API_NAME, apiName)
+        .setAttribute(API_ORG, orgId)
+        .setAttribute(API_PATH, listenPath)
+        .startSpan();
+    return new RequestSpan(tracer, span, parent.with(span));
+  }
+
+  /** Exports the spans still held and stops the exporter; completes when done (or after 5 s). */
+  public Future<Void> close() {
+    Promise<Void> done = Promise.promise();
+    provider.shutdown().whenComplete(done::tryComplete);
+    return done.future().timeout(5, TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
+  }
+}

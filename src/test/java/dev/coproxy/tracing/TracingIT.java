@@ -1,0 +1,192 @@
+package dev.coproxy.tracing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coproxy.testing.Apis;
+import dev.coproxy.testing.Poll;
+import dev.coproxy.testing.TempDirs;
+import dev.coproxy.testing.TestGateway;
+import dev.coproxy.testing.Upstream;
+import dev.coproxy.tracing.OtlpReceiver.ReceivedSpan;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code opentelemetry} end to end: a real gateway exports over OTLP/HTTP to a collector in the test
+ * ({@link OtlpReceiver}), a real upstream records the trace context it is sent, and real Lua hooks
+ * run with {@code detailed_tracing}.
+ */
+class TracingIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private static Vertx collectorVertx;
+  private static OtlpReceiver collector;
+  private static Path middleware;
+  private static TestGateway gw;
+  private static Upstream upstream;
+
+  @BeforeAll
+  static void start() throws Exception {
+    collectorVertx = Vertx.vertx();
+    collector = new OtlpReceiver(collectorVertx);
+    middleware = Files.createTempDirectory("coproxy-otel-mw");
+    Files.createDirectories(middleware.resolve("lua"));
+    try (InputStream in = TracingIT.class.getResourceAsStream("/debug/debug.lua")) {
+      Files.write(middleware.resolve("lua").resolve("debug.lua"), in.readAllBytes());
+    }
+    gw = TestGateway.start(new JsonObject()
+        .put("middleware_path", middleware.toString())
+        .put("coprocess_options", new JsonObject().put("enable_coprocess", true).put("lua_instances", 1))
+        .put("opentelemetry", new JsonObject()
+            .put("enabled", true)
+            .put("exporter", "http")
+            // Tyk's host:port form: the traces path is added
+            .put("endpoint", "127.0.0.1:" + collector.port())
+            .put("resource_name", "coproxy-it")
+            .put("span_processor_type", "simple")
+            .put("sampling", new JsonObject().put("type", "AlwaysOn"))), Map.of());
+    upstream = Upstream.start(gw.vertx);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (upstream != null) {
+      upstream.close();
+    }
+    if (gw != null) {
+      gw.close();
+    }
+    if (collector != null) {
+      collector.close();
+    }
+    if (collectorVertx != null) {
+      collectorVertx.close().await();
+    }
+    TempDirs.delete(middleware);
+  }
+
+  private static void deploy(JsonObject api) throws Exception {
+    gw.writeApi(api.getString("api_id") + ".json", api);
+    JsonObject answer = gw.reload();
+    assertEquals(new JsonArray(), answer.getJsonArray("errors"), answer.encodePrettily());
+  }
+
+  private static JsonObject api(String id, String name) {
+    return Apis.keyless(id, "/" + id + "/", upstream.url("/")).put("name", name).put("org_id", "org-otel");
+  }
+
+  private static JsonObject luaPre(String... names) {
+    JsonArray pre = new JsonArray();
+    for (String name : names) {
+      pre.add(new JsonObject().put("name", name));
+    }
+    return new JsonObject().put("driver", "lua").put("pre", pre);
+  }
+
+  private static ReceivedSpan only(String name) {
+    Poll.until(WAIT, () -> !collector.named(name).isEmpty(), () -> "a span named " + name + " in " + collector.spans);
+    List<ReceivedSpan> spans = collector.named(name);
+    assertEquals(1, spans.size(), spans.toString());
+    return spans.get(0);
+  }
+
+  private static ReceivedSpan hookSpan(ReceivedSpan server) {
+    Poll.until(WAIT, () -> collector.spans.stream().anyMatch(s -> s.parentSpanId().equals(server.spanId())),
+        () -> "a span under " + server + " in " + collector.spans);
+    return collector.spans.stream().filter(s -> s.parentSpanId().equals(server.spanId())).findFirst().orElseThrow();
+  }
+
+  // The upstream's traceparent names the gateway's span as its parent, in the same trace, sampled
+  // (the flags' low bit; the SDK may set others, such as W3C level 2's random bit).
+  private static void assertSampledChildOf(ReceivedSpan span, String traceparent) {
+    String prefix = "00-" + span.traceId() + "-" + span.spanId() + "-";
+    assertTrue(traceparent != null && traceparent.startsWith(prefix) && traceparent.length() == prefix.length() + 2,
+        traceparent + " is not a child of " + span);
+    assertEquals(1, Integer.parseInt(traceparent.substring(prefix.length()), 16) & 1, traceparent);
+  }
+
+  @Test
+  void aRequestGetsAServerSpanWithTyksAttributesAndTheUpstreamContinuesTheTrace() throws Exception {
+    deploy(api("otel-plain", "Plain API"));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-plain/items?x=1", Map.of(), null);
+    assertEquals(200, reply.status(), reply.text());
+
+    ReceivedSpan span = only("Plain API");
+    assertEquals(2, span.kind(), "SPAN_KIND_SERVER");
+    assertEquals("", span.parentSpanId());
+    assertEquals("GET", span.attributes().get("http.request.method"));
+    assertEquals(200L, span.attributes().get("http.response.status_code"));
+    assertEquals("otel-plain", span.attributes().get("tyk.api.id"));
+    assertEquals("Plain API", span.attributes().get("tyk.api.name"));
+    assertEquals("org-otel", span.attributes().get("tyk.api.orgid"));
+    assertEquals("/otel-plain/", span.attributes().get("tyk.api.path"));
+    assertEquals("/otel-plain/items", span.attributes().get("url.path"));
+    assertEquals("coproxy-it", span.resource().get("service.name"));
+    assertTrue(collector.contentTypes.stream().allMatch(t -> t.startsWith("application/x-protobuf")), collector.contentTypes.toString());
+
+    assertSampledChildOf(span, reply.json().getJsonObject("headers").getString("traceparent"));
+  }
+
+  @Test
+  void aCallersTraceparentIsContinued() throws Exception {
+    deploy(api("otel-cont", "Continued API"));
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String callerSpan = "00f067aa0ba902b7";
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-cont/x",
+        Map.of("traceparent", "00-" + traceId + "-" + callerSpan + "-01", "tracestate", "vendor=abc"), null);
+    assertEquals(200, reply.status(), reply.text());
+
+    ReceivedSpan span = only("Continued API");
+    assertEquals(traceId, span.traceId());
+    assertEquals(callerSpan, span.parentSpanId());
+    JsonObject seen = reply.json().getJsonObject("headers");
+    assertSampledChildOf(span, seen.getString("traceparent"));
+    assertEquals("vendor=abc", seen.getString("tracestate"));
+  }
+
+  @Test
+  void withDetailedTracingEachHookGetsASpanUnderTheRequest() throws Exception {
+    deploy(api("otel-hook", "Hooked API").put("detailed_tracing", true).put("custom_middleware", luaPre("dbg_ok")));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-hook/x", Map.of(), null);
+    assertEquals(200, reply.status(), reply.text());
+
+    ReceivedSpan server = only("Hooked API");
+    ReceivedSpan hook = hookSpan(server);
+    assertEquals(server.traceId(), hook.traceId());
+    assertEquals("pre", hook.attributes().get("coproxy.hook.type"));
+    assertEquals("dbg_ok", hook.attributes().get("coproxy.hook.name"));
+    assertEquals("lua", hook.attributes().get("coproxy.hook.driver"));
+    assertEquals("ok", hook.attributes().get("coproxy.hook.outcome"));
+    assertEquals(0L, hook.statusCode(), "unset status");
+    assertSampledChildOf(server, reply.json().getJsonObject("headers").getString("traceparent"));
+  }
+
+  @Test
+  void aFailingHooksSpanCarriesItsFailureAndTheRequestSpanTheStatus() throws Exception {
+    deploy(api("otel-fail", "Failing API").put("detailed_tracing", true).put("custom_middleware", luaPre("dbg_fails")));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-fail/x", Map.of(), null);
+    assertEquals(500, reply.status(), reply.text());
+
+    ReceivedSpan server = only("Failing API");
+    assertEquals(500L, server.attributes().get("http.response.status_code"));
+    assertEquals(2L, server.statusCode(), "STATUS_CODE_ERROR");
+    ReceivedSpan hook = hookSpan(server);
+    assertEquals("dbg_fails", hook.attributes().get("coproxy.hook.name"));
+    assertNotEquals("ok", hook.attributes().get("coproxy.hook.outcome"));
+    assertEquals(2L, hook.statusCode(), "STATUS_CODE_ERROR");
+  }
+}
