@@ -28,12 +28,14 @@ class Namespace(object):
         self.hooks = {}
         self.errors = []
         self.modules = []
+        self.by_path = {}
 
 
 class Plugins(object):
     def __init__(self, log_load_error):
         self._log_load_error = log_load_error
         self._namespaces = {}
+        self._previous = {}
         self._generation = None
         self._counter = 0
 
@@ -44,6 +46,8 @@ class Plugins(object):
         for namespace in self._namespaces.values():
             for name in namespace.modules:
                 sys.modules.pop(name, None)
+        # What was loaded stays at hand: a file that no longer loads keeps its previous hooks.
+        self._previous.update(self._namespaces)
         self._namespaces = {}
         self._generation = generation
         importlib.invalidate_caches()
@@ -112,16 +116,25 @@ class Plugins(object):
                 detail = "SyntaxError at %s line %s: %s" % (e.filename, e.lineno, e.msg)
             namespace.errors.append("%s: %s" % (path, detail))
             trace = "" if isinstance(e, SyntaxError) else "\n" + traceback.format_exc().rstrip()
+            kept = self._previous.get(namespace.directory)
+            kept = kept.by_path.get(path) if kept is not None else None
+            if kept:
+                namespace.hooks.update(kept)
+                namespace.by_path[path] = kept
+                trace += " (its previous version stays live until it is fixed)"
             self._log_load_error("could not load %s: %s%s" % (path, detail, trace))
             return
         finally:
             sys.path.remove(directory)
             self._forget_helpers(before, directory)
         namespace.modules.append(module_name)
+        hooks = {}
         for attribute in dir(module):
             value = getattr(module, attribute)
             if isinstance(value, decorators._Decorated):
-                namespace.hooks[value.name] = value
+                hooks[value.name] = value
+        namespace.hooks.update(hooks)
+        namespace.by_path[path] = hooks
 
     @staticmethod
     def _forget_helpers(before, directory):

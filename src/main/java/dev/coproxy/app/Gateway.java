@@ -37,6 +37,7 @@ import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.LocalStore;
 import dev.coproxy.session.SessionRepository;
 import dev.coproxy.tracing.Tracing;
+import dev.coproxy.watch.SourceWatcher;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -81,6 +82,8 @@ public final class Gateway {
   private final DriverHealth driverHealth = new DriverHealth();
   private final List<ProxyVerticle> proxies = new ArrayList<>();
   private AdminVerticle admin;
+  /** Watch mode's poller; null unless coprocess_options.watch is on. */
+  private SourceWatcher watcher;
   private ServerOptions serverOptions;
   private long sweepTimer;
 
@@ -177,6 +180,7 @@ public final class Gateway {
         .compose(v -> deployProxies().recover(e -> Future.failedFuture(bindFailure("listen_port", config.listenPort(), e))))
         .compose(v -> config.controlOnTrafficPort() ? Future.<Void>succeededFuture()
             : deployAdmin().<Void>mapEmpty().recover(e -> Future.failedFuture(bindFailure("control_api_port", config.controlApiPort(), e))))
+        .compose(v -> watch())
         .onSuccess(v -> {
           LOG.log(Level.INFO, "Coproxy listening on port " + port()
               + (config.controlOnTrafficPort() ? "" : ", Gateway API on port " + controlPort())
@@ -197,6 +201,15 @@ public final class Gateway {
       chain = chain.compose(v -> module.deploy(setup));
     }
     return chain;
+  }
+
+  // Watch mode reloads this node as /tyk/reload does, once the first reload and the drivers are in place.
+  private Future<Void> watch() {
+    if (!config.coprocess().watch()) {
+      return Future.succeededFuture();
+    }
+    watcher = new SourceWatcher(vertx, config.appPath(), config.middlewarePath(), registry::reload);
+    return watcher.start();
   }
 
   // One proxy verticle per event loop, all on one port. Port 0 becomes -1: Vert.x then shares one
@@ -278,6 +291,9 @@ public final class Gateway {
       drains.add(admin.drain(timeout));
     }
     vertx.cancelTimer(sweepTimer);
+    if (watcher != null) {
+      watcher.stop();
+    }
     // The store hands back what this node holds (a cluster store's unused quota units) before Vert.x leaves.
     return Future.join(drains).transform(ar -> reloadBus.close()).transform(ar -> store.close()).transform(ar -> registry.close())
         .transform(ar -> tracing == null ? Future.<Void>succeededFuture() : tracing.close());

@@ -77,7 +77,12 @@ public record GatewayConfig(
 
   private static final Set<String> HASH_FUNCTIONS = Set.of("", "murmur32", "murmur64", "murmur128", "sha256");
 
-  /** {@code coprocess_options}: Tyk's keys plus Coproxy's driver settings. */
+  /**
+   * {@code coprocess_options}: Tyk's keys plus Coproxy's driver settings.
+   *
+   * @param watch {@code watch} (Coproxy extension): a saved plugin file or API definition is reloaded
+   *     on this node without a reload call (dev.coproxy.watch.SourceWatcher)
+   */
   public record CoprocessOptions(
       boolean enableCoprocess,
       String grpcServer,
@@ -92,7 +97,8 @@ public record GatewayConfig(
       int luaInstances,
       boolean luaAllowOs,
       long luaLoopInstructions,
-      boolean debugHeaders) {
+      boolean debugHeaders,
+      boolean watch) {
   }
 
   /**
@@ -254,7 +260,8 @@ public record GatewayConfig(
         (int) r.integer("lua_instances", cores, 1, 256),
         r.bool("lua_allow_os", false),
         r.integer("lua_loop_instructions", 20_000, 0, 10_000_000),
-        r.bool("debug_headers", false));
+        r.bool("debug_headers", false),
+        r.bool("watch", false));
     r.has("python_path_prefix");
     r.has("python_version");
     return options;

@@ -69,6 +69,8 @@ class GatewayConfigTest {
     assertEquals(CORES, config.coprocess().pythonWorkers());
     assertEquals(CORES, config.coprocess().luaInstances());
     assertEquals("", config.coprocess().grpcServer());
+    assertFalse(config.coprocess().watch(), "watch mode is for development: off unless asked for");
+    assertTrue(GatewayConfig.from(new JsonObject().put("coprocess_options", new JsonObject().put("watch", true)), false).coprocess().watch());
     assertFalse(config.cluster().enabled());
     assertEquals("127.0.0.1", config.cluster().host());
     assertEquals(5701, config.cluster().port());
@@ -173,6 +175,7 @@ class GatewayConfigTest {
         Arguments.of(new JsonObject().put("coprocess_options", new JsonObject().put("python_workers", 1000)), "coprocess_options.python_workers"),
         Arguments.of(new JsonObject().put("coprocess_options", new JsonObject().put("enable_coprocess", 1)), "coprocess_options.enable_coprocess"),
         Arguments.of(new JsonObject().put("coprocess_options", new JsonObject().put("grpc_tls", "yes")), "coprocess_options.grpc_tls"),
+        Arguments.of(new JsonObject().put("coprocess_options", new JsonObject().put("watch", "often")), "coprocess_options.watch"),
         Arguments.of(new JsonObject().put("cluster", new JsonObject().put("members", "127.0.0.1")), "cluster.members"),
         Arguments.of(new JsonObject().put("cluster", new JsonObject().put("members", new JsonArray().add(1))), "cluster.members"),
         Arguments.of(new JsonObject().put("cluster", new JsonObject().put("port", 70000)), "cluster.port"),

@@ -25,8 +25,9 @@ import org.luaj.vm2.lib.BaseLib;
  * {@code .lua} files its manifest lists, see {@link #bundle}), compiled once per load and shared by
  * every Lua instance (a compiled {@link Prototype} is immutable; each instance runs it in its own
  * globals). A load that finds the same files with the same contents keeps the previous compilation.
- * A file that does not compile is logged once, with its error, and remembered: a hook whose
- * function it would have defined fails with that error instead of running without it.
+ * A file that does not compile is logged once, with its error, and remembered: if an earlier load
+ * compiled it, that previous version stays live; otherwise a hook whose function it would have
+ * defined fails with that error instead of running without it.
  */
 public final class LuaScripts {
 
@@ -110,13 +111,22 @@ public final class LuaScripts {
     List<Chunk> chunks = new ArrayList<>();
     Map<String, String> broken = new LinkedHashMap<>();
     Map<String, String> brokenFunctions = new LinkedHashMap<>();
+    Map<String, Chunk> before = new LinkedHashMap<>();
+    current.chunks().forEach(chunk -> before.put(chunk.file(), chunk));
     files.forEach((name, source) -> {
       try {
         chunks.add(new Chunk(name, compiler.compilePrototype(new ByteArrayInputStream(source), "@" + label(name))));
       } catch (LuaError | IOException e) {
         String error = label(name) + " does not compile: " + e.getMessage();
-        LOG.log(Level.ERROR, error + " (the hooks it defines fail until it is fixed and reloaded)");
         broken.put(name, error);
+        Chunk kept = before.get(name);
+        if (kept != null) {
+          // A save with a typo must not take working hooks away: the last version that compiled runs on.
+          LOG.log(Level.ERROR, error + " (its previous version stays live until it is fixed)");
+          chunks.add(kept);
+          return;
+        }
+        LOG.log(Level.ERROR, error + " (the hooks it defines fail until it is fixed and reloaded)");
         Matcher m = FUNCTION.matcher(new String(source, java.nio.charset.StandardCharsets.UTF_8));
         while (m.find()) {
           brokenFunctions.putIfAbsent(m.group(1), error);
