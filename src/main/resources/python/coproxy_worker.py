@@ -242,6 +242,10 @@ class Worker(object):
         if isinstance(hook, self.decorators.Event):
             raise TypeError("%s is an @Event handler, not a hook" % obj.hook_name)
         request = self.request_class(obj.request)
+        # Tyk hands Python hooks the session's metadata, never the object's: a traced request's
+        # W3C context (which the gateway put in the object's metadata) is on the request instead.
+        request.traceparent = obj.metadata.get("traceparent")
+        request.tracestate = obj.metadata.get("tracestate")
         session = obj.session
         metadata = session.metadata
         count = hook.arg_count

@@ -23,6 +23,11 @@ function lua_response(request, response, session, metadata, spec)
   return response
 end
 
+function lua_trace_seen(request, response, session, metadata, spec)
+  response.headers["X-Seen-Traceparent"] = metadata["traceparent"] or "none"
+  return response
+end
+
 function lua_auth(request, session, metadata, spec)
   local token = request.headers["Authorization"]
   if token == "good-lua-token" then

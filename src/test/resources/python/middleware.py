@@ -88,6 +88,7 @@ def Helpers(request, session, spec):
     request.delete_param("drop")
     request.add_header("X-Seen-Probe", request.get_header("X-Probe") or "none")
     request.add_header("X-Missing-Is-None", str(request.get_header("X-Not-There") is None))
+    request.add_header("X-Seen-Traceparent", request.traceparent or "none")
     request.add_header("X-Api", spec["APIID"])
     request.add_header("X-Config", json.loads(spec["config_data"])["greeting"])
     request.add_header("X-Hook-Type", str(coprocess_common_pb2.HookType.Name(coprocess_common_pb2.Pre)))

@@ -2,6 +2,10 @@
 
 
 class TykCoProcessRequest(object):
+    # Coproxy: the W3C trace context of a traced request, None when tracing is off.
+    traceparent = None
+    tracestate = None
+
     def __init__(self, mini_request):
         self.object = mini_request
 

@@ -26,6 +26,10 @@ public final class CoprocessAddresses {
   public static final String HEADER_CALL_ID = "call_id";
   /** Header: the hook's timeout in milliseconds. */
   public static final String HEADER_TIMEOUT = "timeout_ms";
+  /** Header: the W3C {@code traceparent} the plugin continues; absent when the request is not traced. */
+  public static final String HEADER_TRACEPARENT = "traceparent";
+  /** Header: the W3C {@code tracestate} passed on with it; absent when empty. */
+  public static final String HEADER_TRACESTATE = "tracestate";
 
   private CoprocessAddresses() {
   }

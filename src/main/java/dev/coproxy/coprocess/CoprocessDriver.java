@@ -56,12 +56,24 @@ public interface CoprocessDriver {
    * @param pluginDirs where the API's plugin code lives (bundle directories); empty for the
    *     driver's default folder
    * @param callId names the call in {@link #cancel(String)}; null when it cannot be cancelled
+   * @param traceparent the W3C trace context the plugin continues; null when the request is not traced
+   * @param tracestate passed on with it; null when empty
    */
   record HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis, java.util.List<String> pluginDirs,
-      String callId) {
+      String callId, String traceparent, String tracestate) {
+
+    /** Metadata keys under which {@link #objectWithTrace()} puts the trace context. */
+    public static final String TRACEPARENT = "traceparent";
+    public static final String TRACESTATE = "tracestate";
 
     public HookCall {
       pluginDirs = java.util.List.copyOf(pluginDirs);
+    }
+
+    /** A call of an untraced request. */
+    public HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis, java.util.List<String> pluginDirs,
+        String callId) {
+      this(object, apiId, deadlineMillis, pluginDirs, callId, null, null);
     }
 
     /** A call that is not cancelled. */
@@ -72,6 +84,18 @@ public interface CoprocessDriver {
     /** A call whose code lives in the driver's default folder. */
     public HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis) {
       this(object, apiId, deadlineMillis, java.util.List.of(), null);
+    }
+
+    /**
+     * The object for a driver without call metadata (Python, Lua): with the trace context in its
+     * {@code metadata} map, where the plugin reads it; the object itself when the request is not traced.
+     */
+    public dev.coproxy.proto.Object objectWithTrace() {
+      if (traceparent == null) {
+        return object;
+      }
+      dev.coproxy.proto.Object.Builder traced = object.toBuilder().putMetadata(TRACEPARENT, traceparent);
+      return (tracestate == null ? traced : traced.putMetadata(TRACESTATE, tracestate)).build();
     }
 
     /** Milliseconds left before the deadline (at least 1). */

@@ -128,7 +128,9 @@ public final class DriverVerticle extends VerticleBase {
       reply = driver.dispatch(new CoprocessDriver.HookCall(message.body(),
           message.headers().get(CoprocessAddresses.HEADER_API_ID), deadlineMillis,
           CoprocessAddresses.splitDirs(message.headers().get(CoprocessAddresses.HEADER_PLUGIN_DIRS)),
-          message.headers().get(CoprocessAddresses.HEADER_CALL_ID)));
+          message.headers().get(CoprocessAddresses.HEADER_CALL_ID),
+          message.headers().get(CoprocessAddresses.HEADER_TRACEPARENT),
+          message.headers().get(CoprocessAddresses.HEADER_TRACESTATE)));
     } catch (RuntimeException e) {
       reply = Future.failedFuture(e);
     }

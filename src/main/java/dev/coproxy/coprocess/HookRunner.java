@@ -23,7 +23,10 @@ import java.util.function.Supplier;
  * broken plugin under traffic does not flood the log). With debug headers on for the API it also
  * writes the call's time and a failure's location on the client's answer ({@link DebugHeaders}). With
  * {@code detailed_tracing} on the API (and {@code opentelemetry} on) each call gets a span under the
- * request's, with the hook's type, name, driver and outcome.
+ * request's, with the hook's type, name, driver and outcome. On a traced request the call carries
+ * the W3C trace context, with the hook's span (else the request's) as the parent: a gRPC plugin
+ * gets it as call metadata, Python and Lua in the object's {@code metadata} map
+ * ({@link CoprocessDriver.HookCall#objectWithTrace()}; Python's runner moves it onto the request).
  */
 final class HookRunner {
 
@@ -81,7 +84,10 @@ final class HookRunner {
     long start = System.nanoTime();
     RequestSpan traced = detailedTracing ? ctx.span() : null;
     HookSpan span = traced == null ? null : traced.hook(hook.key(), hook.name(), hook.driver());
-    return send(object, cancellable ? ctx : null).transform(ar -> {
+    RequestSpan request = ctx.span();
+    String traceparent = span != null ? span.traceparent() : request == null ? null : request.traceparent();
+    String tracestate = traceparent == null ? null : request.tracestate();
+    return send(object, cancellable ? ctx : null, traceparent, tracestate).transform(ar -> {
       long nanos = System.nanoTime() - start;
       meters.duration(nanos);
       if (debug) {
@@ -91,7 +97,7 @@ final class HookRunner {
         if (span != null) {
           span.succeeded();
         }
-        return Future.succeededFuture(ar.result());
+        return Future.succeededFuture(traceparent == null ? ar.result() : untraced(ar.result(), traceparent, tracestate));
       }
       HookFailure failure = failed(HookFailure.from(ar.cause()));
       if (span != null) {
@@ -101,7 +107,21 @@ final class HookRunner {
     });
   }
 
-  private Future<dev.coproxy.proto.Object> send(dev.coproxy.proto.Object object, RequestContext waiting) {
+  // A plugin that hands its object back returns the trace context too; it must not end up in the
+  // session's metadata (an auth hook's reply metadata is merged into the session).
+  private static dev.coproxy.proto.Object untraced(dev.coproxy.proto.Object reply, String traceparent, String tracestate) {
+    if (!traceparent.equals(reply.getMetadataOrDefault(CoprocessDriver.HookCall.TRACEPARENT, null))) {
+      return reply;
+    }
+    dev.coproxy.proto.Object.Builder clean = reply.toBuilder().removeMetadata(CoprocessDriver.HookCall.TRACEPARENT);
+    if (tracestate != null && tracestate.equals(reply.getMetadataOrDefault(CoprocessDriver.HookCall.TRACESTATE, null))) {
+      clean.removeMetadata(CoprocessDriver.HookCall.TRACESTATE);
+    }
+    return clean.build();
+  }
+
+  private Future<dev.coproxy.proto.Object> send(dev.coproxy.proto.Object object, RequestContext waiting, String traceparent,
+      String tracestate) {
     long deadline = System.currentTimeMillis() + hook.timeoutMillis();
     String callId = callIds.get();
     DeliveryOptions options = new DeliveryOptions()
@@ -114,6 +134,12 @@ final class HookRunner {
         .addHeader(CoprocessAddresses.HEADER_CALL_ID, callId);
     if (pluginDirs != null) {
       options.addHeader(CoprocessAddresses.HEADER_PLUGIN_DIRS, pluginDirs);
+    }
+    if (traceparent != null) {
+      options.addHeader(CoprocessAddresses.HEADER_TRACEPARENT, traceparent);
+      if (tracestate != null) {
+        options.addHeader(CoprocessAddresses.HEADER_TRACESTATE, tracestate);
+      }
     }
     if (waiting != null) {
       waiting.onClientGone(() -> vertx.eventBus().publish(

@@ -15,6 +15,14 @@ public final class HookSpan {
     this.span = span;
   }
 
+  /**
+   * The W3C {@code traceparent} the plugin receives: this trace, with this hook's span as the parent;
+   * null when the span is not valid.
+   */
+  public String traceparent() {
+    return RequestSpan.traceparent(span.getSpanContext());
+  }
+
   /** The hook answered: {@code ok}. */
   public void succeeded() {
     span.setAttribute(OUTCOME, "ok");

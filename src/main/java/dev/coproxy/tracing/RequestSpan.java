@@ -34,7 +34,10 @@ public final class RequestSpan {
    * the parent; null when the span is not recorded nor sampled (nothing to continue).
    */
   public String traceparent() {
-    SpanContext sc = span.getSpanContext();
+    return traceparent(span.getSpanContext());
+  }
+
+  static String traceparent(SpanContext sc) {
     if (!sc.isValid()) {
       return null;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coproxy.coprocess.grpc.TestPluginServer;
 import dev.coproxy.testing.Apis;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.TempDirs;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code opentelemetry} end to end: a real gateway exports over OTLP/HTTP to a collector in the test
  * ({@link OtlpReceiver}), a real upstream records the trace context it is sent, and real Lua hooks
- * run with {@code detailed_tracing}.
+ * and a real gRPC plugin server receive it, with and without {@code detailed_tracing}.
  */
 class TracingIT {
 
@@ -38,19 +39,31 @@ class TracingIT {
   private static Path middleware;
   private static TestGateway gw;
   private static Upstream upstream;
+  private static Vertx pluginVertx;
+  private static TestPluginServer plugin;
 
   @BeforeAll
   static void start() throws Exception {
     collectorVertx = Vertx.vertx();
     collector = new OtlpReceiver(collectorVertx);
+    pluginVertx = Vertx.vertx();
+    plugin = TestPluginServer.tcp(pluginVertx);
     middleware = Files.createTempDirectory("coproxy-otel-mw");
     Files.createDirectories(middleware.resolve("lua"));
     try (InputStream in = TracingIT.class.getResourceAsStream("/debug/debug.lua")) {
       Files.write(middleware.resolve("lua").resolve("debug.lua"), in.readAllBytes());
     }
+    try (InputStream in = TracingIT.class.getResourceAsStream("/tracing/trace.lua")) {
+      Files.write(middleware.resolve("lua").resolve("trace.lua"), in.readAllBytes());
+    }
+    Files.createDirectories(middleware.resolve("python"));
+    try (InputStream in = TracingIT.class.getResourceAsStream("/tracing/trace.py")) {
+      Files.write(middleware.resolve("python").resolve("trace.py"), in.readAllBytes());
+    }
     gw = TestGateway.start(new JsonObject()
         .put("middleware_path", middleware.toString())
-        .put("coprocess_options", new JsonObject().put("enable_coprocess", true).put("lua_instances", 1))
+        .put("coprocess_options", new JsonObject().put("enable_coprocess", true).put("lua_instances", 1).put("python_workers", 1)
+            .put("coprocess_grpc_server", plugin.target()))
         .put("opentelemetry", new JsonObject()
             .put("enabled", true)
             .put("exporter", "http")
@@ -75,6 +88,12 @@ class TracingIT {
     }
     if (collectorVertx != null) {
       collectorVertx.close().await();
+    }
+    if (plugin != null) {
+      plugin.close();
+    }
+    if (pluginVertx != null) {
+      pluginVertx.close().await();
     }
     TempDirs.delete(middleware);
   }
@@ -188,5 +207,99 @@ class TracingIT {
     assertEquals("dbg_fails", hook.attributes().get("coproxy.hook.name"));
     assertNotEquals("ok", hook.attributes().get("coproxy.hook.outcome"));
     assertEquals(2L, hook.statusCode(), "STATUS_CODE_ERROR");
+  }
+
+  private static JsonObject luaResponse(String name) {
+    return new JsonObject().put("driver", "lua").put("response", new JsonArray().add(new JsonObject().put("name", name)));
+  }
+
+  private static JsonObject grpcPre(String name) {
+    return new JsonObject().put("driver", "grpc").put("pre", new JsonArray().add(new JsonObject().put("name", name)));
+  }
+
+  private static ReceivedSpan hookSpanNamed(ReceivedSpan server, String hook) {
+    Poll.until(WAIT, () -> collector.spans.stream().anyMatch(s -> s.parentSpanId().equals(server.spanId())
+        && hook.equals(s.attributes().get("coproxy.hook.name"))), () -> "a span of " + hook + " under " + server + " in " + collector.spans);
+    return collector.spans.stream().filter(s -> s.parentSpanId().equals(server.spanId())
+        && hook.equals(s.attributes().get("coproxy.hook.name"))).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aLuaHookReadsTheRequestSpansContextInItsMetadata() throws Exception {
+    deploy(api("otel-lua-ctx", "Lua Context API").put("custom_middleware", luaResponse("trace_seen")));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-lua-ctx/x",
+        Map.of("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate", "vendor=lua"), null);
+    assertEquals(200, reply.status(), reply.text());
+
+    ReceivedSpan server = only("Lua Context API");
+    assertEquals("0af7651916cd43dd8448eb211c80319c", server.traceId());
+    assertSampledChildOf(server, reply.headers().get("X-Seen-Traceparent"));
+    assertEquals("vendor=lua", reply.headers().get("X-Seen-Tracestate"));
+  }
+
+  @Test
+  void withDetailedTracingTheLuaHooksOwnSpanIsTheParent() throws Exception {
+    deploy(api("otel-lua-hook", "Lua Hook Context API").put("detailed_tracing", true).put("custom_middleware", luaResponse("trace_seen")));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-lua-hook/x", Map.of(), null);
+    assertEquals(200, reply.status(), reply.text());
+
+    ReceivedSpan server = only("Lua Hook Context API");
+    assertSampledChildOf(hookSpanNamed(server, "trace_seen"), reply.headers().get("X-Seen-Traceparent"));
+    assertEquals("none", reply.headers().get("X-Seen-Tracestate"));
+  }
+
+  @Test
+  void aGrpcPluginGetsTheContextAsCallMetadata() throws Exception {
+    deploy(api("otel-grpc-ctx", "gRPC Context API").put("custom_middleware", grpcPre("testPreHook1")));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-grpc-ctx/x", Map.of("tracestate", "vendor=grpc",
+        "traceparent", "00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), null);
+    assertEquals(200, reply.status(), reply.text());
+
+    ReceivedSpan server = only("gRPC Context API");
+    assertEquals("5bf92f3577b34da6a3ce929d0e0e4736", server.traceId());
+    assertSampledChildOf(server, plugin.lastTraceparent.get());
+    assertEquals("vendor=grpc", plugin.lastTracestate.get());
+    // The same context the upstream continues: the request's span.
+    assertEquals(plugin.lastTraceparent.get(), reply.json().getJsonObject("headers").getString("traceparent"));
+  }
+
+  @Test
+  void withDetailedTracingTheGrpcHooksOwnSpanIsTheParent() throws Exception {
+    deploy(api("otel-grpc-hook", "gRPC Hook Context API").put("detailed_tracing", true).put("custom_middleware", grpcPre("testPreHook1")));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-grpc-hook/x", Map.of(), null);
+    assertEquals(200, reply.status(), reply.text());
+
+    ReceivedSpan server = only("gRPC Hook Context API");
+    assertSampledChildOf(hookSpanNamed(server, "testPreHook1"), plugin.lastTraceparent.get());
+    assertEquals("none", plugin.lastTracestate.get());
+  }
+
+  @Test
+  void theContextAnAuthHookHandsBackStaysOutOfTheSession() throws Exception {
+    deploy(Apis.protectedApi("otel-auth", "/otel-auth/", upstream.url("/")).put("name", "Auth Context API")
+        .put("custom_plugin_auth_enabled", true)
+        .put("custom_middleware", new JsonObject().put("driver", "lua").put("auth_check", new JsonObject().put("name", "trace_auth"))));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-auth/x", Map.of("Authorization", "trace-token"), null);
+    assertEquals(200, reply.status(), reply.text());
+
+    ReceivedSpan server = only("Auth Context API");
+    TestGateway.Reply key = gw.admin(HttpMethod.GET, "/tyk/keys/trace-token", null);
+    assertEquals(200, key.status(), key.text());
+    JsonObject meta = key.json().getJsonObject("meta_data");
+    assertSampledChildOf(server, meta.getString("seen"));
+    assertEquals(null, meta.getValue("traceparent"), meta.encode());
+  }
+
+  @Test
+  void aPythonHookReadsTheContextOnItsRequest() throws Exception {
+    deploy(api("otel-py-ctx", "Python Context API")
+        .put("custom_middleware", new JsonObject().put("driver", "python").put("pre", new JsonArray().add(new JsonObject().put("name", "TracePre")))));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-py-ctx/x", Map.of(), null);
+    assertEquals(200, reply.status(), reply.text());
+
+    ReceivedSpan server = only("Python Context API");
+    JsonObject seen = reply.json().getJsonObject("headers");
+    assertSampledChildOf(server, seen.getString("x-seen-traceparent"));
+    assertEquals(seen.getString("traceparent"), seen.getString("x-seen-traceparent"));
   }
 }

@@ -81,7 +81,8 @@ final class AuthorityCalls implements DispatcherCalls {
     }
 
     @Override
-    public Future<Buffer> send(Buffer message, long timeoutMillis) {
+    public Future<Buffer> send(Buffer message, long timeoutMillis, java.util.Map<String, String> metadata) {
+      metadata.forEach(request::putHeader);
       request.authority(authority)
           .putHeader("content-type", "application/grpc")
           .putHeader("te", "trailers");

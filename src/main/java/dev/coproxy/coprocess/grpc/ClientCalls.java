@@ -49,7 +49,8 @@ final class ClientCalls implements DispatcherCalls {
   private record Unary(GrpcClientRequest<Buffer, Buffer> request) implements Call {
 
     @Override
-    public Future<Buffer> send(Buffer message, long timeoutMillis) {
+    public Future<Buffer> send(Buffer message, long timeoutMillis, java.util.Map<String, String> metadata) {
+      metadata.forEach(request.headers()::set);
       if (timeoutMillis > 0) {
         request.timeout(timeoutMillis, TimeUnit.MILLISECONDS);
       }

@@ -32,9 +32,10 @@ interface DispatcherCalls {
      * Sends one message; completes with the reply's bytes. With {@code timeoutMillis > 0} the
      * server is told the deadline, and the call is cancelled when it passes (status
      * {@code DEADLINE_EXCEEDED} or {@code CANCELLED}). A non-OK status fails with
-     * {@link io.vertx.grpc.client.InvalidStatusException}.
+     * {@link io.vertx.grpc.client.InvalidStatusException}. {@code metadata} goes with the call as
+     * gRPC metadata (the trace context); empty for none.
      */
-    Future<Buffer> send(Buffer message, long timeoutMillis);
+    Future<Buffer> send(Buffer message, long timeoutMillis, java.util.Map<String, String> metadata);
 
     /** Resets the stream, so that the server sees the call cancelled. */
     void cancel();

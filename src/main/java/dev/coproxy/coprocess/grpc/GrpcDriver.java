@@ -115,7 +115,16 @@ public final class GrpcDriver implements CoprocessDriver {
           "object of " + size + " bytes exceeds grpc_send_max_size " + sendMax));
     }
     long timeout = call.remainingMillis();
-    return call(call.object(), timeout, call.callId());
+    return call(call.object(), timeout, call.callId(), metadata(call));
+  }
+
+  // The trace context as call metadata, where OpenTelemetry's gRPC instrumentation (Tyk's too) puts it.
+  private static Map<String, String> metadata(HookCall call) {
+    if (call.traceparent() == null) {
+      return Map.of();
+    }
+    return call.tracestate() == null ? Map.of(HookCall.TRACEPARENT, call.traceparent())
+        : Map.of(HookCall.TRACEPARENT, call.traceparent(), HookCall.TRACESTATE, call.tracestate());
   }
 
   // Calls in flight by call id, so that a client leaving cancels its call on the plugin server.
@@ -144,12 +153,13 @@ public final class GrpcDriver implements CoprocessDriver {
     }
   }
 
-  private Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, long timeoutMillis, String callId) {
+  private Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, long timeoutMillis, String callId,
+      Map<String, String> metadata) {
     SocketAddress address = addresses.pick();
     long deadline = System.currentTimeMillis() + timeoutMillis;
     return calls.open(address, DISPATCH_METHOD)
         .recover(e -> unreachable(address, e))
-        .compose(call -> track(callId, call).send(Buffer.buffer(object.toByteArray()), timeoutMillis)
+        .compose(call -> track(callId, call).send(Buffer.buffer(object.toByteArray()), timeoutMillis, metadata)
             .recover(e -> Future.failedFuture(pastDeadline(failure(e, address), timeoutMillis > 0 ? deadline : Long.MAX_VALUE))))
         .andThen(ar -> settle(callId, address, ar.succeeded()))
         .compose(bytes -> {
@@ -176,7 +186,7 @@ public final class GrpcDriver implements CoprocessDriver {
       return Future.succeededFuture();
     }
     calls.open(addresses.pick(), EVENT_METHOD)
-        .compose(call -> call.send(Buffer.buffer(Event.newBuilder().setPayload(payload).build().toByteArray()), 0))
+        .compose(call -> call.send(Buffer.buffer(Event.newBuilder().setPayload(payload).build().toByteArray()), 0, Map.of()))
         .onSuccess(r -> eventFailureLogged.set(false))
         .onFailure(this::eventFailed);
     return Future.succeededFuture();

@@ -105,7 +105,7 @@ public final class LuaDriver implements CoprocessDriver {
       // Queued behind a slow call: nobody waits for this answer any more.
       throw new HookFailure(HookFailure.Reason.TIMEOUT, "lua: the deadline passed before an instance was free");
     }
-    dev.coproxy.proto.Object object = call.object();
+    dev.coproxy.proto.Object object = call.objectWithTrace();
     String hook = object.getHookName();
     LuaValue function = function(states.of(call.pluginDirs()), hook);
     if (loop != null && running.offLoop(hook)) {

@@ -87,9 +87,12 @@ class GrpcDispatchIT {
   @Test
   void preHookHeaderReachesUpstream() throws Exception {
     deploy(keyless("g-pre", new JsonObject().put("pre", hooks("testPreHook1"))));
-    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/g-pre/x", Map.of(), null);
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/g-pre/x",
+        Map.of("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), null);
     assertEquals(200, reply.status(), reply.text());
     assertEquals("testvalue", reply.json().getJsonObject("headers").getString("testheader"));
+    // Tracing is off here: the call carries no trace context, whatever the client sent.
+    assertEquals("none", plugin.lastTraceparent.get());
   }
 
   @Test

@@ -34,6 +34,10 @@ public final class TestPluginServer implements AutoCloseable {
   // growing by one per call made the server slower with every call.
   final AtomicReference<String> lastAuthority = new AtomicReference<>();
   final AtomicReference<String> lastGrpcTimeout = new AtomicReference<>();
+  /** The last Dispatch call's {@code traceparent} metadata, or the text "none" when it had none. */
+  public final AtomicReference<String> lastTraceparent = new AtomicReference<>();
+  /** The last Dispatch call's {@code tracestate} metadata, or "none". */
+  public final AtomicReference<String> lastTracestate = new AtomicReference<>();
   /** Connections accepted. */
   final AtomicInteger connections = new AtomicInteger();
   /** Calls whose stream closed before the server answered (the gateway cancelled them). */
@@ -61,7 +65,7 @@ public final class TestPluginServer implements AutoCloseable {
   }
 
   /** Listens on a free loopback port. */
-  static TestPluginServer tcp(Vertx vertx) throws Exception {
+  public static TestPluginServer tcp(Vertx vertx) throws Exception {
     TestPluginServer s = new TestPluginServer(vertx, null);
     s.listen(0);
     return s;
@@ -78,7 +82,7 @@ public final class TestPluginServer implements AutoCloseable {
     return server.actualPort();
   }
 
-  String target() {
+  public String target() {
     return "tcp://127.0.0.1:" + port();
   }
 
@@ -101,6 +105,10 @@ public final class TestPluginServer implements AutoCloseable {
     HttpServer s = vertx.createHttpServer(new HttpServerOptions(base).setHost("127.0.0.1").setPort(port)).requestHandler(req -> {
       lastAuthority.set(String.valueOf(req.authority()));
       lastGrpcTimeout.set(String.valueOf(req.getHeader("grpc-timeout")));
+      if (req.path().endsWith("/Dispatch")) {
+        lastTraceparent.set(req.headers().contains("traceparent") ? req.getHeader("traceparent") : "none");
+        lastTracestate.set(req.headers().contains("tracestate") ? req.getHeader("tracestate") : "none");
+      }
       grpc.handle(req);
       req.response().closeHandler(v -> {
         if (!req.response().ended()) {

@@ -165,6 +165,14 @@ class LuaDriverIT {
   }
 
   @Test
+  void withTracingOffAHookGetsNoTraceContext() throws Exception {
+    deploy(keyless("ltrace", hooks("response", "lua_trace_seen")));
+    TestGateway.Reply reply = get("/ltrace/x", Map.of("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    assertEquals(200, reply.status(), reply.text());
+    assertEquals("none", reply.headers().get("X-Seen-Traceparent"));
+  }
+
+  @Test
   void authCheckAuthorisesStoresTheKeyAndCarriesTheQuota() throws Exception {
     deploy(Apis.protectedApi("lauth", "/lauth/", upstream.url("/")).put("custom_plugin_auth_enabled", true)
         .put("custom_middleware", new JsonObject().put("driver", "lua").put("auth_check", new JsonObject().put("name", "lua_auth"))));

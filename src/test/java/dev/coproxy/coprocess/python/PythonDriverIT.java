@@ -217,10 +217,13 @@ class PythonDriverIT {
   @Test
   void requestHelpersSpecAndLegacyDecorators() throws Exception {
     deploy(keyless("phelp", "pre", "Helpers").put("config_data", new JsonObject().put("greeting", "hi")));
-    TestGateway.Reply reply = get("/phelp/x?a=1&drop=2", Map.of("X-Probe", "p1", "X-Drop", "d"));
+    TestGateway.Reply reply = get("/phelp/x?a=1&drop=2", Map.of("X-Probe", "p1", "X-Drop", "d",
+        "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
     assertEquals(200, reply.status(), reply.text());
     JsonObject seen = upstreamSaw(reply);
     assertEquals("yes", seen.getString("x-added"));
+    // Tracing is off here: the hook gets no trace context, whatever the client sent.
+    assertEquals("none", seen.getString("x-seen-traceparent"));
     assertEquals("p1", seen.getString("x-seen-probe"));
     assertEquals("True", seen.getString("x-missing-is-none"));
     assertEquals("phelp", seen.getString("x-api"));
