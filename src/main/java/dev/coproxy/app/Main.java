@@ -13,6 +13,7 @@ import dev.coproxy.coprocess.lua.LuaModule;
 import dev.coproxy.coprocess.python.PythonDriver;
 import dev.coproxy.coprocess.python.PythonModule;
 import dev.coproxy.metrics.UnmeteredClients;
+import dev.coproxy.plugintest.PluginSdkCommand;
 import dev.coproxy.plugintest.PluginTestCommand;
 import dev.coproxy.session.KeyValueStore;
 import dev.coproxy.session.LocalStore;
@@ -37,14 +38,16 @@ import java.util.function.Consumer;
  * gateway, and drains in-flight requests on SIGTERM. A configuration that cannot work ends the
  * process with status 2 and one line naming the key. {@code coproxy.jar bundle build ...} builds a
  * plugin bundle instead ({@link BundleCommand}); {@code coproxy.jar plugin test ...} runs one hook
- * without a gateway ({@link PluginTestCommand}).
+ * without a gateway ({@link PluginTestCommand}); {@code coproxy.jar plugin sdk --out DIR} writes Tyk's
+ * Python modules for a plugin's own unit tests ({@link PluginSdkCommand}).
  */
 public final class Main {
 
   private static final int CLUSTER_JOIN_SECONDS = 120;
   private static final String USAGE = "usage: java -jar coproxy.jar [--conf FILE] [--cluster]\n"
       + "       java -jar coproxy.jar bundle build [-m manifest.json] [-o bundle.zip] [-k private.pem] [-y]\n"
-      + "       java -jar coproxy.jar plugin test --driver python|lua|grpc (--plugins DIR_OR_BUNDLE | --server TARGET) --hook NAME ...";
+      + "       java -jar coproxy.jar plugin test --driver python|lua|grpc (--plugins DIR_OR_BUNDLE | --server TARGET) --hook NAME ...\n"
+      + "       java -jar coproxy.jar plugin sdk --out DIR";
 
   private Main() {
   }
@@ -53,6 +56,9 @@ public final class Main {
     if (args.length > 0 && args[0].equals("bundle")) {
       int status = new BundleCommand(System.out, System.err, System.in).run(java.util.Arrays.copyOfRange(args, 1, args.length));
       System.exit(status);
+    }
+    if (args.length > 1 && args[0].equals("plugin") && args[1].equals("sdk")) {
+      System.exit(new PluginSdkCommand(System.out, System.err).run(java.util.Arrays.copyOfRange(args, 1, args.length)));
     }
     if (args.length > 0 && args[0].equals("plugin")) {
       Map<String, DriverModule> drivers = Map.of(LuaDriver.NAME, new LuaModule(), PythonDriver.NAME, new PythonModule(), GrpcDriver.NAME, new GrpcModule());
