@@ -48,6 +48,8 @@ class Plugins(object):
                 sys.modules.pop(name, None)
         # What was loaded stays at hand: a file that no longer loads keeps its previous hooks.
         self._previous.update(self._namespaces)
+        # A directory that is gone (an old bundle version) has nothing left to fall back to.
+        self._previous = {d: ns for d, ns in self._previous.items() if os.path.isdir(d)}
         self._namespaces = {}
         self._generation = generation
         importlib.invalidate_caches()

@@ -155,10 +155,9 @@ public record ApiDefinition(
    * @throws ConfigException naming the key that cannot work
    */
   public ApiDefinition withCustomMiddleware(JsonObject customMiddleware) {
-    // debug_headers is the API owner's switch, not the bundle's: a manifest does not turn it off.
-    if (this.customMiddleware.debugHeaders() && !customMiddleware.containsKey("debug_headers")) {
-      customMiddleware = customMiddleware.copy().put("debug_headers", true);
-    }
+    // debug_headers is the API owner's switch, not the bundle's: a manifest neither turns it off nor
+    // on (it would show file names and error text to every client).
+    customMiddleware = customMiddleware.copy().put("debug_headers", this.customMiddleware.debugHeaders());
     CustomMiddleware parsed = CustomMiddleware.parse(new JsonReader(customMiddleware, "custom_middleware"), keyless,
         plugins.pluginAuth(), apiId, false);
     return new ApiDefinition(apiId, orgId, name, active, keyless, auth, proxy, sessionLifetime, plugins, parsed,

@@ -192,12 +192,17 @@ class ApiDefinitionTest {
   }
 
   @Test
-  void debugHeadersAreOffByDefaultAndSurviveABundlesManifest() {
+  void debugHeadersAreOffByDefaultAndOnlyTheApiOwnersSwitch() {
     JsonObject hooks = new JsonObject().put("driver", "python").put("pre", new JsonArray().add(new JsonObject().put("name", "A")));
     assertFalse(ApiDefinition.parse(minimal().put("custom_middleware", hooks.copy())).customMiddleware().debugHeaders());
     ApiDefinition on = ApiDefinition.parse(minimal().put("custom_middleware", hooks.copy().put("debug_headers", true)));
     assertTrue(on.customMiddleware().debugHeaders());
     assertTrue(on.withCustomMiddleware(hooks.copy()).customMiddleware().debugHeaders(), "a manifest does not turn it off");
+    assertTrue(on.withCustomMiddleware(hooks.copy().put("debug_headers", false)).customMiddleware().debugHeaders(),
+        "not even by saying false");
+    ApiDefinition off = ApiDefinition.parse(minimal().put("custom_middleware", hooks.copy()));
+    assertFalse(off.withCustomMiddleware(hooks.copy().put("debug_headers", true)).customMiddleware().debugHeaders(),
+        "nor on: it would show file names and errors to every client");
     ConfigException e = assertThrows(ConfigException.class,
         () -> ApiDefinition.parse(minimal().put("custom_middleware", hooks.copy().put("debug_headers", "yes"))));
     assertEquals("custom_middleware.debug_headers", e.key());

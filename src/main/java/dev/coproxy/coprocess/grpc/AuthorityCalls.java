@@ -151,9 +151,19 @@ final class AuthorityCalls implements DispatcherCalls {
       if (code == GrpcStatus.OK) {
         reply.tryFail(new VertxException("no reply message", true));
       } else if (message != null && !message.isEmpty()) {
-        reply.tryFail(new StatusFailure(code, QueryStringDecoder.decodeComponent(message.replace("+", "%2B"))));
+        reply.tryFail(new StatusFailure(code, statusMessage(message)));
       } else {
         reply.tryFail(new InvalidStatusException(GrpcStatus.OK, code));
+      }
+    }
+
+    // grpc-message is percent-encoded; a server that sends a raw "%" must not turn its error into a
+    // call that never settles.
+    private static String statusMessage(String message) {
+      try {
+        return QueryStringDecoder.decodeComponent(message.replace("+", "%2B"));
+      } catch (IllegalArgumentException e) {
+        return message;
       }
     }
 
