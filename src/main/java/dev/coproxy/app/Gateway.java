@@ -133,8 +133,7 @@ public final class Gateway {
    * of a clustered node ({@code dev.coproxy.cluster.ClusterStore}).
    */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry meters, KeyValueStore store) {
-    Gateway gateway = new Gateway(vertx, config, meters, store, null);
-    return gateway.run().map(gateway);
+    return start(vertx, config, meters, store, null);
   }
 
   /**

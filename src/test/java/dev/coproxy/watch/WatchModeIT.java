@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coproxy.testing.Apis;
+import dev.coproxy.testing.LogCapture;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.TempDirs;
 import dev.coproxy.testing.TestGateway;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coproxy.bus.EventAddresses;
 import dev.coproxy.testing.Apis;
+import dev.coproxy.testing.LogCapture;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.TempDirs;
 import dev.coproxy.testing.TestGateway;

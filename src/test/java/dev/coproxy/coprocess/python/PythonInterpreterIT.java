@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coproxy.testing.Apis;
+import dev.coproxy.testing.LogCapture;
 import dev.coproxy.testing.TestGateway;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;

@@ -1,4 +1,4 @@
-package dev.coproxy.coprocess.python;
+package dev.coproxy.testing;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -7,20 +7,20 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /** Collects what the gateway logs under {@code dev.coproxy} (the JDK logging behind System.Logger). */
-final class LogCapture extends Handler implements AutoCloseable {
+public final class LogCapture extends Handler implements AutoCloseable {
 
   private final Logger logger = Logger.getLogger("dev.coproxy");
-  final List<String> lines = new CopyOnWriteArrayList<>();
+  public final List<String> lines = new CopyOnWriteArrayList<>();
 
-  LogCapture() {
+  public LogCapture() {
     logger.addHandler(this);
   }
 
-  boolean contains(String... parts) {
+  public boolean contains(String... parts) {
     return lines.stream().anyMatch(line -> List.of(parts).stream().allMatch(line::contains));
   }
 
-  long count(String part) {
+  public long count(String part) {
     return lines.stream().filter(line -> line.contains(part)).count();
   }
 
