@@ -4,8 +4,13 @@ A bundle directory (one of an API's plugin directories) loads its manifest's ent
 middleware.py, or the only file of file_list. The default folder (<middleware_path>/python) loads
 every *.py file in it. Modules a plugin imports from its own directory are dropped from
 sys.modules after loading, so two bundles can each have a helpers.py and a MyPreHook.
+
+A file that no longer loads keeps its previous hooks: those this worker loaded before, or, for a
+worker started after the broken save, the last source any worker of the gateway loaded from that
+path (kept under the folder COPROXY_PLUGIN_CACHE names).
 """
 
+import hashlib
 import importlib
 import importlib.util
 import json
@@ -32,8 +37,9 @@ class Namespace(object):
 
 
 class Plugins(object):
-    def __init__(self, log_load_error):
+    def __init__(self, log_load_error, cache_dir=None):
         self._log_load_error = log_load_error
+        self._cache_dir = cache_dir
         self._namespaces = {}
         self._previous = {}
         self._generation = None
@@ -101,18 +107,11 @@ class Plugins(object):
                 if f.endswith(".py") and os.path.isfile(os.path.join(directory, f))]
 
     def _load(self, path, namespace):
-        self._counter += 1
-        module_name = "_coproxy_plugin_%d_%s" % (self._counter, os.path.basename(path)[:-3])
-        directory = os.path.dirname(path)
-        before = set(sys.modules)
-        sys.path.insert(0, directory)
         try:
-            spec = importlib.util.spec_from_file_location(module_name, path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[module_name] = module
-            spec.loader.exec_module(module)
+            with open(path, "rb") as handle:
+                source = handle.read()
+            module = self._exec(path, source)
         except BaseException as e:  # a plugin's top level may even call sys.exit
-            sys.modules.pop(module_name, None)
             detail = traceback.format_exception_only(type(e), e)[-1].strip()
             if isinstance(e, SyntaxError):
                 detail = "SyntaxError at %s line %s: %s" % (e.filename, e.lineno, e.msg)
@@ -124,12 +123,39 @@ class Plugins(object):
                 namespace.hooks.update(kept)
                 namespace.by_path[path] = kept
                 trace += " (its previous version stays live until it is fixed)"
+            else:
+                module = self._last_good(path)
+                if module is not None:
+                    self._add(namespace, path, module)
+                    trace += " (the last version the gateway loaded stays live until it is fixed)"
             self._log_load_error("could not load %s: %s%s" % (path, detail, trace))
             return
+        self._remember(path, source)
+        self._add(namespace, path, module)
+
+    def _exec(self, path, source):
+        """Runs `source` as the module of `path`: the bytes that were read are the ones that run."""
+        self._counter += 1
+        module_name = "_coproxy_plugin_%d_%s" % (self._counter, os.path.basename(path)[:-3])
+        directory = os.path.dirname(path)
+        before = set(sys.modules)
+        sys.path.insert(0, directory)
+        try:
+            spec = importlib.util.spec_from_file_location(module_name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            exec(compile(source, path, "exec"), module.__dict__)
+            return module
+        except BaseException:
+            sys.modules.pop(module_name, None)
+            raise
         finally:
             sys.path.remove(directory)
             self._forget_helpers(before, directory)
-        namespace.modules.append(module_name)
+
+    @staticmethod
+    def _add(namespace, path, module):
+        namespace.modules.append(module.__name__)
         hooks = {}
         for attribute in dir(module):
             value = getattr(module, attribute)
@@ -137,6 +163,33 @@ class Plugins(object):
                 hooks[value.name] = value
         namespace.hooks.update(hooks)
         namespace.by_path[path] = hooks
+
+    def _cached(self, path):
+        return os.path.join(self._cache_dir, hashlib.sha256(os.path.abspath(path).encode()).hexdigest() + ".py")
+
+    def _remember(self, path, source):
+        """Keeps the source that loaded for workers started later (written whole, then renamed)."""
+        if not self._cache_dir:
+            return
+        target = self._cached(path)
+        partial = "%s.%d" % (target, os.getpid())
+        try:
+            with open(partial, "wb") as handle:
+                handle.write(source)
+            os.replace(partial, target)
+        except OSError:
+            pass  # no fallback for later workers; this one keeps its own
+
+    def _last_good(self, path):
+        """The module of the last source of `path` that loaded, or None."""
+        if not self._cache_dir:
+            return None
+        try:
+            with open(self._cached(path), "rb") as handle:
+                source = handle.read()
+            return self._exec(path, source)
+        except BaseException:
+            return None
 
     @staticmethod
     def _forget_helpers(before, directory):

@@ -172,7 +172,8 @@ class Worker(object):
         self.event_class = TykEvent
         self.object_class = coprocess_object_pb2.Object
         self.plugins = Plugins(lambda text: channel.notify({"op": "log", "level": "error", "message": text,
-                                                            "load_error": True}))
+                                                            "load_error": True}),
+                               os.environ.get("COPROXY_PLUGIN_CACHE"))
 
     def serve(self):
         """Answers calls until the gateway closes the channel (or can no longer be written to)."""

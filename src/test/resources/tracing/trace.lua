@@ -14,3 +14,10 @@ function trace_auth(request, session, metadata, spec)
   metadata.token = "trace-token"
   return request, session, metadata
 end
+
+-- A pre hook has no metadata argument: it reads the context from the tyk library.
+function trace_pre(request, session, spec)
+  tyk.req.set_header("X-Seen-Traceparent", tyk.traceparent() or "none")
+  tyk.req.set_header("X-Seen-Tracestate", tyk.tracestate() or "none")
+  return request, session
+end

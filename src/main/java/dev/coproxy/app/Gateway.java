@@ -290,9 +290,7 @@ public final class Gateway {
       drains.add(admin.drain(timeout));
     }
     vertx.cancelTimer(sweepTimer);
-    if (watcher != null) {
-      watcher.stop();
-    }
+    drains.add(watcher == null ? Future.succeededFuture() : watcher.stop());
     // The store hands back what this node holds (a cluster store's unused quota units) before Vert.x leaves.
     return Future.join(drains).transform(ar -> reloadBus.close()).transform(ar -> store.close()).transform(ar -> registry.close())
         .transform(ar -> tracing == null ? Future.<Void>succeededFuture() : tracing.close());

@@ -1,10 +1,10 @@
 package dev.coproxy.chain;
 
 import dev.coproxy.api.ApiDefinition;
-import dev.coproxy.tracing.RequestSpan;
 import dev.coproxy.api.ApiVersion;
 import dev.coproxy.api.UpstreamTarget;
 import dev.coproxy.session.Session;
+import dev.coproxy.tracing.RequestSpan;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -39,6 +39,8 @@ public final class RequestContext {
   private UpstreamTarget targetOverride;
   private long upstreamTimeoutMillis;
   private RequestSpan span;
+  private Runnable clientGone;
+  private boolean watchingClient;
 
   public RequestContext(HttpServerRequest request, ApiDefinition api, long startNanos) {
     this.request = request;
@@ -46,28 +48,46 @@ public final class RequestContext {
     this.startNanos = startNanos;
   }
 
-  /**
-   * Runs {@code action} when the client goes away (connection closed, HTTP/2 stream reset) before
-   * it was answered; null stops watching. One action at a time: the last one set wins.
-   */
   /** The request's server span, or null when tracing is off. */
   public RequestSpan span() {
     return span;
   }
 
-  /** Set once by the pipeline when tracing is on. */
+  /**
+   * Set once by the pipeline when tracing is on. A client that leaves before its answer is written
+   * ends the span too, marked as abandoned: the answer's end never comes.
+   */
   public void span(RequestSpan span) {
     this.span = span;
+    watchClient();
   }
 
+  /**
+   * Runs {@code action} when the client goes away (connection closed, HTTP/2 stream reset) before
+   * it was answered; null stops watching. One action at a time: the last one set wins.
+   */
   public void onClientGone(Runnable action) {
-    if (action == null) {
-      request.response().closeHandler(null);
+    clientGone = action;
+    if (action != null) {
+      watchClient();
+    }
+  }
+
+  // The response has one close handler: this context owns it, for the span and for one action.
+  private void watchClient() {
+    if (watchingClient) {
       return;
     }
+    watchingClient = true;
     request.response().closeHandler(v -> {
-      if (!request.response().ended()) {
-        action.run();
+      if (request.response().ended()) {
+        return;
+      }
+      if (clientGone != null) {
+        clientGone.run();
+      }
+      if (span != null) {
+        span.abandon();
       }
     });
   }

@@ -78,7 +78,7 @@ final class UpstreamForwarder {
       upstream.reset();
       return Future.failedFuture(new UpstreamFailure(Kind.UNREACHABLE, new IllegalStateException("the client left"), upstream));
     }
-    response.closeHandler(v -> upstream.reset());
+    ctx.onClientGone(upstream::reset);
     // Every failure of the exchange reaches the response future or the body's handlers below; without
     // a handler of its own, Vert.x would also log each one (a reset after the client left) as SEVERE.
     upstream.exceptionHandler(e -> { });

@@ -22,6 +22,7 @@ public final class RequestSpan {
   private final Tracer tracer;
   private final Span span;
   private final Context context;
+  private boolean ended;
 
   RequestSpan(Tracer tracer, Span span, Context context) {
     this.tracer = tracer;
@@ -66,12 +67,32 @@ public final class RequestSpan {
     return new HookSpan(child);
   }
 
-  /** Ends the span with the status the client got; a 5xx marks it as an error, as OpenTelemetry's HTTP conventions say. */
+  /**
+   * Ends the span with the status the client got; a 5xx marks it as an error, as OpenTelemetry's
+   * HTTP conventions say. Only the first end counts.
+   */
   public void end(int status) {
+    if (ended) {
+      return;
+    }
     span.setAttribute(STATUS, status);
     if (status >= 500) {
       span.setStatus(StatusCode.ERROR);
     }
+    finish();
+  }
+
+  /** Ends the span of a request whose client left before its answer was written: no status, an error. */
+  public void abandon() {
+    if (ended) {
+      return;
+    }
+    span.setStatus(StatusCode.ERROR, "the client left before its answer was written");
+    finish();
+  }
+
+  private void finish() {
+    ended = true;
     span.end();
   }
 }

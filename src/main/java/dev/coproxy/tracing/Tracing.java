@@ -39,6 +39,9 @@ public final class Tracing {
   static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
   static final AttributeKey<String> ORIGINAL_PATH = AttributeKey.stringKey("tyk.original_path");
 
+  /** Exports {@code span_processor_type: simple} may have waiting for the collector before it drops spans. */
+  static final int SIMPLE_EXPORTS_IN_FLIGHT = 256;
+
   private static final TextMapGetter<HttpServerRequest> HEADERS = new TextMapGetter<>() {
     @Override
     public Iterable<String> keys(HttpServerRequest carrier) {
@@ -68,7 +71,8 @@ public final class Tracing {
         .setEndpoint(options.endpoint())
         .setTimeout(Duration.ofMillis(options.connectionTimeoutMillis()));
     options.headers().forEach(exporter::addHeader);
-    SpanProcessor processor = options.simpleProcessor() ? SimpleSpanProcessor.create(exporter.build())
+    SpanProcessor processor = options.simpleProcessor()
+        ? SimpleSpanProcessor.create(new BoundedExports(exporter.build(), SIMPLE_EXPORTS_IN_FLIGHT))
         : BatchSpanProcessor.builder(exporter.build()).build();
     return new Tracing(SdkTracerProvider.builder()
         .setResource(Resource.getDefault().merge(Resource.create(

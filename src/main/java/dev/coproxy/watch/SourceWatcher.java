@@ -1,6 +1,7 @@
 package dev.coproxy.watch;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,6 +41,8 @@ public final class SourceWatcher {
   private Map<Path, String> lastSeen;
   private long timer = -1;
   private volatile boolean stopped;
+  /** The poll under way (its scan and its reload), done when none is. */
+  private volatile Future<Void> polling = Future.succeededFuture();
 
   /**
    * @param reload this node's reload (re-reads app_path and runs the drivers' after-reload tasks)
@@ -61,10 +64,14 @@ public final class SourceWatcher {
     }).mapEmpty();
   }
 
-  /** Stops polling; a reload already under way finishes. */
-  public void stop() {
+  /**
+   * Stops polling. The future completes when a poll already under way is over, with its reload:
+   * the gateway closes the registry and the store only after that.
+   */
+  public Future<Void> stop() {
     stopped = true;
     vertx.cancelTimer(timer);
+    return polling.recover(e -> Future.succeededFuture());
   }
 
   private void next() {
@@ -76,7 +83,15 @@ public final class SourceWatcher {
   // The scan runs on a worker; the comparison and the reload's start on the timer's context. The
   // next poll is only set once this one (and its reload) is over, so reloads never pile up.
   private void poll() {
+    if (stopped) {
+      return;
+    }
+    Promise<Void> done = Promise.promise();
+    polling = done.future();
     vertx.executeBlocking(this::scan, false).compose(seen -> {
+      if (stopped) {
+        return Future.succeededFuture();
+      }
       boolean settled = seen.equals(lastSeen);
       lastSeen = seen;
       if (!settled || seen.equals(loaded)) {
@@ -89,6 +104,7 @@ public final class SourceWatcher {
       if (ar.failed()) {
         LOG.log(Level.ERROR, "watch: reload failed: " + ar.cause());
       }
+      done.complete();
       next();
     });
   }

@@ -12,15 +12,19 @@ import dev.coproxy.testing.TestGateway;
 import dev.coproxy.testing.Upstream;
 import dev.coproxy.tracing.OtlpReceiver.ReceivedSpan;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -301,5 +305,44 @@ class TracingIT {
     JsonObject seen = reply.json().getJsonObject("headers");
     assertSampledChildOf(server, seen.getString("x-seen-traceparent"));
     assertEquals(seen.getString("traceparent"), seen.getString("x-seen-traceparent"));
+  }
+
+  @Test
+  void aLuaPreHookReadsTheContextFromTheTykLibrary() throws Exception {
+    deploy(api("otel-lua-pre", "Lua Pre Context API").put("custom_middleware", luaPre("trace_pre")));
+    TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-lua-pre/x", Map.of(), null);
+    assertEquals(200, reply.status(), reply.text());
+
+    ReceivedSpan server = only("Lua Pre Context API");
+    JsonObject seen = reply.json().getJsonObject("headers");
+    assertSampledChildOf(server, seen.getString("x-seen-traceparent"));
+    assertEquals("none", seen.getString("x-seen-tracestate"));
+  }
+
+  @Test
+  void aClientThatLeavesBeforeItsAnswerEndsItsSpanAsAnErrorAndTheUpstreamCallIsDropped() throws Exception {
+    Vertx vertx = gw.vertx;
+    AtomicBoolean asked = new AtomicBoolean();
+    AtomicBoolean upstreamClosed = new AtomicBoolean();
+    // An upstream that takes the request and never answers it.
+    HttpServer silent = vertx.createHttpServer().requestHandler(request -> {
+      asked.set(true);
+      request.connection().closeHandler(v -> upstreamClosed.set(true));
+    }).listen(0, "127.0.0.1").await();
+    try {
+      deploy(Apis.keyless("otel-gone", "/otel-gone/", "http://127.0.0.1:" + silent.actualPort() + "/").put("name", "Gone API"));
+      try (Socket client = new Socket("127.0.0.1", gw.port())) {
+        client.getOutputStream().write("GET /otel-gone/x HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        client.getOutputStream().flush();
+        Poll.until(WAIT, asked::get, () -> "the upstream got the request");
+      }
+
+      ReceivedSpan span = only("Gone API");
+      assertEquals(2L, span.statusCode(), "STATUS_CODE_ERROR: " + span);
+      assertEquals(null, span.attributes().get("http.response.status_code"), span.toString());
+      Poll.until(WAIT, upstreamClosed::get, () -> "the upstream call reset when the client left");
+    } finally {
+      silent.close().await();
+    }
   }
 }

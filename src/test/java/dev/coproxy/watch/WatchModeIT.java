@@ -76,7 +76,8 @@ class WatchModeIT {
   }
 
   private static String python(String version) {
-    return "from tyk.decorators import *\n\n\n@Hook\ndef WatchPre(request, session, spec):\n"
+    return "import os\nfrom tyk.decorators import *\n\n@Hook\ndef WatchPre(request, session, spec):\n"
+        + "    request.add_header(\"X-Pid\", str(os.getpid()))\n"
         + "    request.add_header(\"X-Version\", \"" + version + "\")\n    return request, session\n";
   }
 
@@ -145,12 +146,23 @@ class WatchModeIT {
       save("python/watch.py", python("2"));
       Poll.until(LIVE, () -> versions.get(versions.size() - 1).equals("2"), () -> "the saved plugin served");
       save("python/watch.py", python("3").replace("return request, session", "return request session"));
-      Poll.until(LIVE, () -> log.count("watch.py line 7") >= 1, () -> "a log line naming the file and line, got " + log.lines);
+      Poll.until(LIVE, () -> log.count("watch.py line 8") >= 1, () -> "a log line naming the file and line, got " + log.lines);
       int seen = versions.size();
       Poll.until(LIVE, () -> versions.size() >= seen + 5, () -> "traffic after the broken save");
     }
     assertEquals(List.of(), traffic.failures);
     assertEquals("2", versions.get(versions.size() - 1), "the broken save kept version 2 live");
+
+    // The worker dies; its replacement never saw version 2 load, yet serves it rather than nothing.
+    String first = get(gw, "w-py").json().getJsonObject("headers").getString("x-pid");
+    ProcessHandle.of(Long.parseLong(first)).orElseThrow().destroyForcibly();
+    Poll.until(LIVE, "a replacement worker serving version 2", () -> {
+      TestGateway.Reply reply = get(gw, "w-py");
+      return reply.status() == 200 && !first.equals(reply.json().getJsonObject("headers").getString("x-pid"))
+          && "2".equals(version(reply));
+    });
+    save("python/watch.py", python("4"));
+    Poll.until(LIVE, "the fixed plugin served", () -> "4".equals(version(get(gw, "w-py"))));
   }
 
   @Test

@@ -207,7 +207,7 @@ public final class LuaDriver implements CoprocessDriver {
       JsonObject event = new JsonObject(payload);
       String name = event.getString("handler_name", "");
       LuaValue function = function(states.of(pluginDirs), name);
-      tyk.request(new LuaTable());
+      tyk.request(new LuaTable(), null, null);
       deadline = System.currentTimeMillis() + EVENT_MILLIS;
       running.limits().set(deadline, 0);
       invoke(function, LuaValue.varargsOf(LuaTables.fromJson(event.getValue("message")), LuaTables.fromJson(event.getValue("spec"))), name);

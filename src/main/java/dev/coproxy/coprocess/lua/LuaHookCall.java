@@ -1,5 +1,6 @@
 package dev.coproxy.coprocess.lua;
 
+import dev.coproxy.coprocess.CoprocessDriver;
 import dev.coproxy.proto.HookType;
 import dev.coproxy.proto.MiniRequestObject;
 import dev.coproxy.proto.ResponseObject;
@@ -32,7 +33,8 @@ final class LuaHookCall {
     LuaValue session = object.hasSession() ? LuaTables.toLua(object.getSession()) : new LuaTable();
     LuaTable metadata = LuaTables.toLua(object.getMetadataMap());
     LuaTable spec = LuaTables.toLua(object.getSpecMap());
-    tyk.request(request);
+    tyk.request(request, object.getMetadataOrDefault(CoprocessDriver.HookCall.TRACEPARENT, null),
+        object.getMetadataOrDefault(CoprocessDriver.HookCall.TRACESTATE, null));
     dev.coproxy.proto.Object.Builder reply = object.toBuilder();
     if (object.getHookType() == HookType.Response) {
       LuaValue response = LuaTables.toLua(object.getResponse());

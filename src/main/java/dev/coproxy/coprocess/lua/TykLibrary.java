@@ -20,7 +20,9 @@ import org.luaj.vm2.lib.VarArgFunction;
  * The global {@code tyk} table a Lua script sees: Tyk's request helpers ({@code tyk.req.set_header},
  * {@code clear_header}, {@code get_headers}) acting on the request of the running hook, and the
  * gateway functions of the Python binding: {@code store_data} and {@code get_data} on the gateway's
- * store under {@value #DATA_PREFIX}, {@code trigger_event} (a system event) and {@code log}.
+ * store under {@value #DATA_PREFIX}, {@code trigger_event} (a system event) and {@code log}; and
+ * {@code traceparent()} / {@code tracestate()}, the W3C trace context of the running call (nil when
+ * the request is not traced).
  *
  * <p>On an event loop the store functions stop the script ({@link LuaSandbox.LeavesLoop}: they
  * wait for the store), and logs and events wait until the call ends: a call stopped there runs
@@ -37,6 +39,8 @@ final class TykLibrary {
   private final EventSink events;
   private final LongSupplier remainingMillis;
   private LuaTable request = new LuaTable();
+  private LuaValue traceparent = LuaValue.NIL;
+  private LuaValue tracestate = LuaValue.NIL;
   /** Logs and events of the running call on an event loop, done when it ends. */
   private final List<Runnable> deferred = new ArrayList<>();
 
@@ -49,9 +53,14 @@ final class TykLibrary {
     this.remainingMillis = remainingMillis;
   }
 
-  /** Sets the request table the {@code tyk.req} helpers act on for the next call. */
-  void request(LuaTable current) {
+  /**
+   * Sets the request table the {@code tyk.req} helpers act on for the next call, and the trace
+   * context {@code tyk.traceparent()} and {@code tyk.tracestate()} give it (null: not traced).
+   */
+  void request(LuaTable current, String traceparent, String tracestate) {
     this.request = current;
+    this.traceparent = traceparent == null ? LuaValue.NIL : LuaValue.valueOf(traceparent);
+    this.tracestate = tracestate == null ? LuaValue.NIL : LuaValue.valueOf(tracestate);
     deferred.clear();
   }
 
@@ -90,6 +99,9 @@ final class TykLibrary {
     req.set("get_headers", function(args -> table(request, HEADERS)));
     LuaTable tyk = new LuaTable();
     tyk.set("req", req);
+    // Every hook type can continue the trace, also pre and post hooks, which get no metadata argument.
+    tyk.set("traceparent", function(args -> traceparent));
+    tyk.set("tracestate", function(args -> tracestate));
     tyk.set("store_data", function(args -> {
       long ttlSeconds = args.optlong(3, 0);
       await(() -> store.put(DATA_PREFIX + args.checkjstring(1), args.checkjstring(2), Math.max(0, ttlSeconds) * 1000));

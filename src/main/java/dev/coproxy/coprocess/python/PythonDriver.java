@@ -126,6 +126,7 @@ public final class PythonDriver implements CoprocessDriver {
     ProcessBuilder builder = new ProcessBuilder(choice.interpreter(), "-B", files.worker().toString(), files.descriptorSet().toString(), defaultDir);
     String path = System.getenv("PYTHONPATH");
     builder.environment().put("PYTHONPATH", files.directory() + (path == null || path.isEmpty() ? "" : ":" + path));
+    builder.environment().put("COPROXY_PLUGIN_CACHE", files.lastGood().toString());
     WorkerPool started = new WorkerPool(workers, PIPELINE_DEPTH,
         (number, listener) -> PythonWorker.start(number, builder, listener, callbacks), restarts);
     started.start();

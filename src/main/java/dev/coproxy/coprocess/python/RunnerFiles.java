@@ -22,6 +22,9 @@ final class RunnerFiles {
   /** Where the build puts the descriptor set (see the protobuf plugin in the pom). */
   static final String DESCRIPTOR_SET = "/proto/coprocess.desc";
 
+  /** Sub-folder where workers keep the last source of each plugin file that loaded. */
+  private static final String LAST_GOOD = "last-good";
+
   private final Path directory;
 
   private RunnerFiles(Path directory) {
@@ -39,6 +42,7 @@ final class RunnerFiles {
         copy("/python/" + file, directory.resolve(file));
       }
       copy(DESCRIPTOR_SET, directory.resolve("coprocess.desc"));
+      Files.createDirectory(directory.resolve(LAST_GOOD));
       return new RunnerFiles(directory);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot unpack the Python runner: " + e.getMessage(), e);
@@ -62,6 +66,14 @@ final class RunnerFiles {
 
   Path worker() {
     return directory.resolve("coproxy_worker.py");
+  }
+
+  /**
+   * Where the workers keep the last source of each plugin file that loaded, so that a worker
+   * started after a broken save (a restart, a replacement) still serves the last good version.
+   */
+  Path lastGood() {
+    return directory.resolve(LAST_GOOD);
   }
 
   Path descriptorSet() {
