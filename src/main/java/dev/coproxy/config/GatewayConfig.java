@@ -42,7 +42,7 @@ import java.util.Set;
  * @param enableCustomDomains {@code enable_custom_domains}: APIs with a {@code domain} are served
  *     only for that host; without it every API's {@code domain} is ignored, as in Tyk
  * @param clientAddress which address a request comes from, for IP lists and events
- * @param tracing {@code opentelemetry}: request traces exported over OTLP/HTTP
+ * @param tracing {@code opentelemetry}: request traces exported over OTLP (gRPC or HTTP)
  */
 public record GatewayConfig(
     String listenAddress,

@@ -10,8 +10,11 @@ import java.util.Map;
  * start; {@link #enabled()} false means no tracer exists at all.
  *
  * @param enabled {@code enabled}
- * @param endpoint {@code endpoint} as a full OTLP/HTTP traces URL ({@code http://host:port/v1/traces});
- *     Tyk's form {@code host:port} gets {@code http://} and {@code /v1/traces} added
+ * @param grpc {@code exporter}: {@code grpc} (Tyk's default) sends OTLP over gRPC, {@code http} over HTTP
+ * @param endpoint {@code endpoint} as a URL: for gRPC the collector's {@code http://host:port}
+ *     (default {@code localhost:4317}), for HTTP the full traces URL {@code http://host:port/v1/traces}
+ *     (default {@code localhost:4318}). Tyk's form {@code host:port} gets {@code http://} added, and
+ *     for HTTP {@code /v1/traces} too; a URL with a scheme is used as written
  * @param headers {@code headers}: sent with every export (an API key of the collector)
  * @param connectionTimeoutMillis {@code connection_timeout} (seconds in the config, default 1)
  * @param resourceName {@code resource_name}: the traces' {@code service.name} (default {@code tyk-gateway})
@@ -23,11 +26,11 @@ import java.util.Map;
  * @param parentBased {@code sampling.parent_based}: a request that comes with a trace context
  *     follows its caller's sampling decision
  */
-public record TracingOptions(boolean enabled, String endpoint, Map<String, String> headers, long connectionTimeoutMillis,
+public record TracingOptions(boolean enabled, boolean grpc, String endpoint, Map<String, String> headers, long connectionTimeoutMillis,
     String resourceName, boolean simpleProcessor, String samplingType, double samplingRate, boolean parentBased) {
 
   /** Tracing off. */
-  public static final TracingOptions OFF = new TracingOptions(false, "", Map.of(), 1000, "tyk-gateway", false, "AlwaysOn", 0.5, false);
+  public static final TracingOptions OFF = new TracingOptions(false, true, "", Map.of(), 1000, "tyk-gateway", false, "AlwaysOn", 0.5, false);
 
   public TracingOptions {
     headers = Map.copyOf(headers);
@@ -54,11 +57,10 @@ public record TracingOptions(boolean enabled, String endpoint, Map<String, Strin
     if (!enabled) {
       return OFF;
     }
-    if (!exporter.equals("http")) {
-      // Tyk's default is gRPC; Coproxy ships only the OTLP/HTTP exporter (collectors take both).
-      throw new ConfigException(r.path("exporter"), "must be \"http\" (OTLP over HTTP, a collector's port 4318): Coproxy"
-          + " does not export over gRPC, got \"" + exporter + "\"");
+    if (!exporter.equals("grpc") && !exporter.equals("http")) {
+      throw new ConfigException(r.path("exporter"), "must be grpc or http, got \"" + exporter + "\"");
     }
+    boolean grpc = exporter.equals("grpc");
     if (!processor.equals("batch") && !processor.equals("simple")) {
       throw new ConfigException(r.path("span_processor_type"), "must be batch or simple, got \"" + processor + "\"");
     }
@@ -72,13 +74,20 @@ public record TracingOptions(boolean enabled, String endpoint, Map<String, Strin
       }
       headers.put(e.getKey(), value);
     });
-    return new TracingOptions(true, url(endpoint.isEmpty() ? "localhost:4318" : endpoint), headers,
+    String collector = endpoint.isEmpty() ? (grpc ? "localhost:4317" : "localhost:4318") : endpoint;
+    return new TracingOptions(true, grpc, grpc ? grpcUrl(collector) : httpUrl(collector), headers,
         timeout == 0 ? 1000 : timeout * 1000, resource, processor.equals("simple"), type, rate, parentBased);
   }
 
-  // Tyk writes the collector as host:port; the exporter wants the traces URL.
-  private static String url(String endpoint) {
-    String url = endpoint.contains("://") ? endpoint : "http://" + endpoint;
+  // Tyk writes the collector as host:port and dials it without TLS; the gRPC exporter wants a URL
+  // (the service path is its own).
+  private static String grpcUrl(String endpoint) {
+    return endpoint.contains("://") ? endpoint : "http://" + endpoint;
+  }
+
+  // Tyk writes the collector as host:port; the HTTP exporter wants the traces URL.
+  private static String httpUrl(String endpoint) {
+    String url = grpcUrl(endpoint);
     int pathStart = url.indexOf('/', url.indexOf("://") + 3);
     return pathStart < 0 ? url + "/v1/traces" : url;
   }

@@ -11,11 +11,14 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -26,8 +29,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The gateway's tracer ({@code opentelemetry}): built once at start when tracing is enabled, and
  * then the only way the request path starts spans. When tracing is off no instance exists: the
- * request path checks for null and allocates nothing. Spans go to an OTLP/HTTP collector from the
- * SDK's own export thread, never from an event loop.
+ * request path checks for null and allocates nothing. Spans go to an OTLP collector (over gRPC or
+ * HTTP) from the SDK's own export thread, never from an event loop.
  */
 public final class Tracing {
 
@@ -67,19 +70,32 @@ public final class Tracing {
     if (!options.enabled()) {
       return null;
     }
-    OtlpHttpSpanExporterBuilder exporter = OtlpHttpSpanExporter.builder()
-        .setEndpoint(options.endpoint())
-        .setTimeout(Duration.ofMillis(options.connectionTimeoutMillis()));
-    options.headers().forEach(exporter::addHeader);
+    SpanExporter exporter = options.grpc() ? grpcExporter(options) : httpExporter(options);
     SpanProcessor processor = options.simpleProcessor()
-        ? SimpleSpanProcessor.create(new BoundedExports(exporter.build(), SIMPLE_EXPORTS_IN_FLIGHT))
-        : BatchSpanProcessor.builder(exporter.build()).build();
+        ? SimpleSpanProcessor.create(new BoundedExports(exporter, SIMPLE_EXPORTS_IN_FLIGHT))
+        : BatchSpanProcessor.builder(exporter).build();
     return new Tracing(SdkTracerProvider.builder()
         .setResource(Resource.getDefault().merge(Resource.create(
             Attributes.of(AttributeKey.stringKey("service.name"), options.resourceName()))))
         .setSampler(sampler(options))
         .addSpanProcessor(processor)
         .build());
+  }
+
+  private static SpanExporter grpcExporter(TracingOptions options) {
+    OtlpGrpcSpanExporterBuilder exporter = OtlpGrpcSpanExporter.builder()
+        .setEndpoint(options.endpoint())
+        .setTimeout(Duration.ofMillis(options.connectionTimeoutMillis()));
+    options.headers().forEach(exporter::addHeader);
+    return exporter.build();
+  }
+
+  private static SpanExporter httpExporter(TracingOptions options) {
+    OtlpHttpSpanExporterBuilder exporter = OtlpHttpSpanExporter.builder()
+        .setEndpoint(options.endpoint())
+        .setTimeout(Duration.ofMillis(options.connectionTimeoutMillis()));
+    options.headers().forEach(exporter::addHeader);
+    return exporter.build();
   }
 
   private static Sampler sampler(TracingOptions options) {

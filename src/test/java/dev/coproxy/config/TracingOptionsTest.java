@@ -31,9 +31,26 @@ class TracingOptionsTest {
   }
 
   @Test
+  void grpcIsTheDefaultExporterOnTheCollectorsGrpcPort() {
+    TracingOptions options = read(new JsonObject().put("enabled", true));
+    assertTrue(options.grpc());
+    assertEquals("http://localhost:4317", options.endpoint());
+    assertTrue(read(new JsonObject().put("enabled", true).put("exporter", " GRPC ")).grpc());
+  }
+
+  @Test
+  void grpcEndpointForms() {
+    JsonObject grpc = new JsonObject().put("enabled", true).put("exporter", "grpc");
+    assertEquals("http://collector:4317", read(grpc.copy().put("endpoint", "collector:4317")).endpoint());
+    assertEquals("https://otel.example:443", read(grpc.copy().put("endpoint", "https://otel.example:443")).endpoint());
+    assertEquals("http://127.0.0.1:9", read(grpc.copy().put("endpoint", "http://127.0.0.1:9")).endpoint());
+  }
+
+  @Test
   void tyksDefaults() {
     TracingOptions options = read(http());
     assertTrue(options.enabled());
+    assertFalse(options.grpc());
     assertEquals("http://localhost:4318/v1/traces", options.endpoint());
     assertEquals(1000, options.connectionTimeoutMillis());
     assertEquals("tyk-gateway", options.resourceName());
@@ -65,9 +82,9 @@ class TracingOptionsTest {
   }
 
   @Test
-  void grpcIsRefusedNamingTheExporter() {
-    assertEquals("opentelemetry.exporter", refused(new JsonObject().put("enabled", true)));
-    assertEquals("opentelemetry.exporter", refused(http().put("exporter", "grpc")));
+  void anUnknownExporterIsRefusedNamingTheKey() {
+    assertEquals("opentelemetry.exporter", refused(http().put("exporter", "zipkin")));
+    assertEquals("opentelemetry.exporter", refused(http().put("exporter", "")));
   }
 
   @Test

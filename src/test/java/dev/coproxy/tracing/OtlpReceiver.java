@@ -3,8 +3,15 @@ package dev.coproxy.tracing;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.grpc.common.GrpcMessageDecoder;
+import io.vertx.grpc.common.GrpcMessageEncoder;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.ServiceName;
+import io.vertx.grpc.server.GrpcServer;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,9 +20,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A tiny OTLP/HTTP collector for tests: accepts {@code POST /v1/traces} with a protobuf
- * {@code ExportTraceServiceRequest} on 127.0.0.1 and keeps every span it decodes. The protobuf is
- * read by field numbers (opentelemetry-proto's trace.proto), so no generated classes are needed.
+ * A tiny OTLP collector for tests on 127.0.0.1, over HTTP ({@code POST /v1/traces}, {@link
+ * #OtlpReceiver(Vertx)}) or gRPC ({@code TraceService/Export}, {@link #grpc(Vertx)}): it decodes each
+ * protobuf {@code ExportTraceServiceRequest} and keeps every span. The protobuf is read by field
+ * numbers (opentelemetry-proto's trace.proto), so no generated classes are needed.
  */
 final class OtlpReceiver implements AutoCloseable {
 
@@ -26,8 +34,11 @@ final class OtlpReceiver implements AutoCloseable {
 
   final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
   final List<String> contentTypes = new CopyOnWriteArrayList<>();
+  /** The {@code api-key} header of each export ("none" when absent). */
+  final List<String> apiKeys = new CopyOnWriteArrayList<>();
   private final HttpServer server;
 
+  /** An OTLP/HTTP collector. */
   OtlpReceiver(Vertx vertx) throws Exception {
     server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
         .requestHandler(req -> req.body().onSuccess(body -> {
@@ -35,7 +46,7 @@ final class OtlpReceiver implements AutoCloseable {
             req.response().setStatusCode(404).end();
             return;
           }
-          contentTypes.add(String.valueOf(req.getHeader("content-type")));
+          seen(req.getHeader("content-type"), req.getHeader("api-key"));
           try {
             decode(body.getBytes());
             req.response().putHeader("content-type", "application/x-protobuf").end();
@@ -44,6 +55,37 @@ final class OtlpReceiver implements AutoCloseable {
           }
         }))
         .listen().await(10, TimeUnit.SECONDS);
+  }
+
+  private OtlpReceiver(HttpServer server) {
+    this.server = server;
+  }
+
+  /** An OTLP/gRPC collector: answers each export with an empty {@code ExportTraceServiceResponse}. */
+  static OtlpReceiver grpc(Vertx vertx) throws Exception {
+    GrpcServer grpc = GrpcServer.server(vertx);
+    OtlpReceiver receiver = new OtlpReceiver(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+        .requestHandler(grpc));
+    ServiceMethod<Buffer, Buffer> export = ServiceMethod.server(ServiceName.create("opentelemetry.proto.collector.trace.v1.TraceService"),
+        "Export", GrpcMessageEncoder.IDENTITY, GrpcMessageDecoder.IDENTITY);
+    grpc.callHandler(export, req -> {
+      receiver.seen(req.headers().get("content-type"), req.headers().get("api-key"));
+      req.last().onSuccess(body -> {
+        try {
+          receiver.decode(body.getBytes());
+          req.response().end(Buffer.buffer());
+        } catch (Exception e) {
+          req.response().status(GrpcStatus.INVALID_ARGUMENT).end();
+        }
+      });
+    });
+    receiver.server.listen().await(10, TimeUnit.SECONDS);
+    return receiver;
+  }
+
+  private void seen(String contentType, String apiKey) {
+    contentTypes.add(String.valueOf(contentType));
+    apiKeys.add(apiKey == null ? "none" : apiKey);
   }
 
   int port() {
