@@ -244,9 +244,10 @@ class Worker(object):
             raise TypeError("%s is an @Event handler, not a hook" % obj.hook_name)
         request = self.request_class(obj.request)
         # Tyk hands Python hooks the session's metadata, never the object's: a traced request's
-        # W3C context (which the gateway put in the object's metadata) is on the request instead.
-        request.traceparent = obj.metadata.get("traceparent")
-        request.tracestate = obj.metadata.get("tracestate")
+        # W3C context (which the gateway put in the object's metadata) moves onto the request, and
+        # out of the reply, which the gateway would otherwise have to clean.
+        request.traceparent = self._take(obj.metadata, "traceparent")
+        request.tracestate = self._take(obj.metadata, "tracestate")
         session = obj.session
         metadata = session.metadata
         count = hook.arg_count
@@ -278,6 +279,14 @@ class Worker(object):
     def _adopt_request(self, obj, returned):
         if isinstance(returned, self.request_class) and returned.object is not obj.request:
             obj.request.CopyFrom(returned.object)
+
+    @staticmethod
+    def _take(metadata, key):
+        if key not in metadata:
+            return None
+        value = metadata[key]
+        del metadata[key]
+        return value
 
     @staticmethod
     def _merge_metadata(hook_name, session, returned):

@@ -62,7 +62,7 @@ public interface CoprocessDriver {
   record HookCall(dev.coproxy.proto.Object object, String apiId, long deadlineMillis, java.util.List<String> pluginDirs,
       String callId, String traceparent, String tracestate) {
 
-    /** Metadata keys under which {@link #objectWithTrace()} puts the trace context. */
+    /** Metadata keys under which {@link #objectBytesWithTrace()} puts the trace context (and Lua's metadata table). */
     public static final String TRACEPARENT = "traceparent";
     public static final String TRACESTATE = "tracestate";
 
@@ -87,15 +87,20 @@ public interface CoprocessDriver {
     }
 
     /**
-     * The object for a driver without call metadata (Python, Lua): with the trace context in its
-     * {@code metadata} map, where the plugin reads it; the object itself when the request is not traced.
+     * The object in wire form for a driver without call metadata (Python): with the trace context
+     * in its {@code metadata} map, where the plugin's runner reads it. The context is appended as
+     * map entries (protobuf merges what follows into the message), so the object is not rebuilt.
      */
-    public dev.coproxy.proto.Object objectWithTrace() {
+    public byte[] objectBytesWithTrace() {
+      byte[] bytes = object.toByteArray();
       if (traceparent == null) {
-        return object;
+        return bytes;
       }
-      dev.coproxy.proto.Object.Builder traced = object.toBuilder().putMetadata(TRACEPARENT, traceparent);
-      return (tracestate == null ? traced : traced.putMetadata(TRACESTATE, tracestate)).build();
+      dev.coproxy.proto.Object.Builder trace = dev.coproxy.proto.Object.newBuilder().putMetadata(TRACEPARENT, traceparent);
+      byte[] tail = (tracestate == null ? trace : trace.putMetadata(TRACESTATE, tracestate)).build().toByteArray();
+      byte[] out = java.util.Arrays.copyOf(bytes, bytes.length + tail.length);
+      System.arraycopy(tail, 0, out, bytes.length, tail.length);
+      return out;
     }
 
     /** Milliseconds left before the deadline (at least 1). */

@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * request's, with the hook's type, name, driver and outcome. On a traced request the call carries
  * the W3C trace context, with the hook's span (else the request's) as the parent: a gRPC plugin
  * gets it as call metadata, Python and Lua in the object's {@code metadata} map
- * ({@link CoprocessDriver.HookCall#objectWithTrace()}; Python's runner moves it onto the request).
+ * ({@link CoprocessDriver.HookCall#objectBytesWithTrace()}; Python's runner moves it onto the request).
  */
 final class HookRunner {
 
@@ -82,9 +82,10 @@ final class HookRunner {
 
   private Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, RequestContext ctx, boolean cancellable) {
     long start = System.nanoTime();
-    RequestSpan traced = detailedTracing ? ctx.span() : null;
-    HookSpan span = traced == null ? null : traced.hook(hook.key(), hook.name(), hook.driver());
     RequestSpan request = ctx.span();
+    // A request sampled out gets no hook spans: they would be sampled out too, at a cost.
+    HookSpan span = detailedTracing && request != null && request.recording()
+        ? request.hook(hook.key(), hook.name(), hook.driver()) : null;
     String traceparent = span != null ? span.traceparent() : request == null ? null : request.traceparent();
     String tracestate = traceparent == null ? null : request.tracestate();
     return send(object, cancellable ? ctx : null, traceparent, tracestate).transform(ar -> {

@@ -23,6 +23,7 @@ public final class RequestSpan {
   private final Span span;
   private final Context context;
   private boolean ended;
+  private String traceparent;
 
   RequestSpan(Tracer tracer, Span span, Context context) {
     this.tracer = tracer;
@@ -35,7 +36,18 @@ public final class RequestSpan {
    * the parent; null when the span is not recorded nor sampled (nothing to continue).
    */
   public String traceparent() {
-    return traceparent(span.getSpanContext());
+    if (traceparent == null) {
+      traceparent = traceparent(span.getSpanContext());
+    }
+    return traceparent;
+  }
+
+  /**
+   * True when the request is sampled: its span is recorded and exported. A request sampled out
+   * still passes its (unsampled) context on, so that the upstream and plugins do not sample it either.
+   */
+  public boolean recording() {
+    return span.isRecording();
   }
 
   static String traceparent(SpanContext sc) {

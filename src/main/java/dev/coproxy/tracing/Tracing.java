@@ -113,17 +113,17 @@ public final class Tracing {
    */
   public RequestSpan startRequest(HttpServerRequest request, String apiId, String apiName, String orgId, String listenPath) {
     Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), request, HEADERS);
-    Span span = tracer.spanBuilder(apiName)
-        .setParent(parent)
-        .setSpanKind(SpanKind.SERVER)
-        .setAttribute(METHOD, request.method().name())
-        .setAttribute(URL_PATH, request.path())
-        .setAttribute(ORIGINAL_PATH, request.path())
-        .setAttribute(API_ID, apiId)
-        .setAttribute(API_NAME, apiName)
-        .setAttribute(API_ORG, orgId)
-        .setAttribute(API_PATH, listenPath)
-        .startSpan();
+    Span span = tracer.spanBuilder(apiName).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
+    // The samplers decide on the trace id alone; a span sampled out is not given what it would drop.
+    if (span.isRecording()) {
+      span.setAttribute(METHOD, request.method().name());
+      span.setAttribute(URL_PATH, request.path());
+      span.setAttribute(ORIGINAL_PATH, request.path());
+      span.setAttribute(API_ID, apiId);
+      span.setAttribute(API_NAME, apiName);
+      span.setAttribute(API_ORG, orgId);
+      span.setAttribute(API_PATH, listenPath);
+    }
     return new RequestSpan(tracer, span, parent.with(span));
   }
 

@@ -105,7 +105,7 @@ public final class LuaDriver implements CoprocessDriver {
       // Queued behind a slow call: nobody waits for this answer any more.
       throw new HookFailure(HookFailure.Reason.TIMEOUT, "lua: the deadline passed before an instance was free");
     }
-    dev.coproxy.proto.Object object = call.objectWithTrace();
+    dev.coproxy.proto.Object object = call.object();
     String hook = object.getHookName();
     LuaValue function = function(states.of(call.pluginDirs()), hook);
     if (loop != null && running.offLoop(hook)) {
@@ -113,7 +113,7 @@ public final class LuaDriver implements CoprocessDriver {
     }
     deadline = call.deadlineMillis();
     running.limits().set(deadline, loop == null ? 0 : loop.instructions());
-    return LuaHookCall.run(function, object, tyk, (f, args) -> invoke(f, args, hook));
+    return LuaHookCall.run(function, call, tyk, (f, args) -> invoke(f, args, hook));
   }
 
   private LuaValue function(List<LuaStates.State> states, String name) {

@@ -14,8 +14,8 @@ import org.luaj.vm2.Varargs;
 
 /**
  * One hook call on the Lua side, in Tyk's global-function contract: the object's request, session,
- * metadata and spec become tables ({@link LuaTables}), the function runs, and what it returns
- * becomes the reply. {@code f(request, session, spec)} returns {@code request, session}; auth
+ * metadata (with the call's trace context) and spec become tables ({@link LuaTables}), the
+ * function runs, and what it returns becomes the reply. {@code f(request, session, spec)} returns {@code request, session}; auth
  * checks {@code f(request, session, metadata, spec)} return {@code request, session, metadata};
  * response hooks {@code f(request, response, session, metadata, spec)} return {@code response}.
  */
@@ -27,14 +27,21 @@ final class LuaHookCall {
   /**
    * @param invoke runs the function with its arguments (the caller maps Lua's failures)
    */
-  static dev.coproxy.proto.Object run(LuaValue function, dev.coproxy.proto.Object object, TykLibrary tyk,
+  static dev.coproxy.proto.Object run(LuaValue function, CoprocessDriver.HookCall call, TykLibrary tyk,
       BiFunction<LuaValue, Varargs, Varargs> invoke) {
+    dev.coproxy.proto.Object object = call.object();
     LuaTable request = LuaTables.toLua(object.getRequest());
     LuaValue session = object.hasSession() ? LuaTables.toLua(object.getSession()) : new LuaTable();
     LuaTable metadata = LuaTables.toLua(object.getMetadataMap());
+    // The trace context is in the metadata table only: the object is not rebuilt to carry it.
+    if (call.traceparent() != null) {
+      metadata.set(CoprocessDriver.HookCall.TRACEPARENT, call.traceparent());
+      if (call.tracestate() != null) {
+        metadata.set(CoprocessDriver.HookCall.TRACESTATE, call.tracestate());
+      }
+    }
     LuaTable spec = LuaTables.toLua(object.getSpecMap());
-    tyk.request(request, object.getMetadataOrDefault(CoprocessDriver.HookCall.TRACEPARENT, null),
-        object.getMetadataOrDefault(CoprocessDriver.HookCall.TRACESTATE, null));
+    tyk.request(request, call.traceparent(), call.tracestate());
     dev.coproxy.proto.Object.Builder reply = object.toBuilder();
     if (object.getHookType() == HookType.Response) {
       LuaValue response = LuaTables.toLua(object.getResponse());

@@ -168,7 +168,7 @@ public final class PythonDriver implements CoprocessDriver {
       return start != null ? start.compose(v -> dispatch(call))
           : Future.failedFuture(new HookFailure(HookFailure.Reason.UNAVAILABLE, unavailable));
     }
-    Frame frame = Frame.call(Frame.DISPATCH, generation.get(), call.deadlineMillis(), call.pluginDirs(), call.objectWithTrace().toByteArray());
+    Frame frame = Frame.call(Frame.DISPATCH, generation.get(), call.deadlineMillis(), call.pluginDirs(), call.objectBytesWithTrace());
     return current.submit(frame, call.deadlineMillis()).compose(reply -> {
       if (reply.type() == Frame.FAILURE) {
         return Future.failedFuture(failure(reply));
