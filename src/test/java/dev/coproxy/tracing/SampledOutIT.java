@@ -68,7 +68,9 @@ class SampledOutIT {
       // Closed: the tracer has flushed everything it was going to export.
       for (int i = 0; i < upstreamSaw.size(); i++) {
         String traceparent = upstreamSaw.get(i);
-        assertTrue(traceparent != null && traceparent.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-00"), traceparent);
+        // Not sampled: the flags' low bit is clear (the SDK may set W3C level 2's random bit).
+        assertTrue(traceparent != null && traceparent.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+            && (Integer.parseInt(traceparent.substring(53), 16) & 1) == 0, traceparent);
         assertEquals(traceparent, hookSaw.get(i), "the hook continues the request's unsampled context");
       }
       List<ReceivedSpan> spans = List.copyOf(collector.spans);
