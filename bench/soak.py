@@ -16,7 +16,10 @@ histograms (a leak names its class there) and the gateway's RSS (VmRSS) at both 
 information. Exits 1 when the growth is over the limit or any answer was not 2xx.
 
     mvn -q -DskipTests package
-    python3 bench/soak.py [--minutes 5] [--warmup 30] [--connections 50] [--jar target/coproxy.jar]
+    python3 bench/soak.py [--minutes 5] [--warmup 30] [--connections 50] [--churn] [--jar target/coproxy.jar]
+
+--churn adds `Connection: close` to every request: each one opens and closes a client connection,
+which soaks the per-connection state that a keep-alive soak creates only once.
 """
 
 import argparse
@@ -44,6 +47,8 @@ def parse_args():
     ap.add_argument("--warmup", type=int, default=30, help="seconds of the same load before the start figure")
     ap.add_argument("--connections", type=int, default=50, help="spread evenly over the four APIs")
     ap.add_argument("--limit", type=float, default=10.0, help="live heap growth allowed, in percent")
+    ap.add_argument("--churn", action="store_true",
+                    help="send Connection: close, so that every request opens a new client connection")
     ap.add_argument("--jar", default=bench.JAR)
     ap.add_argument("--java-opts", default="-Xms512m -Xmx512m")
     return ap.parse_args()
@@ -199,6 +204,8 @@ def main():
                    ("token auth", f"{base}/a/data.json", (f"Authorization: {key}",)),
                    ("Lua pre hook", f"{base}/lua/data.json", ()),
                    ("Python pre hook", f"{base}/py/data.json", ())]
+        if args.churn:
+            targets = [(name, url, headers + ("Connection: close",)) for name, url, headers in targets]
         each = max(1, math.ceil(args.connections / len(targets)))
         print(f"warm-up: {args.warmup}s, 4 wrk -t1 -c{each} in parallel", file=sys.stderr)
         report_load("warm-up", load(targets, args.warmup, args.connections))
@@ -216,7 +223,8 @@ def main():
         growth = end_total - start_total
         pct = growth * 100 / start_total
         print(f"\nsoak: {seconds}s at c={each * len(targets)} (4 wrk -t1 -c{each} in parallel: keyless, token auth,"
-              f" Lua pre hook, Python pre hook), after {args.warmup}s of the same load; {args.java_opts}\n")
+              f" Lua pre hook, Python pre hook{'; Connection: close' if args.churn else ''}), after {args.warmup}s of"
+              f" the same load; {args.java_opts}\n")
         print("| figure | start | end | growth |")
         print("|---|---:|---:|---:|")
         print(f"| live heap (class histogram Total) | {mb(start_total)} | {mb(end_total)} | {pct:+.1f}% |")
