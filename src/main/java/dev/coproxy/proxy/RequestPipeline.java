@@ -14,6 +14,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import java.util.List;
 
 /**
@@ -138,7 +139,8 @@ final class RequestPipeline {
   // Plugins see the whole body: read it (bounded) and let the chain work on a copy of the request.
   private Future<Void> readBody(RequestContext ctx) {
     HttpServerRequest request = ctx.request();
-    if (request.isEnded()) {
+    if (request.isEnded() || framedEmpty(request)) {
+      // Nothing to wait for: the chain starts now rather than when the (empty) end arrives.
       request.resume();
       ctx.materialize(Buffer.buffer());
       return Future.succeededFuture();
@@ -161,6 +163,16 @@ final class RequestPipeline {
     });
     request.resume();
     return done.future();
+  }
+
+  // An HTTP/1.x request without Transfer-Encoding whose Content-Length is absent or 0 has no body
+  // (RFC 9112 section 6.3); HTTP/2 says so with the end of its stream, which isEnded shows.
+  private static boolean framedEmpty(HttpServerRequest request) {
+    if (request.version() == HttpVersion.HTTP_2 || request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+      return false;
+    }
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return length == null || length.trim().equals("0");
   }
 
   private boolean declaredTooLarge(HttpServerRequest request) {

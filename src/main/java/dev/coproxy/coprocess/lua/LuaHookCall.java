@@ -42,27 +42,34 @@ final class LuaHookCall {
     }
     LuaTable spec = LuaTables.toLua(object.getSpecMap());
     tyk.request(request, call.traceparent(), call.tracestate());
-    dev.coproxy.proto.Object.Builder reply = object.toBuilder();
     if (object.getHookType() == HookType.Response) {
       LuaValue response = LuaTables.toLua(object.getResponse());
       Varargs out = invoke.apply(function, LuaValue.varargsOf(new LuaValue[] {request, response, session, metadata, spec}));
       LuaValue returned = out.arg1().istable() ? out.arg1() : response;
       ResponseObject.Builder builder = object.getResponse().toBuilder();
       LuaTables.fromLua(returned, builder);
-      return reply.setResponse(builder).build();
+      return object.toBuilder().setResponse(builder).build();
     }
     boolean auth = object.getHookType() == HookType.CustomKeyCheck;
     Varargs out = auth
         ? invoke.apply(function, LuaValue.varargsOf(new LuaValue[] {request, session, metadata, spec}))
         : invoke.apply(function, LuaValue.varargsOf(request, session, spec));
     LuaValue newRequest = out.arg1().istable() ? out.arg1() : request;
-    if (LuaTables.touched(newRequest)) {
+    LuaValue newSession = out.arg(2);
+    boolean requestChanged = LuaTables.touched(newRequest);
+    boolean sessionChanged = newSession.istable() && LuaTables.touched(newSession)
+        && (object.hasSession() || LuaTables.hasEntries(newSession));
+    if (!requestChanged && !sessionChanged && !auth) {
+      // A hook that changed nothing answers with the object it was given: no copy is made.
+      return object;
+    }
+    dev.coproxy.proto.Object.Builder reply = object.toBuilder();
+    if (requestChanged) {
       MiniRequestObject.Builder builder = object.getRequest().toBuilder();
       LuaTables.fromLua(newRequest, builder);
       reply.setRequest(builder);
     }
-    LuaValue newSession = out.arg(2);
-    if (newSession.istable() && LuaTables.touched(newSession) && (object.hasSession() || LuaTables.hasEntries(newSession))) {
+    if (sessionChanged) {
       SessionState.Builder state = object.getSession().toBuilder();
       LuaTables.fromLua(newSession, state);
       reply.setSession(state);
