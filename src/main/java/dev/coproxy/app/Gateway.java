@@ -14,7 +14,6 @@ import dev.coproxy.coprocess.CoprocessChain;
 import dev.coproxy.coprocess.DriverHealth;
 import dev.coproxy.coprocess.DriverModule;
 import dev.coproxy.coprocess.DriverSetup;
-import dev.coproxy.coprocess.HookDispatchVerticle;
 import dev.coproxy.coprocess.ObjectCodec;
 import dev.coproxy.coprocess.grpc.GrpcModule;
 import dev.coproxy.coprocess.lua.LuaModule;
@@ -171,8 +170,6 @@ public final class Gateway {
         .compose(v -> registry.reload())
         .compose(report -> reloadBus.listen())
         .compose(v -> vertx.deployVerticle(new EventFanoutVerticle(config.eventHandlers(), registry::current, eventQueue, meters)))
-        .compose(v -> vertx.deployVerticle(HookDispatchVerticle::new,
-            new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
         .compose(v -> vertx.deployVerticle(() -> new IdExtractorVerticle(sessions),
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
         .compose(v -> deployDrivers())

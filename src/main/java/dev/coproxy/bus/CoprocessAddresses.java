@@ -3,8 +3,6 @@ package dev.coproxy.bus;
 /** Event-bus addresses and header names of the coprocess module. Per-request hops are local only. */
 public final class CoprocessAddresses {
 
-  /** Where request-path code sends a hook call; {@link HookDispatchVerticle} consumes it. */
-  public static final String DISPATCH = "coproxy.coprocess.dispatch";
   /** Prefix of a driver's hook address: {@code coproxy.driver.<name>}. */
   public static final String DRIVER_PREFIX = "coproxy.driver.";
   /** Suffix of a driver's event address ({@code coproxy.driver.<name>.event}), JSON payload string. */
@@ -14,8 +12,6 @@ public final class CoprocessAddresses {
   /** Suffix of a driver's reload address ({@code coproxy.driver.<name>.reload}). */
   public static final String RELOAD_SUFFIX = ".reload";
 
-  /** Header: the driver that must run the hook. */
-  public static final String HEADER_DRIVER = "driver";
   /** Header: the API the hook belongs to. */
   public static final String HEADER_API_ID = "api_id";
   /** Header: the hook's deadline as epoch milliseconds; a driver must not work past it. */
@@ -24,8 +20,6 @@ public final class CoprocessAddresses {
   public static final String HEADER_PLUGIN_DIRS = "plugin_dirs";
   /** Header: an id for the call, unique in this process, that a cancel message names. */
   public static final String HEADER_CALL_ID = "call_id";
-  /** Header: the hook's timeout in milliseconds. */
-  public static final String HEADER_TIMEOUT = "timeout_ms";
   /** Header: the W3C {@code traceparent} the plugin continues; absent when the request is not traced. */
   public static final String HEADER_TRACEPARENT = "traceparent";
   /** Header: the W3C {@code tracestate} passed on with it; absent when empty. */

@@ -10,7 +10,7 @@ import io.vertx.core.eventbus.ReplyFailure;
  */
 public final class HookFailure extends RuntimeException {
 
-  /** Failure reasons, with the event-bus failure code a driver or the dispatcher uses for each. */
+  /** Failure reasons, with the event-bus failure code a driver uses for each. */
   public enum Reason {
     ERROR(500, "error"),
     TIMEOUT(504, "timeout"),

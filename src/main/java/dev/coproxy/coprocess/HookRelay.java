@@ -6,8 +6,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 
 /**
- * Sends a hook call on to the next address (the dispatcher to a driver, a driver's event-loop front
- * to its workers) with the call's headers, locally, and with the time left before its deadline as
+ * Sends a hook call on to the next address (a driver's event-loop front to its workers) with the call's headers, locally, and with the time left before its deadline as
  * the send timeout; no time left is a {@link HookFailure.Reason#TIMEOUT} without a send.
  */
 final class HookRelay {

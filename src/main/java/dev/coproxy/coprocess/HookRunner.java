@@ -1,7 +1,6 @@
 package dev.coproxy.coprocess;
 
 import dev.coproxy.bus.CoprocessAddresses;
-import dev.coproxy.bus.LoopLocal;
 import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.log.RateLimitedLog;
@@ -10,15 +9,14 @@ import dev.coproxy.tracing.RequestSpan;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import java.lang.System.Logger.Level;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The request path's side of one configured hook: sends the object to {@link HookDispatchVerticle}
- * with the hook's deadline (local delivery only, on the request's own loop when a dispatcher runs
- * there), turns every failure into a {@link HookFailure}, times the call, counts failures by
+ * The request path's side of one configured hook: sends the object to its driver's verticle
+ * ({@link DriverCalls}: one local hop, on the request's own loop when the driver listens there)
+ * with the hook's deadline, turns every failure into a {@link HookFailure}, times the call, counts failures by
  * reason, and logs a failure with the API id and hook name (at most once a second per hook, so a
  * broken plugin under traffic does not flood the log). With debug headers on for the API it also
  * writes the call's time and a failure's location on the client's answer ({@link DebugHeaders}). With
@@ -31,8 +29,6 @@ import java.util.function.Supplier;
 final class HookRunner {
 
   private static final System.Logger LOG = System.getLogger(HookRunner.class.getName());
-  /** Extra time the caller waits beyond the deadline for the dispatcher's own timeout answer. */
-  private static final long GRACE_MILLIS = 250;
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Vertx vertx;
@@ -125,13 +121,11 @@ final class HookRunner {
       String tracestate) {
     long deadline = System.currentTimeMillis() + hook.timeoutMillis();
     String callId = callIds.get();
+    // The send timeout is the deadline: a driver that has not answered by then fails the call as a timeout.
     DeliveryOptions options = new DeliveryOptions()
-        .setLocalOnly(true)
-        .setSendTimeout(hook.timeoutMillis() + GRACE_MILLIS)
-        .addHeader(CoprocessAddresses.HEADER_DRIVER, hook.driver())
+        .setSendTimeout(hook.timeoutMillis())
         .addHeader(CoprocessAddresses.HEADER_API_ID, apiId)
         .addHeader(CoprocessAddresses.HEADER_DEADLINE, Long.toString(deadline))
-        .addHeader(CoprocessAddresses.HEADER_TIMEOUT, Long.toString(hook.timeoutMillis()))
         .addHeader(CoprocessAddresses.HEADER_CALL_ID, callId);
     if (pluginDirs != null) {
       options.addHeader(CoprocessAddresses.HEADER_PLUGIN_DIRS, pluginDirs);
@@ -146,10 +140,7 @@ final class HookRunner {
       waiting.onClientGone(() -> vertx.eventBus().publish(
           CoprocessAddresses.driver(hook.driver()) + CoprocessAddresses.CANCEL_SUFFIX, callId, LOCAL));
     }
-    Future<dev.coproxy.proto.Object> reply = vertx.eventBus()
-        .<dev.coproxy.proto.Object>request(LoopLocal.pick(vertx, CoprocessAddresses.DISPATCH), object, options)
-        .map(Message::body)
-        .recover(e -> Future.failedFuture(HookFailure.from(e)));
+    Future<dev.coproxy.proto.Object> reply = DriverCalls.send(vertx, hook.driver(), object, options);
     return waiting == null ? reply : reply.andThen(ar -> waiting.onClientGone(null));
   }
 

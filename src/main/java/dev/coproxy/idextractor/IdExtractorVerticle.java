@@ -15,7 +15,7 @@ import io.vertx.core.eventbus.Message;
  * runs the API's extractor over the request material, makes the ID, and answers with it and the
  * session stored under it, if any (the cache lives in the session store, so it is as wide as the
  * store). An input that gives no ID fails the message with code {@link #EXTRACTION_FAILED} and the
- * reason. One instance per event loop, reached loop-locally like the hook dispatcher.
+ * reason. One instance per event loop, reached loop-locally like the drivers.
  */
 public final class IdExtractorVerticle extends VerticleBase {
 

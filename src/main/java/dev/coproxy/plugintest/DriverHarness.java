@@ -3,26 +3,25 @@ package dev.coproxy.plugintest;
 import dev.coproxy.bus.CoprocessAddresses;
 import dev.coproxy.config.ConfigLoader;
 import dev.coproxy.config.GatewayConfig;
+import dev.coproxy.coprocess.DriverCalls;
 import dev.coproxy.coprocess.DriverHealth;
 import dev.coproxy.coprocess.DriverModule;
 import dev.coproxy.coprocess.DriverSetup;
-import dev.coproxy.coprocess.HookDispatchVerticle;
 import dev.coproxy.coprocess.ObjectCodec;
 import dev.coproxy.session.LocalStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * One driver as the gateway runs it, without the gateway: a Vert.x with the hook dispatcher and the
- * chosen {@link DriverModule} deployed from a minimal configuration (coprocess on, the plugin folder
+ * One driver as the gateway runs it, without the gateway: a Vert.x with the chosen
+ * {@link DriverModule} deployed from a minimal configuration (coprocess on, the plugin folder
  * as {@code middleware_path}, the plugin server as {@code coprocess_grpc_server}). A hook call goes
- * the gateway's way (dispatcher, driver verticle, driver), so what passes here passes there.
+ * the gateway's way ({@link DriverCalls}, driver verticle, driver), so what passes here passes there.
  */
 final class DriverHarness {
 
@@ -56,23 +55,20 @@ final class DriverHarness {
     DriverSetup setup = new DriverSetup(vertx, config, new LocalStore(), (type, apiId, orgId, meta) -> { },
         new SimpleMeterRegistry(), new DriverHealth(), List::of, task -> { });
     vertx.eventBus().registerDefaultCodec(dev.coproxy.proto.Object.class, new ObjectCodec());
-    return vertx.deployVerticle(new HookDispatchVerticle())
-        .compose(id -> module.deploy(setup))
+    return module.deploy(setup)
         .map(v -> new DriverHarness(vertx, driver, pluginDirs, timeoutMillis));
   }
 
   /** Sends one hook call with the gateway's headers; fails as the gateway's hook call fails. */
   Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object) {
-    DeliveryOptions options = new DeliveryOptions().setLocalOnly(true)
-        .setSendTimeout(timeoutMillis + 250)
-        .addHeader(CoprocessAddresses.HEADER_DRIVER, driver)
+    DeliveryOptions options = new DeliveryOptions()
+        .setSendTimeout(timeoutMillis)
         .addHeader(CoprocessAddresses.HEADER_API_ID, object.getSpecOrDefault("APIID", "plugin-test"))
         .addHeader(CoprocessAddresses.HEADER_DEADLINE, Long.toString(System.currentTimeMillis() + timeoutMillis))
-        .addHeader(CoprocessAddresses.HEADER_TIMEOUT, Long.toString(timeoutMillis))
         .addHeader(CoprocessAddresses.HEADER_CALL_ID, "plugin-test-1");
     if (!pluginDirs.isEmpty()) {
       options.addHeader(CoprocessAddresses.HEADER_PLUGIN_DIRS, CoprocessAddresses.joinDirs(pluginDirs));
     }
-    return vertx.eventBus().<dev.coproxy.proto.Object>request(CoprocessAddresses.DISPATCH, object, options).map(Message::body);
+    return DriverCalls.send(vertx, driver, object, options);
   }
 }

@@ -11,8 +11,8 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every verticle a request's hops reach (hook dispatch, each driver's event-loop instances, the ID
- * extractor) has one instance on each event loop that serves traffic. An instance missing from a
+ * Every verticle a request's hops reach (each driver's event-loop instances, the ID extractor) has
+ * one instance on each event loop that serves traffic. An instance missing from a
  * loop would send that loop's calls to another thread on every hop.
  */
 class LoopPlacementIT {
@@ -25,7 +25,7 @@ class LoopPlacementIT {
       Set<String> loops = new TreeSet<>(gw.gateway.proxyEventLoops());
       assertEquals(Runtime.getRuntime().availableProcessors(), loops.size(), "one proxy per loop: " + loops);
       Set<String> local = gw.vertx.sharedData().<String, Boolean>getLocalMap(LoopLocal.MAP).keySet();
-      for (String address : List.of(CoprocessAddresses.DISPATCH, CoprocessAddresses.driver("grpc"),
+      for (String address : List.of(CoprocessAddresses.driver("grpc"),
           CoprocessAddresses.driver("python"), CoprocessAddresses.driver("lua"), IdExtractorAddresses.EXTRACT)) {
         Set<String> threads = new TreeSet<>();
         local.stream().filter(key -> key.startsWith(address + "@")).forEach(key -> threads.add(key.substring(address.length() + 1)));

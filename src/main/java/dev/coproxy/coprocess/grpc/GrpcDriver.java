@@ -229,7 +229,7 @@ public final class GrpcDriver implements CoprocessDriver {
   }
 
   // However the call ended (the client's own deadline resets the stream), once its deadline has
-  // passed the failure is a timeout, as the dispatcher would have called it.
+  // passed the failure is a timeout, as the caller's own send timeout would have called it.
   private static HookFailure pastDeadline(HookFailure failure, long deadline) {
     if (failure.reason() == HookFailure.Reason.ERROR && System.currentTimeMillis() >= deadline) {
       return new HookFailure(HookFailure.Reason.TIMEOUT, "no answer before the deadline (" + failure.getMessage() + ")");
