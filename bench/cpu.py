@@ -16,7 +16,8 @@ Gateways: Tyk's config holds ONE coprocess_grpc_server per gateway, so there are
     auth_check, one Lua pre hook, one Python pre hook, one gRPC pre hook against the Java server),
     so that their JIT state is shared as in production;
   - the Node gateway, the same jar configured for the Node server, serving a keyless API and the
-    gRPC pre hook API only; its keyless row is printed too, to show the two gateways match.
+    gRPC pre hook API only, warmed up beforehand as long as the main one (it has fewer targets);
+    its keyless row is printed too, to show how far the two gateways match.
 With --baseline-jar J, a second pair runs J with the same APIs in the same rounds (", before").
 
 Before measuring, one request goes through each API and the script fails unless the upstream saw
