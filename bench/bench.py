@@ -141,24 +141,30 @@ def nginx_workers(pidfile):
 
 def measure(targets, args):
     """Warms every target up (Coproxy ones for --warmup seconds), then runs --rounds interleaved
-    rounds of wrk over the targets, given as (name, url), (name, url, headers) or (name, url,
-    headers, pids): with pids, each result also has "cpu_us", those processes' CPU time per request.
-    Returns {name: [result per round]}."""
-    targets = [(t[0], t[1], t[2] if len(t) > 2 else (), t[3] if len(t) > 3 else ()) for t in targets]
-    for name, url, headers, _ in targets:
+    rounds of wrk over the targets, given as (name, url), (name, url, headers), (name, url,
+    headers, pids) or (name, url, headers, pids, plugin_pids): with pids, each result also has
+    "cpu_us", those processes' CPU time per request; with plugin_pids, "plugin_us", the same of
+    those (plugin) processes, counted apart. Returns {name: [result per round]}."""
+    targets = [(t[0], t[1], t[2] if len(t) > 2 else (), t[3] if len(t) > 3 else (), t[4] if len(t) > 4 else ())
+               for t in targets]
+    for name, url, headers, _, _ in targets:
         seconds = args.warmup if name.startswith("coproxy") else 3
         print(f"warm-up {name} ({seconds}s)", file=sys.stderr)
         wrk(url, seconds, args.connections, headers)
-    results = {name: [] for name, _, _, _ in targets}
+    results = {name: [] for name, _, _, _, _ in targets}
     for r in range(args.rounds):
-        for name, url, headers, pids in targets:
+        for name, url, headers, pids, plugin_pids in targets:
             before = process_cpu(pids) if pids else 0
+            plugin_before = process_cpu(plugin_pids) if plugin_pids else 0
             res = wrk(url, args.duration, args.connections, headers)
             if pids and res["requests"]:
                 res["cpu_us"] = (process_cpu(pids) - before) * 1e6 / res["requests"]
+            if plugin_pids and res["requests"]:
+                res["plugin_us"] = (process_cpu(plugin_pids) - plugin_before) * 1e6 / res["requests"]
             results[name].append(res)
             print(f"round {r + 1} {name}: {res['rps']:.0f} rps p50 {res['p50']:.3f} ms p99 {res['p99']:.3f} ms"
                   + (f" cpu {res['cpu_us']:.1f} us/req" if "cpu_us" in res else "")
+                  + (f" plugin cpu {res['plugin_us']:.1f} us/req" if "plugin_us" in res else "")
                   + (f" non-2xx {res['non2xx']}" if res["non2xx"] else "")
                   + (f" socket errors {res['socket_errors']}" if res["socket_errors"] else ""), file=sys.stderr)
             time.sleep(1)
