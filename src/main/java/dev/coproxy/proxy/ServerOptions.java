@@ -65,8 +65,12 @@ public final class ServerOptions {
     // Without HTTP/2, a clear-text connection is an HTTP/1 connection from its first byte on, so
     // its header deadline starts when it is accepted; with h2c on, Vert.x makes the connection
     // only once it has read a first request head, and a silent client escapes the deadline.
+    // The gateway serves no WebSockets of its own: without the compression extensions, Vert.x leaves
+    // their handler out of every connection's pipeline, which each request and answer crossed.
     io.vertx.core.http.HttpServerOptions options = new io.vertx.core.http.HttpServerOptions().setPort(port)
-        .setHttp2ClearTextEnabled(config.enableHttp2());
+        .setHttp2ClearTextEnabled(config.enableHttp2())
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false);
     if (!host.isEmpty()) {
       options.setHost(host);
     }
