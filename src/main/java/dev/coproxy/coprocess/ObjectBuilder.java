@@ -81,10 +81,11 @@ final class ObjectBuilder {
   private static MiniRequestObject miniRequest(RequestContext ctx, HookSpec hook) {
     MiniRequestObject.Builder request = MiniRequestObject.newBuilder();
     MultiMap headers = ctx.headers();
-    for (String name : headers.names()) {
-      String canonical = canonical(name);
+    // One pass over the entries: a name's first value wins, as headers.get would give it.
+    for (Map.Entry<String, String> header : headers) {
+      String canonical = canonical(header.getKey());
       if (!request.containsHeaders(canonical)) {
-        request.putHeaders(canonical, headers.get(name));
+        request.putHeaders(canonical, header.getValue());
       }
     }
     String host = headers.get("host");
@@ -117,6 +118,9 @@ final class ObjectBuilder {
    * Go does not canonicalise are kept as they are.
    */
   static String canonical(String name) {
+    if (isCanonical(name)) {
+      return name;
+    }
     char[] chars = name.toCharArray();
     boolean upper = true;
     for (int i = 0; i < chars.length; i++) {
@@ -128,5 +132,19 @@ final class ObjectBuilder {
       upper = c == '-';
     }
     return new String(chars);
+  }
+
+  // Most clients already send canonical names: no copy is made for them.
+  private static boolean isCanonical(String name) {
+    boolean upper = true;
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
+      if (letter ? (upper ? c > 'Z' : c < 'a') : !(c >= '0' && c <= '9' || c == '-')) {
+        return false;
+      }
+      upper = c == '-';
+    }
+    return true;
   }
 }
