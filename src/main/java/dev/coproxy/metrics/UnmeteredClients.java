@@ -29,10 +29,10 @@ import java.util.Set;
  * Vert.x's metrics, with Coproxy's own HTTP server and client meters ({@link ServerHttpMeters},
  * {@link ClientHttpMeters}: the same series as vertx-micrometer-metrics, without a registry lookup
  * per request) whenever the options ask for the series they reproduce, and except for the HTTP
- * clients whose metrics name is {@link #NAME}: those get no per-request meters. The gRPC driver's clients carry one HTTP/2 request per hook call, which
- * Coproxy's own {@code coproxy_hook_*} series already time and count per API and hook; Vert.x's
- * meters for them (a gauge, counters and summaries found by their tags on every call) would cost a
- * few percent of a hooked request and say it twice.
+ * clients whose metrics name is {@link #NAME}: those get no per-request meters. The gRPC driver's
+ * clients carry one HTTP/2 request per hook call, which Coproxy's own {@code coproxy_hook_*}
+ * series already time and count per API and hook; Vert.x's meters for them would cost a few
+ * percent of a hooked request and say it twice.
  */
 public final class UnmeteredClients implements VertxMetricsFactory {
 
@@ -46,7 +46,10 @@ public final class UnmeteredClients implements VertxMetricsFactory {
   private final VertxMetricsFactory factory;
   private final MeterRegistry registry;
 
-  /** {@code registry} is the one {@code factory} writes to. */
+  /**
+   * {@code registry} is the one {@code factory} writes to, and belongs to this Vert.x alone (as in
+   * Main): a second Vert.x registering the same gauges there would find the first one's.
+   */
   public UnmeteredClients(VertxMetricsFactory factory, MeterRegistry registry) {
     this.factory = factory;
     this.registry = registry;
