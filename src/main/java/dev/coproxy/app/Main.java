@@ -148,23 +148,30 @@ public final class Main {
     VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
         .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());
     if (config.metrics().enabled()) {
-      // HTTP server and client metrics only: the per-connection, per-pool and per-message domains
-      // cost a meter lookup on the hot path and say little about a gateway. Meters are cached.
-      MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
-          .setMeterCacheEnabled(true)
-          .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
-      for (MetricsDomain domain : List.of(MetricsDomain.NET_SERVER, MetricsDomain.NET_CLIENT, MetricsDomain.DATAGRAM_SOCKET,
-          MetricsDomain.EVENT_BUS, MetricsDomain.NAMED_POOLS, MetricsDomain.VERTICLES)) {
-        metrics.addDisabledMetricsCategory(domain);
-      }
-      options.setMetricsOptions(metrics);
+      options.setMetricsOptions(metricsOptions());
     }
     return options;
   }
 
+  /**
+   * Vert.x's metrics options when metrics are on. HTTP server and client metrics only: the
+   * per-connection, per-pool and per-message domains cost a meter lookup on the hot path and say
+   * little about a gateway. The HTTP ones are Coproxy's own meters (see UnmeteredClients).
+   */
+  public static MicrometerMetricsOptions metricsOptions() {
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+        .setMeterCacheEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
+    for (MetricsDomain domain : List.of(MetricsDomain.NET_SERVER, MetricsDomain.NET_CLIENT, MetricsDomain.DATAGRAM_SOCKET,
+        MetricsDomain.EVENT_BUS, MetricsDomain.NAMED_POOLS, MetricsDomain.VERTICLES)) {
+      metrics.addDisabledMetricsCategory(domain);
+    }
+    return metrics;
+  }
+
   private static VertxBuilder builder(VertxOptions options, GatewayConfig config, PrometheusMeterRegistry meters) {
     VertxBuilder builder = Vertx.builder().with(options);
-    return config.metrics().enabled() ? builder.withMetrics(new UnmeteredClients(new MicrometerMetricsFactory(meters))) : builder;
+    return config.metrics().enabled() ? builder.withMetrics(new UnmeteredClients(new MicrometerMetricsFactory(meters), meters)) : builder;
   }
 
   private static GatewayConfig loadConfig(Path overlay) {
