@@ -23,6 +23,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,10 @@ import org.junit.jupiter.api.Test;
 class HttpMetersIT {
 
   private static final Duration DEADLINE = Duration.ofSeconds(10);
+  /** Every wait is bounded: a request that never ends fails the test instead of hanging the build. */
+  private static final long WAIT_SECONDS = 20;
+  /** The context the requests of the current run are made on. */
+  private static io.vertx.core.Context context;
 
   @Test
   void coproxysMetersWriteTheSameSeriesAsVertxs() throws Exception {
@@ -63,11 +68,17 @@ class HttpMetersIT {
     // A registry name of its own: vertx-micrometer-metrics keeps its backends in a static map by name.
     MicrometerMetricsOptions options = Main.metricsOptions().setRegistryName("http-meters-it-" + name);
     Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(options)).withMetrics(factory.apply(registry)).build();
+    // A failure inside Vert.x (a meter that throws) would otherwise only show as a request that never ends.
+    vertx.exceptionHandler(e -> {
+      System.err.println("HttpMetersIT " + name + ": unhandled in Vert.x");
+      e.printStackTrace();
+    });
+    context = vertx.getOrCreateContext();
     try {
       traffic(vertx, registry);
       return series(registry.scrape());
     } finally {
-      vertx.close().await();
+      vertx.close().await(WAIT_SECONDS, TimeUnit.SECONDS);
     }
   }
 
@@ -83,7 +94,7 @@ class HttpMetersIT {
             default -> req.response().setStatusCode(404).end("{\"error\": \"not found\"}");
           }
         })
-        .listen(0, "127.0.0.1").await();
+        .listen(0, "127.0.0.1").await(WAIT_SECONDS, TimeUnit.SECONDS);
     int port = server.actualPort();
     HttpClient client = vertx.createHttpClient();
     for (int i = 0; i < 3; i++) {
@@ -92,22 +103,22 @@ class HttpMetersIT {
     assertEquals(404, send(client, port, HttpMethod.GET, "/missing", null).statusCode());
     assertEquals(201, send(client, port, HttpMethod.POST, "/echo", Buffer.buffer("{\"a\": 1, \"b\": [2, 3]}")).statusCode());
 
-    HttpClientRequest hang = client.request(HttpMethod.GET, port, "127.0.0.1", "/hang").await();
+    HttpClientRequest hang = client.request(HttpMethod.GET, port, "127.0.0.1", "/hang").await(WAIT_SECONDS, TimeUnit.SECONDS);
     hang.end();
-    hanging.future().await();
-    hang.reset().await();
+    hanging.future().await(WAIT_SECONDS, TimeUnit.SECONDS);
+    hang.reset().await(WAIT_SECONDS, TimeUnit.SECONDS);
 
-    WebSocket ws = vertx.createWebSocketClient().connect(port, "127.0.0.1", "/ws").await();
+    WebSocket ws = vertx.createWebSocketClient().connect(port, "127.0.0.1", "/ws").await(WAIT_SECONDS, TimeUnit.SECONDS);
     Promise<Buffer> echoed = Promise.promise();
     ws.handler(echoed::tryComplete);
     ws.write(Buffer.buffer("ping"));
-    assertEquals("ping", echoed.future().await().toString());
-    ws.close().await();
+    assertEquals("ping", echoed.future().await(WAIT_SECONDS, TimeUnit.SECONDS).toString());
+    ws.close().await(WAIT_SECONDS, TimeUnit.SECONDS);
 
-    client.close().await();
+    client.close().await(WAIT_SECONDS, TimeUnit.SECONDS);
     Poll.until(DEADLINE, () -> quiet(series(registry.scrape())), () -> "connections, requests and websockets closed on both sides: "
         + series(registry.scrape()));
-    server.close().await();
+    server.close().await(WAIT_SECONDS, TimeUnit.SECONDS);
   }
 
   /** Series (and HELP and TYPE lines) to values; a time's sum and maximum become "(time)". */
@@ -138,7 +149,11 @@ class HttpMetersIT {
         .compose(resp -> resp.body().map(b -> resp));
   }
 
-  private static HttpClientResponse send(HttpClient client, int port, HttpMethod method, String uri, Buffer body) {
-    return sendFuture(client, port, method, uri, body).await();
+  // The whole exchange runs on a Vert.x context: composed from the test's thread, a step whose future
+  // was already complete would run there, racing the event loop, and could miss the response body.
+  private static HttpClientResponse send(HttpClient client, int port, HttpMethod method, String uri, Buffer body) throws Exception {
+    Promise<HttpClientResponse> done = Promise.promise();
+    context.runOnContext(v -> sendFuture(client, port, method, uri, body).onComplete(done));
+    return done.future().await(WAIT_SECONDS, TimeUnit.SECONDS);
   }
 }
