@@ -14,13 +14,12 @@ import java.util.concurrent.atomic.LongAdder;
  * label every endpoint feeds the same series, so one endpoint object serves them all; one instance
  * serves every metered client of a Vert.x.
  */
-final class ClientHttpMeters implements HttpClientMetrics<Exchange, LongAdder, HttpSide.Connections> {
+final class ClientHttpMeters extends ConnectionMeters implements HttpClientMetrics<Exchange, LongAdder, HttpSide.Connections> {
 
-  private final HttpSide side;
   private final Endpoint endpoint = new Endpoint();
 
   ClientHttpMeters(HttpSide side) {
-    this.side = side;
+    super(side);
   }
 
   @Override
@@ -29,42 +28,8 @@ final class ClientHttpMeters implements HttpClientMetrics<Exchange, LongAdder, H
   }
 
   @Override
-  public HttpSide.Connections connected(SocketAddress remoteAddress, String remoteName) {
-    HttpSide.Connections connections = side.connections.get();
-    connections.active().increment();
-    return connections;
-  }
-
-  @Override
-  public void disconnected(HttpSide.Connections connections, SocketAddress remoteAddress) {
-    connections.active().decrement();
-  }
-
-  @Override
-  public void bytesRead(HttpSide.Connections connections, SocketAddress remoteAddress, long numberOfBytes) {
-    connections.bytesRead().increment(numberOfBytes);
-  }
-
-  @Override
-  public void bytesWritten(HttpSide.Connections connections, SocketAddress remoteAddress, long numberOfBytes) {
-    connections.bytesWritten().increment(numberOfBytes);
-  }
-
-  @Override
-  public void exceptionOccurred(HttpSide.Connections connections, SocketAddress remoteAddress, Throwable t) {
-    side.errors.get().increment();
-  }
-
-  @Override
   public LongAdder connected(WebSocket webSocket) {
-    LongAdder open = side.webSockets.get();
-    open.increment();
-    return open;
-  }
-
-  @Override
-  public void disconnected(LongAdder webSockets) {
-    webSockets.decrement();
+    return webSocketOpened();
   }
 
   /** The requests to any endpoint: counted when they begin, sized when sent, timed to the response's end. */

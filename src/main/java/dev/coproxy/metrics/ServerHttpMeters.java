@@ -2,7 +2,6 @@ package dev.coproxy.metrics;
 
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.core.spi.metrics.HttpServerMetrics;
 import io.vertx.core.spi.observability.HttpRequest;
 import io.vertx.core.spi.observability.HttpResponse;
@@ -14,39 +13,10 @@ import java.util.concurrent.atomic.LongAdder;
  * by their tags on every request. Vert.x calls it on the event loop of each connection; one
  * instance serves every server of a Vert.x.
  */
-final class ServerHttpMeters implements HttpServerMetrics<Exchange, LongAdder, HttpSide.Connections> {
-
-  private final HttpSide side;
+final class ServerHttpMeters extends ConnectionMeters implements HttpServerMetrics<Exchange, LongAdder, HttpSide.Connections> {
 
   ServerHttpMeters(HttpSide side) {
-    this.side = side;
-  }
-
-  @Override
-  public HttpSide.Connections connected(SocketAddress remoteAddress, String remoteName) {
-    HttpSide.Connections connections = side.connections.get();
-    connections.active().increment();
-    return connections;
-  }
-
-  @Override
-  public void disconnected(HttpSide.Connections connections, SocketAddress remoteAddress) {
-    connections.active().decrement();
-  }
-
-  @Override
-  public void bytesRead(HttpSide.Connections connections, SocketAddress remoteAddress, long numberOfBytes) {
-    connections.bytesRead().increment(numberOfBytes);
-  }
-
-  @Override
-  public void bytesWritten(HttpSide.Connections connections, SocketAddress remoteAddress, long numberOfBytes) {
-    connections.bytesWritten().increment(numberOfBytes);
-  }
-
-  @Override
-  public void exceptionOccurred(HttpSide.Connections connections, SocketAddress remoteAddress, Throwable t) {
-    side.errors.get().increment();
+    super(side);
   }
 
   @Override
@@ -80,13 +50,7 @@ final class ServerHttpMeters implements HttpServerMetrics<Exchange, LongAdder, H
 
   @Override
   public LongAdder connected(HttpSide.Connections connections, Exchange exchange, ServerWebSocket webSocket) {
-    LongAdder open = side.webSockets.get();
-    open.increment();
-    return open;
+    return webSocketOpened();
   }
 
-  @Override
-  public void disconnected(LongAdder webSockets) {
-    webSockets.decrement();
-  }
 }
