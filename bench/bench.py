@@ -123,20 +123,36 @@ def process_cpu(pids):
     return total
 
 
-def nginx_workers(pidfile):
-    """The worker processes of the nginx whose master wrote pidfile."""
-    with open(pidfile) as f:
-        master = int(f.read().strip())
-    workers = []
+def children(pid):
+    """The child processes of pid (an nginx master's workers, a gateway's Python workers)."""
+    found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
-                        workers.append(int(entry))
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
             except OSError:
                 pass
-    return workers
+    return found
+
+
+def nginx_workers(pidfile):
+    """The worker processes of the nginx whose master wrote pidfile."""
+    with open(pidfile) as f:
+        return children(int(f.read().strip()))
+
+
+def stop_all(procs, pidfiles):
+    """Stops the Java processes (terminate, then kill after 40 s) and the nginx instances."""
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    for pidfile in pidfiles:
+        stop_nginx(pidfile)
 
 
 def measure(targets, args):
@@ -326,14 +342,7 @@ def main():
         bad = sum(x["non2xx"] for runs in results.values() for x in runs)
         print(f"\nnon-2xx responses in measured runs: {bad}")
     finally:
-        for proc in procs:
-            proc.terminate()
-            try:
-                proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        for pidfile in pids:
-            stop_nginx(pidfile)
+        stop_all(procs, pids)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -161,20 +161,6 @@ def check(url, headers, expect):
         sys.exit(f"bench: sanity check failed, {url}: the upstream did not see '{expect}' (saw: {body.strip()})")
 
 
-def children(pid):
-    """The child processes of pid (the Python workers of a gateway)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
-            except OSError:
-                pass
-    return found
-
-
 def gateway_targets(suffix, main, node, java_server, node_server, workers):
     """The rows of one build: (name, url, headers, gateway pids, plugin pids, sanity path, expected)."""
     pid, base, key = main
@@ -195,7 +181,7 @@ def gateway_targets(suffix, main, node, java_server, node_server, workers):
     for name, url, headers, pids, plugins, expect in rows:
         check(url + ("hdr" if expect else "data.json"), headers, expect)
     # The Python workers exist once the check above went through them.
-    return [(name, url + "data.json", headers, pids, tuple(children(pid)) if plugins == "python" else plugins)
+    return [(name, url + "data.json", headers, pids, tuple(bench.children(pid)) if plugins == "python" else plugins)
             for name, url, headers, pids, plugins, _ in rows]
 
 

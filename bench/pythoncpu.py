@@ -35,19 +35,6 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15)
 
 
-def children(pid):
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
-            except OSError:
-                pass
-    return found
-
-
 def requests_done(url, seconds, connections):
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url],
                          capture_output=True, text=True, timeout=seconds + 30).stdout
@@ -78,7 +65,7 @@ def thread_seconds(pid):
 
 
 def measure(label, url, jvm, args, threads=False):
-    workers = children(jvm)
+    workers = bench.children(jvm)
     pids = [jvm] + workers
     before = {pid: cpu_seconds(pid) for pid in pids}
     threads_before = thread_seconds(jvm) if threads else None

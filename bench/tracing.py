@@ -103,14 +103,7 @@ def main():
         exported = os.path.getsize(os.path.join(work, "collector-error.log"))
         print(f"collector error log: {exported} bytes")
     finally:
-        for proc in procs:
-            proc.terminate()
-            try:
-                proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        for pidfile in pids:
-            bench.stop_nginx(pidfile)
+        bench.stop_all(procs, pids)
 
 
 if __name__ == "__main__":
