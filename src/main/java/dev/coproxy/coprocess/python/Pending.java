@@ -28,6 +28,16 @@ final class Pending {
     this.killAtMillis = deadlineMillis;
   }
 
+  /**
+   * The call written behind another becomes the one its worker runs. It may run until its
+   * deadline; but if its caller was already answered, or its deadline passed while it waited (the
+   * pool's sweep may not have failed it yet), the worker answers it without running the hook, and
+   * the worker gets a grace period for that instead of a kill at a deadline already behind it.
+   */
+  void startsRunning(long nowMillis, long graceMillis) {
+    killAtMillis = settled() || deadlineMillis <= nowMillis ? nowMillis + graceMillis : deadlineMillis;
+  }
+
   Future<Frame> future() {
     return promise.future();
   }

@@ -120,8 +120,8 @@ final class WorkerPool implements PythonWorker.Listener {
       }
       Pending call = worker.calls.poll();
       Pending next = worker.calls.peek();
-      if (next != null && next.settled()) {
-        next.killAtMillis = System.currentTimeMillis() + ORPHAN_GRACE_MILLIS;
+      if (next != null) {
+        next.startsRunning(System.currentTimeMillis(), ORPHAN_GRACE_MILLIS);
       }
       if (call != null) {
         call.complete(reply);
@@ -153,9 +153,11 @@ final class WorkerPool implements PythonWorker.Listener {
   // Holding the pool's lock: hands queued calls to workers, as long as one can take the next call.
   private void drain() {
     Pending call;
+    long now = System.currentTimeMillis();
     while ((call = queue.peek()) != null) {
-      if (call.settled()) {
-        queue.poll();
+      if (call.settled() || call.deadlineMillis <= now) {
+        queue.poll(); // never written: a call whose deadline passed would otherwise start its worker's kill timer behind it
+        call.fail(new HookFailure(HookFailure.Reason.TIMEOUT, "python: no worker was free before the deadline"));
         continue;
       }
       boolean small = call.frame.size() <= PythonWorker.INLINE_BYTES;

@@ -3,12 +3,14 @@ package dev.coproxy.coprocess.python;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.coproxy.coprocess.HookFailure;
 import dev.coproxy.session.LocalStore;
 import dev.coproxy.testing.BlockedLoops;
 import dev.coproxy.testing.Poll;
 import dev.coproxy.testing.TempDirs;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -103,13 +105,18 @@ class WorkerPoolIT {
     TempDirs.delete(plugins);
   }
 
-  // Submits a call from an event loop and waits for its outcome.
-  private dev.coproxy.proto.Object call(String hook) throws Exception {
-    Frame frame = Frame.call(Frame.DISPATCH, 1, System.currentTimeMillis() + 5000, List.of(),
+  // Submits a call from an event loop.
+  private Future<Frame> submit(String hook, long deadlineMillis) {
+    Frame frame = Frame.call(Frame.DISPATCH, 1, deadlineMillis, List.of(),
         dev.coproxy.proto.Object.newBuilder().setHookName(hook).build().toByteArray());
     Promise<Frame> reply = Promise.promise();
-    vertx.runOnContext(v -> pool.submit(frame, System.currentTimeMillis() + 5000).onComplete(reply));
-    Frame answer = reply.future().await(10, TimeUnit.SECONDS);
+    vertx.runOnContext(v -> pool.submit(frame, deadlineMillis).onComplete(reply));
+    return reply.future();
+  }
+
+  // Submits a call from an event loop and waits for its outcome.
+  private dev.coproxy.proto.Object call(String hook) throws Exception {
+    Frame answer = submit(hook, System.currentTimeMillis() + 5000).await(10, TimeUnit.SECONDS);
     if (answer.type() != Frame.REPLY) {
       throw new IllegalStateException(answer.json().encode());
     }
@@ -140,5 +147,15 @@ class WorkerPoolIT {
 
     release.countDown();
     Poll.until(Duration.ofSeconds(20), () -> pool.readyWorkers() == 2, () -> "the replacement is ready, " + pool.readyWorkers());
+  }
+
+  // Never written to a worker (whose kill timer would start at a deadline already behind it).
+  @Test
+  void aCallWhoseDeadlinePassedBeforeItWasWrittenIsAnsweredByThePool() throws Exception {
+    Future<Frame> late = submit("Pid", System.currentTimeMillis() - 1);
+    HookFailure failure = (HookFailure) assertThrows(Exception.class, () -> late.await(10, TimeUnit.SECONDS));
+    assertEquals(HookFailure.Reason.TIMEOUT, failure.reason(), failure.getMessage());
+    pid();
+    assertEquals(0, restarts.count(), "no worker was killed");
   }
 }
