@@ -50,6 +50,7 @@ from python import PLUGIN
 PAYLOAD = json.dumps({"id": 1, "name": "coproxy-bench", "tags": ["a", "b", "c"], "text": "x" * 57,
                       "ok": True}).encode()
 NODE_DIR = os.path.join(bench.ROOT, "bench", "node")
+CP_FILE = os.path.join(bench.ROOT, "target", "cp.txt")
 SETUP = ("mvn -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/cp.txt"
          " && npm install --prefix bench/node")
 
@@ -234,11 +235,54 @@ def print_latency_table(results, args):
         print(f"| {name} | {p50:.3f} | {median([x['p99'] for x in runs]):.3f} | {added} |")
 
 
+def start_all(run, args, use_node):
+    """Starts the upstream, nginx proxy, plugin servers and the gateways of this build (and of
+    --baseline-jar); checks each path once; returns the targets for bench.measure."""
+    work, up, px = run.work, bench.free_port(), bench.free_port()
+    hdr = ('location /hdr { default_type text/plain; return 200 "lua=$http_x_lua python=$http_x_python '
+           'java=$http_x_java_plugin node=$http_x_node_plugin\\n"; }')
+    run.pidfiles.append(bench.start_nginx(work, "upstream", f"server {{ listen 127.0.0.1:{up}; root {work}/www; "
+                                                            f"default_type application/json; {hdr} }}"))
+    run.pidfiles.append(bench.start_nginx(work, "proxy", f"""
+  upstream backend {{ server 127.0.0.1:{up}; keepalive 64; keepalive_requests 1000000; }}
+  server {{ listen 127.0.0.1:{px};
+    location / {{ proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}"""))
+    bench.wait_http(f"http://127.0.0.1:{px}/data.json")
+
+    target = f"http://127.0.0.1:{up}/"
+    middleware, empty = os.path.join(work, "middleware"), os.path.join(work, "middleware-none")
+    os.makedirs(os.path.join(middleware, "lua"))
+    os.makedirs(os.path.join(middleware, "python"))
+    os.makedirs(empty)
+    for path, text in (("lua/bench.lua", LUA_SCRIPT), ("lua/auth.lua", AUTH_SCRIPT), ("python/middleware.py", PLUGIN)):
+        with open(os.path.join(middleware, path), "w") as f:
+            f.write(text)
+    write_apis(os.path.join(work, "apps"), main_apis(target))
+    write_apis(os.path.join(work, "apps-node"), [api("keyless", "/k/", target), grpc_api(target)])
+
+    java_port, node_port = bench.free_port(), bench.free_port()
+    classpath = os.path.join(bench.ROOT, "target", "classes") + ":" + open(CP_FILE).read().strip()
+    java_server = run.start(["java", "-cp", classpath, os.path.join(bench.ROOT, "examples", "java", "PluginServer.java"),
+                             str(java_port)], "java-plugin.log", "plugin server ready").pid
+    node_server = run.start(["node", os.path.join(NODE_DIR, "plugin_server.js"), str(node_port)],
+                            "node-plugin.log", "plugin server ready").pid if use_node else None
+
+    builds = [("", bench.JAR)] + ([(", before", args.baseline_jar)] if args.baseline_jar else [])
+    targets = [("nginx proxy", f"http://127.0.0.1:{px}/data.json", (), bench.nginx_workers(run.pidfiles[1]))]
+    for suffix, jar in builds:
+        tag = "baseline" if suffix else "gateway"
+        main_gw = start_gateway(run, tag, jar, os.path.join(work, "apps"), middleware,
+                                {"python_workers": args.workers, "coprocess_grpc_server": f"tcp://127.0.0.1:{java_port}"})
+        node_gw = start_gateway(run, tag + "-node", jar, os.path.join(work, "apps-node"), empty,
+                                {"coprocess_grpc_server": f"tcp://127.0.0.1:{node_port}"}) if use_node else None
+        targets += gateway_targets(suffix, main_gw, node_gw, java_server, node_server, args.workers)
+    return targets
+
+
 def main():
     args = bench.parse_args(options)
     bench.require_tools()
-    cp_file = os.path.join(bench.ROOT, "target", "cp.txt")
-    if not os.path.exists(cp_file) or not os.path.isdir(os.path.join(bench.ROOT, "target", "classes")):
+    if not os.path.exists(CP_FILE) or not os.path.isdir(os.path.join(bench.ROOT, "target", "classes")):
         sys.exit("bench: run first: " + SETUP)
     node_missing = ""
     if shutil.which("node") is None:
@@ -251,45 +295,7 @@ def main():
 
     run = Run(args)
     try:
-        work, up, px = run.work, bench.free_port(), bench.free_port()
-        hdr = ('location /hdr { default_type text/plain; return 200 "lua=$http_x_lua python=$http_x_python '
-               'java=$http_x_java_plugin node=$http_x_node_plugin\\n"; }')
-        run.pidfiles.append(bench.start_nginx(work, "upstream", f"server {{ listen 127.0.0.1:{up}; root {work}/www; "
-                                                                f"default_type application/json; {hdr} }}"))
-        run.pidfiles.append(bench.start_nginx(work, "proxy", f"""
-  upstream backend {{ server 127.0.0.1:{up}; keepalive 64; keepalive_requests 1000000; }}
-  server {{ listen 127.0.0.1:{px};
-    location / {{ proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}"""))
-        bench.wait_http(f"http://127.0.0.1:{px}/data.json")
-
-        target = f"http://127.0.0.1:{up}/"
-        middleware, empty = os.path.join(work, "middleware"), os.path.join(work, "middleware-none")
-        os.makedirs(os.path.join(middleware, "lua"))
-        os.makedirs(os.path.join(middleware, "python"))
-        os.makedirs(empty)
-        for path, text in (("lua/bench.lua", LUA_SCRIPT), ("lua/auth.lua", AUTH_SCRIPT), ("python/middleware.py", PLUGIN)):
-            with open(os.path.join(middleware, path), "w") as f:
-                f.write(text)
-        write_apis(os.path.join(work, "apps"), main_apis(target))
-        write_apis(os.path.join(work, "apps-node"), [api("keyless", "/k/", target), grpc_api(target)])
-
-        java_port, node_port = bench.free_port(), bench.free_port()
-        classpath = os.path.join(bench.ROOT, "target", "classes") + ":" + open(cp_file).read().strip()
-        java_server = run.start(["java", "-cp", classpath, os.path.join(bench.ROOT, "examples", "java", "PluginServer.java"),
-                                 str(java_port)], "java-plugin.log", "plugin server ready").pid
-        node_server = run.start(["node", os.path.join(NODE_DIR, "plugin_server.js"), str(node_port)],
-                                "node-plugin.log", "plugin server ready").pid if use_node else None
-
-        builds = [("", bench.JAR)] + ([(", before", args.baseline_jar)] if args.baseline_jar else [])
-        targets = [("nginx proxy", f"http://127.0.0.1:{px}/data.json", (), bench.nginx_workers(run.pidfiles[1]))]
-        for suffix, jar in builds:
-            tag = "baseline" if suffix else "gateway"
-            main_gw = start_gateway(run, tag, jar, os.path.join(work, "apps"), middleware,
-                                    {"python_workers": args.workers, "coprocess_grpc_server": f"tcp://127.0.0.1:{java_port}"})
-            node_gw = start_gateway(run, tag + "-node", jar, os.path.join(work, "apps-node"), empty,
-                                    {"coprocess_grpc_server": f"tcp://127.0.0.1:{node_port}"}) if use_node else None
-            targets += gateway_targets(suffix, main_gw, node_gw, java_server, node_server, args.workers)
-
+        targets = start_all(run, args, use_node)
         warm_node_gateways(targets, args)
         results = bench.measure(targets, args)
         light = argparse.Namespace(**vars(args))
