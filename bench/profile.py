@@ -2,15 +2,15 @@
 """Where the gateway's CPU goes, per path (issue 21): cpu.py's set-up, one JFR recording per target.
 
 Starts what cpu.py starts (upstream, the main gateway with every API, the Java example gRPC
-server; no Node gateway, no baseline), then for each chosen target: warm-up, a JFR recording (the
-JDK's profile settings, Java sampled every millisecond) around a fixed wrk load, and
-/proc/<pid>/stat's utime and stime around the same load. For each target it prints the gateway's user and system CPU per request, then the Java
-samples (jdk.ExecutionSample) grouped by subsystem, each share turned into microseconds of user CPU
-per request (JFR sees Java code only: system time, the kernel's share, is not in the samples), the
-top frames by self samples, and allocation (jdk.ObjectAllocationSample weights: bytes per request
-and the sites that allocate most). Last, each subsystem's microseconds against the keyless target:
-what a path adds, and where. The recording costs some CPU itself, so these figures are for
-comparing shares; cpu.py gives the CPU figures.
+server; no Node gateway, no baseline) and warms every chosen target up. Then, for each: a JFR
+recording (the JDK's profile settings, Java sampled every millisecond) around a fixed wrk load,
+and /proc/<pid>/stat's utime and stime around the same load. It prints the gateway's user and
+system CPU per request, the Java samples (jdk.ExecutionSample) grouped by subsystem with each
+share turned into microseconds of user CPU per request (JFR sees Java code only: system time, the
+kernel's share, is not in the samples), the top frames by self samples, and allocation
+(jdk.ObjectAllocationSample: bytes per request and the sites sampled most). Last, each subsystem's
+microseconds against the keyless target: what a path adds, and where. The recording costs some
+CPU itself, so these figures are for comparing shares; cpu.py gives the CPU figures.
 
     mvn -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/cp.txt
     python3 bench/profile.py [--targets keyless,token,ID-extractor,Lua,Python,gRPC] [--duration 10]
@@ -106,8 +106,7 @@ def settings(folder):
 
 
 def profile(name, url, headers, pid, args, folder):
-    print(f"warm-up {name} ({args.warmup}s)", file=sys.stderr)
-    bench.wrk(url, args.warmup, args.connections, headers)
+    print(f"recording {name} ({args.duration}s)", file=sys.stderr)
     recording = os.path.join(folder, name.replace(" ", "_").replace(",", "") + ".jfr")
     subprocess.run(["jcmd", str(pid), "JFR.start", "name=bench", "settings=" + settings(folder)], check=True, capture_output=True)
     user0, sys0 = cpu_ticks(pid)
@@ -123,12 +122,15 @@ def profile(name, url, headers, pid, args, folder):
     result["samples"] = len(samples)
     result["subsystems"] = collections.Counter(subsystem(f) for f in samples)
     result["self"] = collections.Counter(frame_name(f[0]) for f in samples if f)
-    allocations = collections.Counter()
+    # A sample's weight is everything its thread allocated since the previous sample, so single
+    # samples carry huge weights: the total is fair, the sites are ranked by their sample count.
+    allocations, allocated = collections.Counter(), 0
     for e in events(recording, "jdk.ObjectAllocationSample"):
         frames = (e["values"].get("stackTrace") or {}).get("frames", [])
-        allocations[site(frames) + " (" + e["values"]["objectClass"]["name"].replace("/", ".") + ")"] += e["values"]["weight"]
+        allocations[site(frames) + " (" + e["values"]["objectClass"]["name"].replace("/", ".") + ")"] += 1
+        allocated += e["values"]["weight"]
     result["allocations"] = allocations
-    result["bytes_per_request"] = sum(allocations.values()) / requests
+    result["bytes_per_request"] = allocated / requests
     return result
 
 
@@ -143,10 +145,10 @@ def report(result, top):
     print(f"\nTop {top} frames by self samples:\n")
     for frame, count in result["self"].most_common(top):
         print(f"- {100 * count / n:.1f}% {frame}")
-    print(f"\nAllocation: {result['bytes_per_request']:,.0f} bytes per request; top sites:\n")
+    print(f"\nAllocation: {result['bytes_per_request']:,.0f} bytes per request; top sites by samples:\n")
     total = max(sum(result["allocations"].values()), 1)
-    for frame, weight in result["allocations"].most_common(top // 2):
-        print(f"- {100 * weight / total:.1f}% {frame}")
+    for frame, count in result["allocations"].most_common(top // 2):
+        print(f"- {100 * count / total:.1f}% {frame}")
 
 
 def compare(results):
@@ -195,6 +197,11 @@ def main():
         missing = [part for part, t in zip(wanted, chosen) if t is None]
         if missing:
             sys.exit(f"bench: no target matches {missing}; targets: {[t[0] for t in targets]}")
+        # Every path warmed up before any is recorded: the first one recorded would otherwise pay
+        # for the JIT work of the code all paths share.
+        for name, url, headers, _, _ in chosen:
+            print(f"warm-up {name} ({args.warmup}s)", file=sys.stderr)
+            bench.wrk(url, args.warmup, args.connections, headers)
         results = [profile(name, url, headers, pids[0], args, folder) for name, url, headers, pids, _ in chosen]
         for result in results:
             report(result, args.top)
