@@ -28,6 +28,14 @@ public interface Middleware {
     return false;
   }
 
+  /**
+   * True when this middleware makes its own spans with {@code detailed_tracing} (the plugin hooks
+   * do, one per call); the pipeline makes one for every other middleware.
+   */
+  default boolean tracesItself() {
+    return false;
+  }
+
   /** True when this middleware needs the whole request body (it is then read before the chain). */
   default boolean readsRequestBody() {
     return false;

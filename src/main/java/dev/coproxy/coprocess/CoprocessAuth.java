@@ -62,6 +62,11 @@ final class CoprocessAuth implements Middleware {
   }
 
   @Override
+  public boolean tracesItself() {
+    return true;
+  }
+
+  @Override
   public boolean readsRequestBody() {
     return true;
   }

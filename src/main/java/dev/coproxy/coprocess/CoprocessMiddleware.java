@@ -34,6 +34,11 @@ final class CoprocessMiddleware implements Middleware {
   }
 
   @Override
+  public boolean tracesItself() {
+    return true;
+  }
+
+  @Override
   public boolean readsRequestBody() {
     return true;
   }

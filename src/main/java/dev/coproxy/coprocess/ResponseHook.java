@@ -36,6 +36,11 @@ final class ResponseHook implements Middleware {
   }
 
   @Override
+  public boolean tracesItself() {
+    return true;
+  }
+
+  @Override
   public Future<Void> onRequest(RequestContext ctx) {
     return Future.succeededFuture();
   }

@@ -6,6 +6,7 @@ import dev.coproxy.chain.RequestContext;
 import dev.coproxy.chain.UpstreamAnswer;
 import dev.coproxy.proxy.UpstreamForwarder.Exchange;
 import dev.coproxy.routing.LoadedApi;
+import dev.coproxy.tracing.MiddlewareSpan;
 import dev.coproxy.tracing.RequestSpan;
 import dev.coproxy.tracing.Tracing;
 import io.vertx.core.Future;
@@ -128,12 +129,32 @@ final class RequestPipeline {
 
   // A middleware that throws instead of failing its future must not escape the pipeline.
   private static Future<Void> invoke(Middleware middleware, RequestContext ctx, boolean response) {
+    MiddlewareSpan span = span(middleware, ctx, response);
+    Future<Void> result;
     try {
-      Future<Void> result = response ? middleware.onResponse(ctx) : middleware.onRequest(ctx);
-      return result == null ? Future.failedFuture(new IllegalStateException(middleware.id() + " returned no future")) : result;
+      result = response ? middleware.onResponse(ctx) : middleware.onRequest(ctx);
+      if (result == null) {
+        result = Future.failedFuture(new IllegalStateException(middleware.id() + " returned no future"));
+      }
     } catch (RuntimeException e) {
-      return Future.failedFuture(e);
+      result = Future.failedFuture(e);
     }
+    return span == null ? result : result.andThen(ar -> {
+      if (ar.succeeded()) {
+        span.passed();
+      } else {
+        span.stopped(ar.cause() instanceof ChainInterruption stop ? stop.status() : 0, ar.cause().getMessage());
+      }
+    });
+  }
+
+  // The step's span with detailed_tracing on a sampled request; null otherwise (one check when off).
+  private static MiddlewareSpan span(Middleware middleware, RequestContext ctx, boolean response) {
+    RequestSpan request = ctx.span();
+    if (request == null || !ctx.api().detailedTracing() || middleware.tracesItself() || !request.recording()) {
+      return null;
+    }
+    return request.middleware(response ? middleware.id() + " (response)" : middleware.id());
   }
 
   // Plugins see the whole body: read it (bounded) and let the chain work on a copy of the request.

@@ -80,6 +80,14 @@ public final class RequestSpan {
   }
 
   /**
+   * Starts the child span of one middleware of the chain ({@code detailed_tracing}), named after it;
+   * the plugin hooks have theirs ({@link #hook}).
+   */
+  public MiddlewareSpan middleware(String name) {
+    return new MiddlewareSpan(tracer.spanBuilder(name).setParent(context).startSpan());
+  }
+
+  /**
    * Ends the span with the status the client got; a 5xx marks it as an error, as OpenTelemetry's
    * HTTP conventions say. Only the first end counts.
    */

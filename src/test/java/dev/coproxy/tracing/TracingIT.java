@@ -199,6 +199,36 @@ class TracingIT {
   }
 
   @Test
+  void withDetailedTracingEachMiddlewareGetsASpanAndOneThatRefusesIsAnError() throws Exception {
+    deploy(api("otel-ips", "Listed API").put("detailed_tracing", true).put("enable_ip_whitelisting", true)
+        .put("allowed_ips", new JsonArray().add("127.0.0.1")).put("custom_middleware", luaPre("dbg_ok")));
+    assertEquals(200, gw.call(HttpMethod.GET, "/otel-ips/x", Map.of(), null).status());
+    ReceivedSpan listed = only("Listed API");
+    ReceivedSpan allowList = childNamed(listed, "ip_whitelist");
+    assertEquals(0L, allowList.statusCode(), "unset status");
+    assertEquals("dbg_ok", hookSpanNamed(listed, "dbg_ok").attributes().get("coproxy.hook.name"), "the hook keeps its own span");
+
+    deploy(api("otel-key", "Keyed API").put("detailed_tracing", true).put("use_keyless", false));
+    assertEquals(401, gw.call(HttpMethod.GET, "/otel-key/x", Map.of(), null).status());
+    ReceivedSpan keyed = only("Keyed API");
+    ReceivedSpan auth = childNamed(keyed, "token_auth");
+    assertEquals(2L, auth.statusCode(), "STATUS_CODE_ERROR");
+    assertEquals(401L, auth.attributes().get("http.response.status_code"));
+
+    deploy(api("otel-plain", "Plain API").put("enable_ip_whitelisting", true).put("allowed_ips", new JsonArray().add("127.0.0.1")));
+    assertEquals(200, gw.call(HttpMethod.GET, "/otel-plain/x", Map.of(), null).status());
+    ReceivedSpan plain = only("Plain API");
+    assertTrue(collector.spans.stream().noneMatch(s -> s.parentSpanId().equals(plain.spanId())),
+        "no middleware spans without detailed_tracing: " + collector.spans);
+  }
+
+  private static ReceivedSpan childNamed(ReceivedSpan parent, String name) {
+    Poll.until(WAIT, () -> collector.spans.stream().anyMatch(s -> s.parentSpanId().equals(parent.spanId()) && s.name().equals(name)),
+        () -> "a span " + name + " under " + parent + " in " + collector.spans);
+    return collector.spans.stream().filter(s -> s.parentSpanId().equals(parent.spanId()) && s.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
   void aFailingHooksSpanCarriesItsFailureAndTheRequestSpanTheStatus() throws Exception {
     deploy(api("otel-fail", "Failing API").put("detailed_tracing", true).put("custom_middleware", luaPre("dbg_fails")));
     TestGateway.Reply reply = gw.call(HttpMethod.GET, "/otel-fail/x", Map.of(), null);
