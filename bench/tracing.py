@@ -7,7 +7,7 @@ interleaved rounds: this build with tracing off, this build with `opentelemetry`
 CPU from /proc/<pid>/stat around each wrk run, divided by the requests it completed.
 
     mvn -q -DskipTests package
-    python3 bench/tracing.py --baseline-jar /tmp/coproxy-42004bc.jar [--rounds 3] [--duration 10] [--warmup 20]
+    python3 bench/tracing.py --baseline-jar /tmp/coproxy-42004bc.jar [--rate 0.01] [--rounds 3] [--duration 10] [--warmup 20]
 """
 
 import json
@@ -49,8 +49,11 @@ def start_gateway(work, name, jar, port, apps, middleware, tracing, args):
 
 
 def main():
-    args = bench.parse_args(lambda ap: ap.add_argument(
-        "--baseline-jar", required=True, help="the fat jar of the build before tracing"))
+    def options(ap):
+        ap.add_argument("--baseline-jar", required=True, help="the fat jar of the build before tracing")
+        ap.add_argument("--rate", type=float, default=0.01,
+                        help="the sampling ratio of the traced gateway (0 measures sampled-out requests alone)")
+    args = bench.parse_args(options)
     bench.require_tools()
     work = bench.work_dir("coproxy-tracing-")
     up, px, sink = bench.free_port(), bench.free_port(), bench.free_port()
@@ -73,13 +76,13 @@ def main():
         with open(os.path.join(middleware, "lua", "bench.lua"), "w") as f:
             f.write(SCRIPT)
         sampled = {"enabled": True, "exporter": "http", "endpoint": f"127.0.0.1:{sink}",
-                   "sampling": {"type": "TraceIDRatioBased", "rate": 0.01}}
+                   "sampling": {"type": "TraceIDRatioBased", "rate": args.rate}}
         gateways = [("before", args.baseline_jar, None), ("tracing off", bench.JAR, None),
-                    ("tracing on 1%", bench.JAR, sampled)]
+                    (f"tracing on {args.rate:g}", bench.JAR, sampled)]
         targets = [("nginx proxy", f"http://127.0.0.1:{px}/data.json", (), bench.nginx_workers(pids[1]))]
         for name, jar, tracing in gateways:
             port = bench.free_port()
-            proc = start_gateway(work, name.replace(" ", "-").replace("%", ""), jar, port, apps, middleware, tracing, args)
+            proc = start_gateway(work, name.replace(" ", "-"), jar, port, apps, middleware, tracing, args)
             procs.append(proc)
             targets.append((f"coproxy keyless, {name}", f"http://127.0.0.1:{port}/k/data.json", (), (proc.pid,)))
             targets.append((f"coproxy Lua hook, {name}", f"http://127.0.0.1:{port}/h/data.json", (), (proc.pid,)))
