@@ -6,9 +6,7 @@ import io.vertx.core.net.SocketAddress;
 
 /**
  * How {@link GrpcDriver} reaches the plugin server: unary calls of {@code coprocess.Dispatcher}
- * whose messages the driver codes itself. {@link ClientCalls} uses Vert.x's gRPC client;
- * {@link AuthorityCalls} is used when {@code grpc_authority} is set, since only a plain HTTP/2
- * request lets {@code :authority} differ from the address connected to.
+ * whose messages the driver codes itself, made by {@link UnaryCalls}.
  */
 interface DispatcherCalls {
 
@@ -35,7 +33,7 @@ interface DispatcherCalls {
      * {@link io.vertx.grpc.client.InvalidStatusException}. {@code metadata} goes with the call as
      * gRPC metadata (the trace context); empty for none.
      */
-    Future<Buffer> send(Buffer message, long timeoutMillis, java.util.Map<String, String> metadata);
+    Future<Buffer> send(com.google.protobuf.MessageLite message, long timeoutMillis, java.util.Map<String, String> metadata);
 
     /** Resets the stream, so that the server sees the call cancelled. */
     void cancel();

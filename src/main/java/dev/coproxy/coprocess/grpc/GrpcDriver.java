@@ -9,12 +9,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.InvalidStatusException;
 import io.vertx.grpc.common.GrpcStatus;
 import java.lang.System.Logger.Level;
@@ -65,8 +63,9 @@ public final class GrpcDriver implements CoprocessDriver {
     this.addresses = new GrpcAddresses(vertx, target, options.grpcRoundRobin());
     this.sendMax = options.grpcSendMaxSize();
     this.recvMax = options.grpcRecvMaxSize() > 0 ? options.grpcRecvMaxSize() : DEFAULT_RECV_MAX;
-    HostAndPort authority = options.grpcAuthority().isBlank() ? null : HostAndPort.parseAuthority(options.grpcAuthority(), -1);
-    if (!options.grpcAuthority().isBlank() && authority == null) {
+    HostAndPort authority = options.grpcAuthority().isBlank() ? GrpcTarget.authority(target)
+        : HostAndPort.parseAuthority(options.grpcAuthority(), -1);
+    if (authority == null) {
       throw new dev.coproxy.config.ConfigException("coprocess_options.grpc_authority",
           "\"" + options.grpcAuthority() + "\" is not host[:port]");
     }
@@ -76,10 +75,7 @@ public final class GrpcDriver implements CoprocessDriver {
         .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
         .setMetricsName(UnmeteredClients.NAME);
     GrpcTls.apply(http, options.grpcTls());
-    GrpcClientOptions grpc = new GrpcClientOptions()
-        .setScheduleDeadlineAutomatically(true)
-        .setMaxMessageSize(recvMax);
-    this.calls = authority == null ? new ClientCalls(vertx, grpc, http) : new AuthorityCalls(vertx, authority, recvMax, http);
+    this.calls = new UnaryCalls(vertx, authority, recvMax, http);
     this.reachability = new Reachability(vertx, target, meters, this::probe);
     this.cancelled = Counter.builder("coproxy.grpc.cancelled")
         .description("Dispatch calls cancelled on the plugin server because the client went away")
@@ -159,7 +155,7 @@ public final class GrpcDriver implements CoprocessDriver {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     return calls.open(address, DISPATCH_METHOD)
         .recover(e -> unreachable(address, e))
-        .compose(call -> track(callId, call).send(Buffer.buffer(object.toByteArray()), timeoutMillis, metadata)
+        .compose(call -> track(callId, call).send(object, timeoutMillis, metadata)
             .recover(e -> Future.failedFuture(pastDeadline(failure(e, address), timeoutMillis > 0 ? deadline : Long.MAX_VALUE))))
         .andThen(ar -> settle(callId, address, ar.succeeded()))
         .compose(bytes -> {
@@ -186,7 +182,7 @@ public final class GrpcDriver implements CoprocessDriver {
       return Future.succeededFuture();
     }
     calls.open(addresses.pick(), EVENT_METHOD)
-        .compose(call -> call.send(Buffer.buffer(Event.newBuilder().setPayload(payload).build().toByteArray()), 0, Map.of()))
+        .compose(call -> call.send(Event.newBuilder().setPayload(payload).build(), 0, Map.of()))
         .onSuccess(r -> eventFailureLogged.set(false))
         .onFailure(this::eventFailed);
     return Future.succeededFuture();

@@ -1,5 +1,6 @@
 package dev.coproxy.coprocess.grpc;
 
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 
 /**
@@ -28,6 +29,22 @@ final class GrpcTarget {
       t = t.substring(slash + 1);
     }
     return parse(t);
+  }
+
+  /**
+   * The {@code :authority} a gRPC client sends for a target (and the TLS server name): its
+   * {@code host:port}, the name of a {@code dns:///} target, {@code localhost} for a Unix socket, as
+   * grpc-go does.
+   */
+  static HostAndPort authority(String target) {
+    SocketAddress named = dnsName(target);
+    SocketAddress address = named != null ? named : parse(target);
+    if (!address.isInetSocket()) {
+      return HostAndPort.create("localhost", -1);
+    }
+    // An IPv6 literal is written in brackets, as a configured grpc_authority would be.
+    String host = address.host().indexOf(':') >= 0 ? "[" + address.host() + "]" : address.host();
+    return HostAndPort.create(host, address.port());
   }
 
   /**

@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  * hand-over to the thread of a connection another loop opened. Each target thus has one multiplexed
  * connection per event loop (plus the shared client's, used by probes and events).
  *
- * @param <C> the client type: a gRPC client, or an HTTP client for calls that set {@code :authority}
+ * @param <C> the client type (an HTTP client for {@link UnaryCalls})
  */
 final class LoopClients<C> {
 

@@ -167,6 +167,7 @@ class GrpcConnectionIT {
         assertEquals(200, reply.status(), reply.text());
       }
       assertEquals(3, plugin.calls.get());
+      assertEquals("127.0.0.1:" + plugin.port(), plugin.lastAuthority.get(), "the target's name, not a resolved address");
     }
   }
 
@@ -180,6 +181,7 @@ class GrpcConnectionIT {
       TestGateway.Reply reply = get(gw);
       assertEquals(200, reply.status(), reply.text());
       assertEquals("testvalue", reply.json().getJsonObject("headers").getString("testheader"));
+      assertEquals("localhost", plugin.lastAuthority.get());
     } finally {
       Files.deleteIfExists(socket);
       Files.deleteIfExists(dir);

@@ -17,6 +17,15 @@ class GrpcTargetTest {
   }
 
   @Test
+  void authorityIsTheTargetsHostAndPortItsDnsNameOrLocalhostForASocket() {
+    assertEquals("127.0.0.1:5555", GrpcTarget.authority("tcp://127.0.0.1:5555").toString());
+    assertEquals("plugins:5555", GrpcTarget.authority("plugins:5555").toString());
+    assertEquals("svc:5555", GrpcTarget.authority("dns:///svc:5555").toString());
+    assertEquals("localhost", GrpcTarget.authority("unix:///run/p.sock").toString());
+    assertEquals("[::1]:5555", GrpcTarget.authority("tcp://[::1]:5555").toString());
+  }
+
+  @Test
   void unixTargets() {
     assertEquals(SocketAddress.domainSocketAddress("/run/p.sock"), GrpcTarget.parse("unix:///run/p.sock"));
     assertEquals(SocketAddress.domainSocketAddress("p.sock"), GrpcTarget.parse("unix:p.sock"));

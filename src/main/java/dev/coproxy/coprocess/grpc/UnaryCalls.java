@@ -1,5 +1,7 @@
 package dev.coproxy.coprocess.grpc;
 
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.MessageLite;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -19,13 +21,14 @@ import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.MessageSizeOverflowException;
 
 /**
- * Calls for {@code grpc_authority}: gRPC's unary call written as a plain HTTP/2 request whose
- * {@code :authority} is the configured one (Vert.x's gRPC client always sends the address it
- * connects to). The request carries one length-prefixed message; the reply is read up to
- * {@code grpc_recv_max_size} and its {@code grpc-status} checked, in the trailers or, for an
- * answer without a message, in the headers. One HTTP client per event loop ({@link LoopClients}).
+ * gRPC's unary call written as a plain HTTP/2 request: headers and the one length-prefixed message
+ * go out in a single write (Vert.x's gRPC client ends the stream with a second, empty DATA frame
+ * and a second write, about 5 us more of gateway CPU per call), with {@code :authority} either
+ * {@code grpc_authority} or the target's. The reply is read up to {@code grpc_recv_max_size} and
+ * its {@code grpc-status} checked, in the trailers or, for an answer without a message, in the
+ * headers. One HTTP client per event loop ({@link LoopClients}).
  */
-final class AuthorityCalls implements DispatcherCalls {
+final class UnaryCalls implements DispatcherCalls {
 
   /** HTTP/2's CANCEL error code, which gRPC servers read as a cancelled call. */
   private static final int CANCEL = 0x8;
@@ -39,7 +42,8 @@ final class AuthorityCalls implements DispatcherCalls {
   private final long maxMessage;
   private final LoopClients<HttpClient> clients;
 
-  AuthorityCalls(Vertx vertx, HostAndPort authority, long maxMessage, HttpClientOptions http) {
+  /** @param authority the {@code :authority} of every call, and the TLS server name */
+  UnaryCalls(Vertx vertx, HostAndPort authority, long maxMessage, HttpClientOptions http) {
     this.vertx = vertx;
     this.authority = authority;
     this.maxMessage = maxMessage;
@@ -64,6 +68,24 @@ final class AuthorityCalls implements DispatcherCalls {
     return clients.close();
   }
 
+  /** The message as gRPC frames it: not compressed, its length, its bytes; serialized in place. */
+  static Buffer framed(MessageLite message) {
+    int size = message.getSerializedSize();
+    byte[] out = new byte[PREFIX + size];
+    out[1] = (byte) (size >>> 24);
+    out[2] = (byte) (size >>> 16);
+    out[3] = (byte) (size >>> 8);
+    out[4] = (byte) size;
+    CodedOutputStream coded = CodedOutputStream.newInstance(out, PREFIX, size);
+    try {
+      message.writeTo(coded);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e); // cannot happen: the array has exactly the room
+    }
+    coded.checkNoSpaceLeft();
+    return Buffer.buffer(out);
+  }
+
   // The host (and port) of the authority name the connection too, as TLS's server name.
   private RequestOptions options(SocketAddress address, String fullMethodName) {
     RequestOptions options = new RequestOptions().setServer(address).setHost(authority.host())
@@ -81,7 +103,7 @@ final class AuthorityCalls implements DispatcherCalls {
     }
 
     @Override
-    public Future<Buffer> send(Buffer message, long timeoutMillis, java.util.Map<String, String> metadata) {
+    public Future<Buffer> send(MessageLite message, long timeoutMillis, java.util.Map<String, String> metadata) {
       metadata.forEach(request::putHeader);
       request.authority(authority)
           .putHeader("content-type", "application/grpc")
@@ -91,8 +113,7 @@ final class AuthorityCalls implements DispatcherCalls {
         request.putHeader("grpc-timeout", Math.min(timeoutMillis, MAX_TIMEOUT_MILLIS) + "m");
         timer = vertx.setTimer(timeoutMillis, id -> end(GrpcStatus.DEADLINE_EXCEEDED));
       }
-      Buffer framed = Buffer.buffer(PREFIX + message.length()).appendByte((byte) 0).appendInt(message.length()).appendBuffer(message);
-      request.send(framed).onSuccess(this::read).onFailure(reply::tryFail);
+      request.send(framed(message)).onSuccess(this::read).onFailure(reply::tryFail);
       long deadline = timer;
       return reply.future().andThen(ar -> vertx.cancelTimer(deadline));
     }
