@@ -23,7 +23,7 @@ import io.vertx.grpc.common.MessageSizeOverflowException;
 /**
  * gRPC's unary call written as a plain HTTP/2 request: headers and the one length-prefixed message
  * go out in a single write (Vert.x's gRPC client ends the stream with a second, empty DATA frame
- * and a second write, about 5 us more of gateway CPU per call), with {@code :authority} either
+ * in a second write), with {@code :authority} either
  * {@code grpc_authority} or the target's. The reply is read up to {@code grpc_recv_max_size} and
  * its {@code grpc-status} checked, in the trailers or, for an answer without a message, in the
  * headers. One HTTP client per event loop ({@link LoopClients}).
