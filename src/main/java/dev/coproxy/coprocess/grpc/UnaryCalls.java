@@ -88,7 +88,10 @@ final class UnaryCalls implements DispatcherCalls {
 
   // The host (and port) of the authority name the connection too, as TLS's server name.
   private RequestOptions options(SocketAddress address, String fullMethodName) {
-    RequestOptions options = new RequestOptions().setServer(address).setHost(authority.host())
+    // An IPv6 literal names the server without its brackets.
+    String host = authority.host().startsWith("[") && authority.host().endsWith("]")
+        ? authority.host().substring(1, authority.host().length() - 1) : authority.host();
+    RequestOptions options = new RequestOptions().setServer(address).setHost(host)
         .setMethod(HttpMethod.POST).setURI("/" + fullMethodName);
     return authority.port() > 0 ? options.setPort(authority.port()) : options;
   }
