@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
@@ -143,9 +144,18 @@ final class PythonWorker {
     process.destroyForcibly();
   }
 
+  /**
+   * The JDK already buffers a process's output: a second buffer over it made every refill a pipe
+   * read plus an {@code available()} check (an fstat and an ioctl), since the inner stream reads
+   * straight from the pipe into a large request and asks whether more is waiting when it gets less.
+   */
+  static InputStream frameStream(InputStream output) {
+    return output instanceof java.io.BufferedInputStream ? output : new java.io.BufferedInputStream(output, 64 * 1024);
+  }
+
   private void readFrames() {
     String why;
-    try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(process.getInputStream(), 64 * 1024))) {
+    try (DataInputStream in = new DataInputStream(frameStream(process.getInputStream()))) {
       while (true) {
         Frame frame = Frame.readFrom(in);
         switch (frame.type()) {
