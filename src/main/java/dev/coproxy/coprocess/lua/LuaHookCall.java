@@ -48,7 +48,7 @@ final class LuaHookCall {
       LuaValue returned = out.arg1().istable() ? out.arg1() : response;
       ResponseObject.Builder builder = object.getResponse().toBuilder();
       LuaTables.fromLua(returned, builder);
-      return object.toBuilder().setResponse(builder).build();
+      return ReplyBuilders.of(object).setResponse(builder).build();
     }
     boolean auth = object.getHookType() == HookType.CustomKeyCheck;
     Varargs out = auth
@@ -63,9 +63,9 @@ final class LuaHookCall {
       // A hook that changed nothing answers with the object it was given: no copy is made.
       return object;
     }
-    dev.coproxy.proto.Object.Builder reply = object.toBuilder();
+    dev.coproxy.proto.Object.Builder reply = ReplyBuilders.of(object);
     if (requestChanged) {
-      MiniRequestObject.Builder builder = object.getRequest().toBuilder();
+      MiniRequestObject.Builder builder = ReplyBuilders.of(object.getRequest());
       LuaTables.fromLua(newRequest, builder);
       reply.setRequest(builder);
     }
