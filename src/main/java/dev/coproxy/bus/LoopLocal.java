@@ -7,6 +7,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.shareddata.LocalMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Keeps a hook's event-bus hops on the event loop it started on when possible. A consumer on an
@@ -28,6 +30,42 @@ public final class LoopLocal {
     String local = address + "@" + Thread.currentThread().getName();
     LocalMap<String, Boolean> addresses = vertx.sharedData().getLocalMap(MAP);
     return addresses.containsKey(local) ? local : address;
+  }
+
+  /** {@code address} as its senders use it: {@link #pick()} is {@link LoopLocal#pick} remembered per thread. */
+  public static Target target(Vertx vertx, String address) {
+    return new Target(vertx, address);
+  }
+
+  /**
+   * One address's picks, kept per thread once a thread's loop-local consumer is found (consumers
+   * are registered at deployment and the set only grows), so a hook call's hop neither builds nor
+   * hashes a new address string.
+   */
+  public static final class Target {
+
+    private final Vertx vertx;
+    private final String address;
+    private final Map<Thread, String> local = new ConcurrentHashMap<>();
+
+    private Target(Vertx vertx, String address) {
+      this.vertx = vertx;
+      this.address = address;
+    }
+
+    /** The address to send to from the current thread. */
+    public String pick() {
+      Thread thread = Thread.currentThread();
+      String known = local.get(thread);
+      if (known != null) {
+        return known;
+      }
+      String picked = LoopLocal.pick(vertx, address);
+      if (picked != address) {
+        local.put(thread, picked);
+      }
+      return picked;
+    }
   }
 
   /**

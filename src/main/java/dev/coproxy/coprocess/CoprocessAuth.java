@@ -79,7 +79,7 @@ final class CoprocessAuth implements Middleware {
     if (idCache == null) {
       return callPlugin(ctx, null);
     }
-    return idCache.lookup(ctx).compose(lookup -> {
+    return idCache.lookup(ctx, lookup -> {
       Extracted found = lookup.found();
       Session cached = lookup.hit() ? cachedSession(ctx, found) : null;
       if (cached != null) {

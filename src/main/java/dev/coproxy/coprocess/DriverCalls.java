@@ -3,10 +3,12 @@ package dev.coproxy.coprocess;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.coproxy.bus.CoprocessAddresses;
 import dev.coproxy.bus.LoopLocal;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 
@@ -23,18 +25,46 @@ public final class DriverCalls {
   private DriverCalls() {
   }
 
-  /** Sends {@code object} to driver {@code driver}; local delivery only. */
-  public static Future<dev.coproxy.proto.Object> send(Vertx vertx, String driver, dev.coproxy.proto.Object object,
+  /** The address of driver {@code driver}'s hook calls, to {@link #send} to. */
+  public static LoopLocal.Target address(Vertx vertx, String driver) {
+    return LoopLocal.target(vertx, CoprocessAddresses.driver(driver));
+  }
+
+  /** Sends {@code object} to driver {@code driver} at its {@link #address}; local delivery only. */
+  public static Future<dev.coproxy.proto.Object> send(Vertx vertx, LoopLocal.Target address, String driver,
+      dev.coproxy.proto.Object object, DeliveryOptions options) {
+    return request(vertx, address, object, options).transform(ar -> {
+      try {
+        return Future.succeededFuture(reply(driver, ar));
+      } catch (HookFailure failure) {
+        return Future.failedFuture(failure);
+      }
+    });
+  }
+
+  /**
+   * Sends {@code object} to a driver's {@link #address}, local delivery only; {@link #reply} reads
+   * the outcome (for a caller with a stage of its own to read it in).
+   */
+  public static Future<Message<Object>> request(Vertx vertx, LoopLocal.Target address, dev.coproxy.proto.Object object,
       DeliveryOptions options) {
-    return vertx.eventBus().request(LoopLocal.pick(vertx, CoprocessAddresses.driver(driver)), object, options.setLocalOnly(true))
-        .transform(ar -> {
-          if (ar.failed()) {
-            return Future.failedFuture(failure(driver, ar.cause()));
-          }
-          dev.coproxy.proto.Object reply = asObject(ar.result().body());
-          return reply != null ? Future.succeededFuture(reply) : Future.failedFuture(new HookFailure(HookFailure.Reason.BAD_REPLY,
-              "driver " + driver + " replied with something that is not a coprocess.Object"));
-        });
+    return vertx.eventBus().request(address.pick(), object, options.setLocalOnly(true));
+  }
+
+  /**
+   * The driver's reply to a {@link #request}.
+   *
+   * @throws HookFailure when the call failed or the reply is not a {@code coprocess.Object}
+   */
+  public static dev.coproxy.proto.Object reply(String driver, AsyncResult<Message<Object>> outcome) {
+    if (outcome.failed()) {
+      throw failure(driver, outcome.cause());
+    }
+    dev.coproxy.proto.Object reply = asObject(outcome.result().body());
+    if (reply == null) {
+      throw new HookFailure(HookFailure.Reason.BAD_REPLY, "driver " + driver + " replied with something that is not a coprocess.Object");
+    }
+    return reply;
   }
 
   private static HookFailure failure(String driver, Throwable cause) {

@@ -1,6 +1,7 @@
 package dev.coproxy.coprocess;
 
 import dev.coproxy.bus.CoprocessAddresses;
+import dev.coproxy.bus.LoopLocal;
 import dev.coproxy.chain.ChainInterruption;
 import dev.coproxy.chain.RequestContext;
 import dev.coproxy.log.RateLimitedLog;
@@ -9,6 +10,7 @@ import dev.coproxy.tracing.RequestSpan;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import java.lang.System.Logger.Level;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -37,6 +39,8 @@ final class HookRunner {
   private final HookMeters meters;
   private final Supplier<String> callIds;
   private final String pluginDirs;
+  private final LoopLocal.Target driverAddress;
+  private final String cancelAddress;
   private final boolean debug;
   private final boolean detailedTracing;
   private final RateLimitedLog log = RateLimitedLog.perSecond(LOG);
@@ -56,6 +60,8 @@ final class HookRunner {
     this.callIds = callIds;
     this.debug = debug;
     this.pluginDirs = hook.pluginDirs().isEmpty() ? null : CoprocessAddresses.joinDirs(hook.pluginDirs());
+    this.driverAddress = DriverCalls.address(vertx, hook.driver());
+    this.cancelAddress = CoprocessAddresses.driver(hook.driver()) + CoprocessAddresses.CANCEL_SUFFIX;
   }
 
   HookSpec hook() {
@@ -84,23 +90,31 @@ final class HookRunner {
         ? request.hook(hook.key(), hook.name(), hook.driver()) : null;
     String traceparent = span != null ? span.traceparent() : request == null ? null : request.traceparent();
     String tracestate = traceparent == null ? null : request.tracestate();
-    return send(object, cancellable ? ctx : null, traceparent, tracestate).transform(ar -> {
+    RequestContext waiting = cancellable ? ctx : null;
+    // One stage for the whole answer: each stage of a future chain costs on every call.
+    return send(object, waiting, traceparent, tracestate).transform(ar -> {
+      if (waiting != null) {
+        waiting.onClientGone(null);
+      }
       long nanos = System.nanoTime() - start;
       meters.duration(nanos);
       if (debug) {
         DebugHeaders.timed(ctx, hook, nanos);
       }
-      if (ar.succeeded()) {
+      dev.coproxy.proto.Object reply;
+      try {
+        reply = DriverCalls.reply(hook.driver(), ar);
+      } catch (HookFailure caught) {
+        HookFailure failure = failed(caught);
         if (span != null) {
-          span.succeeded();
+          span.failed(failure.reason().label(), failure.getMessage());
         }
-        return Future.succeededFuture(traceparent == null ? ar.result() : untraced(ar.result(), traceparent, tracestate));
+        return Future.failedFuture(failure);
       }
-      HookFailure failure = failed(HookFailure.from(ar.cause()));
       if (span != null) {
-        span.failed(failure.reason().label(), failure.getMessage());
+        span.succeeded();
       }
-      return Future.failedFuture(failure);
+      return Future.succeededFuture(traceparent == null ? reply : untraced(reply, traceparent, tracestate));
     });
   }
 
@@ -117,7 +131,7 @@ final class HookRunner {
     return clean.build();
   }
 
-  private Future<dev.coproxy.proto.Object> send(dev.coproxy.proto.Object object, RequestContext waiting, String traceparent,
+  private Future<Message<Object>> send(dev.coproxy.proto.Object object, RequestContext waiting, String traceparent,
       String tracestate) {
     long deadline = System.currentTimeMillis() + hook.timeoutMillis();
     String callId = callIds.get();
@@ -137,11 +151,9 @@ final class HookRunner {
       }
     }
     if (waiting != null) {
-      waiting.onClientGone(() -> vertx.eventBus().publish(
-          CoprocessAddresses.driver(hook.driver()) + CoprocessAddresses.CANCEL_SUFFIX, callId, LOCAL));
+      waiting.onClientGone(() -> vertx.eventBus().publish(cancelAddress, callId, LOCAL));
     }
-    Future<dev.coproxy.proto.Object> reply = DriverCalls.send(vertx, hook.driver(), object, options);
-    return waiting == null ? reply : reply.andThen(ar -> waiting.onClientGone(null));
+    return DriverCalls.request(vertx, driverAddress, object, options);
   }
 
   /** Counts and logs a failure found while applying a reply. */

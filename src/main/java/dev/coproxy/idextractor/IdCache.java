@@ -6,6 +6,7 @@ import dev.coproxy.log.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import java.lang.System.Logger.Level;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -42,21 +43,25 @@ public final class IdCache {
     this.clockMillis = clockMillis;
   }
 
-  /** The ID of the request and whether its cached session can be used. */
-  public Future<Lookup> lookup(RequestContext ctx) {
+  /**
+   * Finds the ID of the request and whether its cached session can be used, and goes on with
+   * {@code then} in the same stage (each stage of a future chain is a callback and an object more
+   * on the request path).
+   */
+  public <T> Future<T> lookup(RequestContext ctx, Function<Lookup, Future<T>> then) {
     RequestMaterial material = new RequestMaterial(ctx.headers(), ctx.query(), ctx.body(), ctx.method().name());
     return client.extract(extractor, material).transform(ar -> {
       if (ar.failed()) {
         return Future.failedFuture(failed(ar.cause()));
       }
-      Extracted found = ar.result();
+      Extracted found = ar.result().body();
       boolean hit = found.cachedAt(clockMillis.getAsLong() / 1000);
       if (hit) {
         meters.hit();
       } else {
         meters.miss();
       }
-      return Future.succeededFuture(new Lookup(found, hit));
+      return then.apply(new Lookup(found, hit));
     });
   }
 

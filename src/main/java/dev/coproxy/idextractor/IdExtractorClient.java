@@ -13,15 +13,19 @@ public final class IdExtractorClient {
   private static final long TIMEOUT_MILLIS = 10_000;
 
   private final Vertx vertx;
+  private final LoopLocal.Target target;
   private final DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(TIMEOUT_MILLIS);
 
   public IdExtractorClient(Vertx vertx) {
     this.vertx = vertx;
+    this.target = LoopLocal.target(vertx, IdExtractorAddresses.EXTRACT);
   }
 
-  /** The ID and cached session of a request; fails with a {@link io.vertx.core.eventbus.ReplyException}. */
-  public Future<Extracted> extract(IdExtractor extractor, RequestMaterial material) {
-    return vertx.eventBus().<Extracted>request(LoopLocal.pick(vertx, IdExtractorAddresses.EXTRACT), new Extraction(extractor, material), options)
-        .map(Message::body);
+  /**
+   * The answer holding the ID and cached session of a request (the message itself: the caller takes
+   * its body in its own stage); fails with a {@link io.vertx.core.eventbus.ReplyException}.
+   */
+  public Future<Message<Extracted>> extract(IdExtractor extractor, RequestMaterial material) {
+    return vertx.eventBus().request(target.pick(), new Extraction(extractor, material), options);
   }
 }

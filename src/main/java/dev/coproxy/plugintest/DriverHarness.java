@@ -69,6 +69,6 @@ final class DriverHarness {
     if (!pluginDirs.isEmpty()) {
       options.addHeader(CoprocessAddresses.HEADER_PLUGIN_DIRS, CoprocessAddresses.joinDirs(pluginDirs));
     }
-    return DriverCalls.send(vertx, driver, object, options);
+    return DriverCalls.send(vertx, DriverCalls.address(vertx, driver), driver, object, options);
   }
 }
