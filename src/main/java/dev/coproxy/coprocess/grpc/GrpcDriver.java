@@ -8,6 +8,7 @@ import dev.coproxy.proto.Event;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
@@ -153,18 +154,19 @@ public final class GrpcDriver implements CoprocessDriver {
       Map<String, String> metadata) {
     SocketAddress address = addresses.pick();
     long deadline = System.currentTimeMillis() + timeoutMillis;
-    return calls.open(address, DISPATCH_METHOD)
-        .recover(e -> unreachable(address, e))
-        .compose(call -> track(callId, call).send(object, timeoutMillis, metadata)
-            .recover(e -> Future.failedFuture(pastDeadline(failure(e, address), timeoutMillis > 0 ? deadline : Long.MAX_VALUE))))
-        .andThen(ar -> settle(callId, address, ar.succeeded()))
-        .compose(bytes -> {
+    // Two stages per call (each stage of a future chain is a callback and an object more on every call).
+    return calls.open(address, DISPATCH_METHOD).transform(opened -> opened.failed() ? unreachable(address, opened.cause())
+        : track(callId, opened.result()).send(object, timeoutMillis, metadata).transform(ar -> {
+          settle(callId, address, ar.succeeded());
+          if (ar.failed()) {
+            return Future.failedFuture(pastDeadline(failure(ar.cause(), address), timeoutMillis > 0 ? deadline : Long.MAX_VALUE));
+          }
           try {
-            return Future.succeededFuture(dev.coproxy.proto.Object.parseFrom(bytes.getBytes()));
+            return Future.succeededFuture(dev.coproxy.proto.Object.parseFrom(((BufferInternal) ar.result()).getByteBuf().nioBuffer()));
           } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             return Future.failedFuture(new HookFailure(HookFailure.Reason.BAD_REPLY, "reply is not a coprocess.Object"));
           }
-        });
+        }));
   }
 
   private <T> Future<T> unreachable(SocketAddress address, Throwable e) {
