@@ -48,13 +48,14 @@ public class EventBusHop {
       reply.complete(o);
       return reply.future();
     };
+    LoopLocal.Target address = DriverCalls.address(vertx, DRIVER);
     Function<dev.coproxy.proto.Object, Future<dev.coproxy.proto.Object>> bus = o -> {
       long deadline = System.currentTimeMillis() + 5000;
       DeliveryOptions options = new DeliveryOptions().setSendTimeout(5000)
           .addHeader(CoprocessAddresses.HEADER_API_ID, "bench")
           .addHeader(CoprocessAddresses.HEADER_DEADLINE, Long.toString(deadline))
           .addHeader(CoprocessAddresses.HEADER_CALL_ID, "call-1");
-      return DriverCalls.send(vertx, DRIVER, o, options);
+      return DriverCalls.send(vertx, address, DRIVER, o, options);
     };
 
     run(bench, direct, object, calls); // warm-up
