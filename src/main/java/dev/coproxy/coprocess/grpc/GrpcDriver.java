@@ -8,7 +8,6 @@ import dev.coproxy.proto.Event;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
@@ -162,7 +161,7 @@ public final class GrpcDriver implements CoprocessDriver {
             return Future.failedFuture(pastDeadline(failure(ar.cause(), address), timeoutMillis > 0 ? deadline : Long.MAX_VALUE));
           }
           try {
-            return Future.succeededFuture(dev.coproxy.proto.Object.parseFrom(((BufferInternal) ar.result()).getByteBuf().nioBuffer()));
+            return Future.succeededFuture(dev.coproxy.proto.Object.parseFrom(ar.result().getBytes()));
           } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             return Future.failedFuture(new HookFailure(HookFailure.Reason.BAD_REPLY, "reply is not a coprocess.Object"));
           }

@@ -191,7 +191,7 @@ final class UnaryCalls implements DispatcherCalls {
         } else if (body.length() < PREFIX || body.getByte(0) != 0 || body.getInt(1) != body.length() - PREFIX) {
           reply.tryFail(new VertxException("the reply is not one uncompressed message", true));
         } else {
-          reply.tryComplete(body.slice(PREFIX, body.length())); // a view: the message is not copied again
+          reply.tryComplete(body.slice(PREFIX, body.length())); // a view: the message is copied once, by the parser's getBytes
         }
       });
     }

@@ -5,8 +5,6 @@ import dev.coproxy.proto.HookType;
 import dev.coproxy.proto.MiniRequestObject;
 import dev.coproxy.proto.ResponseObject;
 import dev.coproxy.proto.SessionState;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.BiFunction;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
@@ -75,23 +73,8 @@ final class LuaHookCall {
       reply.setSession(state);
     }
     if (auth && out.arg(3).istable()) {
-      reply.clearMetadata().putAllMetadata(stringMap(out.arg(3)));
+      reply.clearMetadata().putAllMetadata(StringMaps.of(out.arg(3)));
     }
     return reply.build();
-  }
-
-  private static Map<String, String> stringMap(LuaValue table) {
-    Map<String, String> out = new LinkedHashMap<>();
-    LuaValue k = LuaValue.NIL;
-    while (true) {
-      Varargs next = table.next(k);
-      k = next.arg1();
-      if (k.isnil()) {
-        return out;
-      }
-      if (next.arg(2).isstring()) {
-        out.put(k.tojstring(), next.arg(2).tojstring());
-      }
-    }
   }
 }

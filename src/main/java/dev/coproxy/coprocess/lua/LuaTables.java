@@ -5,12 +5,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.MapEntry;
 import com.google.protobuf.Message;
-import dev.coproxy.proto.MiniRequestObject;
-import dev.coproxy.proto.ResponseObject;
-import dev.coproxy.proto.ReturnOverrides;
-import dev.coproxy.proto.SessionState;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,34 +37,7 @@ public final class LuaTables {
   // Each message type's fields by their Lua names, made once.
   private static final Map<Descriptor, Map<LuaValue, FieldDescriptor>> BY_NAME = new ConcurrentHashMap<>();
 
-  // The string-to-string maps of the coprocess messages, replaced through their typed setters: the
-  // descriptor API adds a map's entries as a list of entry messages, which protobuf turns back into
-  // a map when the field is read (the reply's set_headers, on every hook that sets a header).
-  private static final Map<FieldDescriptor, BiConsumer<Message.Builder, Map<String, String>>> STRING_MAPS = Map.of(
-      field(MiniRequestObject.getDescriptor(), MiniRequestObject.HEADERS_FIELD_NUMBER),
-      (b, m) -> ((MiniRequestObject.Builder) b).clearHeaders().putAllHeaders(m),
-      field(MiniRequestObject.getDescriptor(), MiniRequestObject.SET_HEADERS_FIELD_NUMBER),
-      (b, m) -> ((MiniRequestObject.Builder) b).clearSetHeaders().putAllSetHeaders(m),
-      field(MiniRequestObject.getDescriptor(), MiniRequestObject.PARAMS_FIELD_NUMBER),
-      (b, m) -> ((MiniRequestObject.Builder) b).clearParams().putAllParams(m),
-      field(MiniRequestObject.getDescriptor(), MiniRequestObject.ADD_PARAMS_FIELD_NUMBER),
-      (b, m) -> ((MiniRequestObject.Builder) b).clearAddParams().putAllAddParams(m),
-      field(MiniRequestObject.getDescriptor(), MiniRequestObject.EXTENDED_PARAMS_FIELD_NUMBER),
-      (b, m) -> ((MiniRequestObject.Builder) b).clearExtendedParams().putAllExtendedParams(m),
-      field(ReturnOverrides.getDescriptor(), ReturnOverrides.HEADERS_FIELD_NUMBER),
-      (b, m) -> ((ReturnOverrides.Builder) b).clearHeaders().putAllHeaders(m),
-      field(ResponseObject.getDescriptor(), ResponseObject.HEADERS_FIELD_NUMBER),
-      (b, m) -> ((ResponseObject.Builder) b).clearHeaders().putAllHeaders(m),
-      field(SessionState.getDescriptor(), SessionState.METADATA_FIELD_NUMBER),
-      (b, m) -> ((SessionState.Builder) b).clearMetadata().putAllMetadata(m),
-      field(SessionState.getDescriptor(), SessionState.OAUTH_KEYS_FIELD_NUMBER),
-      (b, m) -> ((SessionState.Builder) b).clearOauthKeys().putAllOauthKeys(m));
-
   private LuaTables() {
-  }
-
-  private static FieldDescriptor field(Descriptor type, int number) {
-    return type.findFieldByNumber(number);
   }
 
   private static LuaString name(FieldDescriptor field) {
@@ -202,9 +170,9 @@ public final class LuaTables {
   }
 
   private static void mapFromLua(FieldDescriptor field, LuaValue value, Message.Builder builder) {
-    BiConsumer<Message.Builder, Map<String, String>> replace = STRING_MAPS.get(field);
+    BiConsumer<Message.Builder, Map<String, String>> replace = StringMaps.setter(field);
     if (replace != null) {
-      replace.accept(builder, value.istable() ? stringMap(field, value, builder) : Map.of());
+      replace.accept(builder, value.istable() ? StringMaps.of(value) : Map.of());
       return;
     }
     builder.clearField(field);
@@ -236,29 +204,10 @@ public final class LuaTables {
     }
   }
 
-  private static Map<String, String> stringMap(FieldDescriptor field, LuaValue table, Message.Builder builder) {
-    FieldDescriptor keyField = field.getMessageType().getFields().get(0);
-    FieldDescriptor valueField = field.getMessageType().getFields().get(1);
-    Map<String, String> map = new LinkedHashMap<>();
-    LuaValue k = LuaValue.NIL;
-    while (true) {
-      Varargs next = table.next(k);
-      k = next.arg1();
-      if (k.isnil()) {
-        return map;
-      }
-      Object key = scalarFromLua(keyField, k, builder);
-      Object entryValue = scalarFromLua(valueField, next.arg(2), builder);
-      if (key != null && entryValue != null) {
-        map.put((String) key, (String) entryValue);
-      }
-    }
-  }
-
   // Null when the value cannot become the field's type.
   private static Object scalarFromLua(FieldDescriptor field, LuaValue value, Message.Builder parent) {
     return switch (field.getJavaType()) {
-      case STRING -> value.isstring() ? value.tojstring() : value.isboolean() ? value.tojstring() : null;
+      case STRING -> StringMaps.text(value);
       case BYTE_STRING -> value.isstring() ? bytes(value.checkstring()) : null;
       case BOOLEAN -> value.isboolean() ? value.toboolean() : null;
       case INT -> value.isnumber() ? (int) value.todouble() : null;
