@@ -61,7 +61,7 @@ public final class LoopLocal {
         return known;
       }
       String picked = LoopLocal.pick(vertx, address);
-      if (picked != address) {
+      if (!picked.equals(address)) {
         local.put(thread, picked);
       }
       return picked;

@@ -3,7 +3,6 @@ package dev.coproxy.coprocess.grpc;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -13,17 +12,13 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.grpc.client.InvalidStatusException;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.MessageSizeOverflowException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * gRPC's unary call written as a plain HTTP/2 request: headers and the one length-prefixed message
@@ -31,12 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * in a second write), with {@code :authority} either
  * {@code grpc_authority} or the target's. The reply is read up to {@code grpc_recv_max_size} and
  * its {@code grpc-status} checked, in the trailers or, for an answer without a message, in the
- * headers. One HTTP client per event loop ({@link LoopClients}), whose connection batches the
- * writes of the calls made in one pass of its loop ({@link #consolidateFlushes}).
+ * headers. One HTTP client per event loop ({@link LoopClients}).
  */
 final class UnaryCalls implements DispatcherCalls {
 
-  private static final System.Logger LOG = System.getLogger(UnaryCalls.class.getName());
   /** HTTP/2's CANCEL error code, which gRPC servers read as a cancelled call. */
   private static final int CANCEL = 0x8;
   /** The message prefix: a compression flag and a 4-byte length. */
@@ -48,39 +41,13 @@ final class UnaryCalls implements DispatcherCalls {
   private final HostAndPort authority;
   private final long maxMessage;
   private final LoopClients<HttpClient> clients;
-  private final AtomicInteger consolidated = new AtomicInteger();
-  private final AtomicBoolean warned = new AtomicBoolean();
 
   /** @param authority the {@code :authority} of every call, and the TLS server name */
   UnaryCalls(Vertx vertx, HostAndPort authority, long maxMessage, HttpClientOptions http) {
     this.vertx = vertx;
     this.authority = authority;
     this.maxMessage = maxMessage;
-    this.clients = new LoopClients<>(() -> vertx.httpClientBuilder().with(http).withConnectHandler(this::consolidateFlushes).build(),
-        HttpClient::close);
-  }
-
-  /**
-   * The calls an event loop starts in one pass (one per request it read from its clients) go out
-   * in one system call instead of one each: Netty's {@link FlushConsolidationHandler} next to the
-   * socket holds each flush until the loop's current task ends. Measured with {@code hook_ab.py}:
-   * the gRPC hook's gateway CPU +22.5 us to +15.2 us per request, the plugin server's 12.7 to
-   * 9.7 us per call, at c=50. Vert.x gives no public access to a connection's pipeline; without
-   * it (another connection type) calls are flushed one by one, as before, and the log says so once.
-   */
-  private void consolidateFlushes(HttpConnection connection) {
-    if (connection instanceof ConnectionBase base) {
-      base.channel().pipeline().addFirst("coproxy-flush-consolidation", new FlushConsolidationHandler(256, true));
-      consolidated.incrementAndGet();
-    } else if (!warned.getAndSet(true)) {
-      LOG.log(System.Logger.Level.WARNING, "gRPC driver: cannot batch the writes of a " + connection.getClass().getName()
-          + "; each call is written on its own");
-    }
-  }
-
-  /** Connections whose writes are batched ({@link #consolidateFlushes}). */
-  int consolidatedConnections() {
-    return consolidated.get();
+    this.clients = new LoopClients<>(() -> vertx.createHttpClient(http), HttpClient::close);
   }
 
   @Override
