@@ -7,7 +7,9 @@ import dev.coproxy.metrics.UnmeteredClients;
 import dev.coproxy.proto.Event;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
@@ -152,20 +154,24 @@ public final class GrpcDriver implements CoprocessDriver {
   private Future<dev.coproxy.proto.Object> call(dev.coproxy.proto.Object object, long timeoutMillis, String callId,
       Map<String, String> metadata) {
     SocketAddress address = addresses.pick();
-    long deadline = System.currentTimeMillis() + timeoutMillis;
+    long deadline = timeoutMillis > 0 ? System.currentTimeMillis() + timeoutMillis : Long.MAX_VALUE;
     // Two stages per call (each stage of a future chain is a callback and an object more on every call).
     return calls.open(address, DISPATCH_METHOD).transform(opened -> opened.failed() ? unreachable(address, opened.cause())
-        : track(callId, opened.result()).send(object, timeoutMillis, metadata).transform(ar -> {
-          settle(callId, address, ar.succeeded());
-          if (ar.failed()) {
-            return Future.failedFuture(pastDeadline(failure(ar.cause(), address), timeoutMillis > 0 ? deadline : Long.MAX_VALUE));
-          }
-          try {
-            return Future.succeededFuture(dev.coproxy.proto.Object.parseFrom(ar.result().getBytes()));
-          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            return Future.failedFuture(new HookFailure(HookFailure.Reason.BAD_REPLY, "reply is not a coprocess.Object"));
-          }
-        }));
+        : track(callId, opened.result()).send(object, timeoutMillis, metadata)
+            .transform(ar -> answer(ar, callId, address, deadline)));
+  }
+
+  // The call's end: no longer in flight, its server marked reachable if it answered, the reply parsed.
+  private Future<dev.coproxy.proto.Object> answer(AsyncResult<Buffer> ar, String callId, SocketAddress address, long deadline) {
+    settle(callId, address, ar.succeeded());
+    if (ar.failed()) {
+      return Future.failedFuture(pastDeadline(failure(ar.cause(), address), deadline));
+    }
+    try {
+      return Future.succeededFuture(dev.coproxy.proto.Object.parseFrom(ar.result().getBytes()));
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return Future.failedFuture(new HookFailure(HookFailure.Reason.BAD_REPLY, "reply is not a coprocess.Object"));
+    }
   }
 
   private <T> Future<T> unreachable(SocketAddress address, Throwable e) {

@@ -39,6 +39,8 @@ final class UnaryCalls implements DispatcherCalls {
 
   private final Vertx vertx;
   private final HostAndPort authority;
+  /** The authority's host as the server name: an IPv6 literal without its brackets. */
+  private final String serverName;
   private final long maxMessage;
   private final LoopClients<HttpClient> clients;
 
@@ -46,6 +48,8 @@ final class UnaryCalls implements DispatcherCalls {
   UnaryCalls(Vertx vertx, HostAndPort authority, long maxMessage, HttpClientOptions http) {
     this.vertx = vertx;
     this.authority = authority;
+    String host = authority.host();
+    this.serverName = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     this.maxMessage = maxMessage;
     this.clients = new LoopClients<>(() -> vertx.createHttpClient(http), HttpClient::close);
   }
@@ -88,10 +92,7 @@ final class UnaryCalls implements DispatcherCalls {
 
   // The host (and port) of the authority name the connection too, as TLS's server name.
   private RequestOptions options(SocketAddress address, String fullMethodName) {
-    // An IPv6 literal names the server without its brackets.
-    String host = authority.host().startsWith("[") && authority.host().endsWith("]")
-        ? authority.host().substring(1, authority.host().length() - 1) : authority.host();
-    RequestOptions options = new RequestOptions().setServer(address).setHost(host)
+    RequestOptions options = new RequestOptions().setServer(address).setHost(serverName)
         .setMethod(HttpMethod.POST).setURI("/" + fullMethodName);
     return authority.port() > 0 ? options.setPort(authority.port()) : options;
   }
