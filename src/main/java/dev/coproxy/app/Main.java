@@ -145,8 +145,7 @@ public final class Main {
   private static VertxOptions options(GatewayConfig config) {
     // One event loop per core: the proxy, hook dispatch and driver verticles share them, so a hook's
     // hops more often stay on the loop they started on.
-    VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
-        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());
     if (config.metrics().enabled()) {
       options.setMetricsOptions(metricsOptions());
     }
@@ -170,7 +169,7 @@ public final class Main {
   }
 
   private static VertxBuilder builder(VertxOptions options, GatewayConfig config, PrometheusMeterRegistry meters) {
-    VertxBuilder builder = Vertx.builder().with(options);
+    VertxBuilder builder = Vertx.builder().with(options).withTransport(BatchedHttp2Writes.overBestTransport());
     return config.metrics().enabled() ? builder.withMetrics(new UnmeteredClients(new MicrometerMetricsFactory(meters), meters)) : builder;
   }
 
