@@ -26,7 +26,8 @@ import io.vertx.grpc.common.MessageSizeOverflowException;
  * in a second write), with {@code :authority} either
  * {@code grpc_authority} or the target's. The reply is read up to {@code grpc_recv_max_size} and
  * its {@code grpc-status} checked, in the trailers or, for an answer without a message, in the
- * headers. One HTTP client per event loop ({@link LoopClients}).
+ * headers. One HTTP client per event loop ({@link LoopClients}); the gateway's transport
+ * ({@code app.BatchedHttp2Writes}) joins the writes of the calls a loop starts in one pass.
  */
 final class UnaryCalls implements DispatcherCalls {
 
