@@ -2,9 +2,10 @@
 """Memory soak (issue 21, point 3): does the gateway's live heap come back after minutes of load?
 
 One fat-jar gateway (`java -Xms512m -Xmx512m -jar target/coproxy.jar`) with an nginx upstream and
-four APIs: keyless, token auth (a key made through POST /tyk/keys), one Lua `pre` hook and one
-Python `pre` hook (the trivial plugins of lua.py and python.py, one Python worker). The load is
-four wrk processes in parallel, one per API, each with a quarter of --connections (13 each for the
+five APIs: keyless, token auth (a key made through POST /tyk/keys), one Lua `pre` hook, one
+Python `pre` hook (the trivial plugins of lua.py and python.py, one Python worker) and one gRPC
+`pre` hook (`MyPreHook` of examples/java/PluginServer.java, run from the same fat jar). The load is
+five wrk processes in parallel, one per API, each with a fifth of --connections (10 each for the
 default 50), all the time: first --warmup seconds, then --minutes of soak.
 
 The live heap is read after the warm-up and after the soak, with the load stopped, in the same
@@ -17,6 +18,8 @@ information. Exits 1 when the growth is over the limit or any answer was not 2xx
 
     mvn -q -DskipTests package
     python3 bench/soak.py [--minutes 5] [--warmup 30] [--connections 50] [--churn] [--jar target/coproxy.jar]
+
+The gRPC plugin server's JVM is the example's own process; only the gateway's heap is read.
 
 --churn adds `Connection: close` to every request: each one opens and closes a client connection,
 which soaks the per-connection state that a keep-alive soak creates only once.
@@ -45,7 +48,7 @@ def parse_args():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=5, help="soak length after the warm-up")
     ap.add_argument("--warmup", type=int, default=30, help="seconds of the same load before the start figure")
-    ap.add_argument("--connections", type=int, default=50, help="spread evenly over the four APIs")
+    ap.add_argument("--connections", type=int, default=50, help="spread evenly over the five APIs")
     ap.add_argument("--limit", type=float, default=10.0, help="live heap growth allowed, in percent")
     ap.add_argument("--churn", action="store_true",
                     help="send Connection: close, so that every request opens a new client connection")
@@ -55,7 +58,8 @@ def parse_args():
 
 
 def write_apis(work, upstream):
-    """keyless /k/, token auth /a/, Lua pre hook /lua/, Python pre hook /py/; returns the apps folder."""
+    """keyless /k/, token auth /a/, Lua pre hook /lua/, Python pre hook /py/, gRPC pre hook /grpc/;
+    returns the apps folder."""
     apps = os.path.join(work, "apps")
     os.makedirs(apps)
     target = f"http://127.0.0.1:{upstream}/"
@@ -63,7 +67,8 @@ def write_apis(work, upstream):
             ("soak-keyless", "/k/", True, None),
             (KEYED, "/a/", False, None),
             ("soak-lua", "/lua/", True, {"driver": "lua", "pre": [{"name": "bench_pre"}]}),
-            ("soak-python", "/py/", True, {"driver": "python", "pre": [{"name": "bench_pre"}]})):
+            ("soak-python", "/py/", True, {"driver": "python", "pre": [{"name": "bench_pre"}]}),
+            ("soak-grpc", "/grpc/", True, {"driver": "grpc", "pre": [{"name": "MyPreHook"}]})):
         definition = {"api_id": api_id, "org_id": "bench", "use_keyless": keyless,
                       "proxy": {"listen_path": path, "target_url": target, "strip_listen_path": True}}
         if middleware:
@@ -82,13 +87,31 @@ def write_plugins(work):
     return middleware
 
 
-def start_gateway(work, args, port, apps, middleware):
-    """The fat jar with coprocess on (one Python worker); returns (process, key for the token API)."""
+def start_plugin_server(work, args, port):
+    """The Java example gRPC plugin server, on the fat jar's classes; returns its process once it listens."""
+    log = os.path.join(work, "plugin-server.log")
+    proc = subprocess.Popen(["java", "-cp", args.jar, os.path.join(bench.ROOT, "examples", "java", "PluginServer.java"),
+                             str(port)], stdout=open(log, "w"), stderr=subprocess.STDOUT, cwd=work)
+    end = time.time() + 60
+    while time.time() < end:
+        if "plugin server ready" in open(log).read():
+            return proc
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    proc.kill()
+    sys.exit("soak: the gRPC plugin server did not start:\n" + open(log).read()[-2000:])
+
+
+def start_gateway(work, args, port, apps, middleware, grpc_port):
+    """The fat jar with coprocess on (one Python worker, the gRPC plugin server at grpc_port);
+    returns (process, key for the token API)."""
     conf = os.path.join(work, "coproxy.json")
     with open(conf, "w") as f:
         json.dump({"listen_address": "127.0.0.1", "listen_port": port, "secret": bench.SECRET, "app_path": apps,
                    "middleware_path": middleware,
-                   "coprocess_options": {"enable_coprocess": True, "python_workers": 1}}, f)
+                   "coprocess_options": {"enable_coprocess": True, "python_workers": 1,
+                                         "coprocess_grpc_server": f"tcp://127.0.0.1:{grpc_port}"}}, f)
     proc = subprocess.Popen(["java"] + args.java_opts.split() + ["-jar", args.jar, "--conf", conf],
                             stdout=open(os.path.join(work, "gateway.log"), "w"), stderr=subprocess.STDOUT, cwd=work)
     bench.wait_http(f"http://127.0.0.1:{port}/hello")
@@ -193,21 +216,23 @@ def main():
     if not os.path.exists(args.jar):
         sys.exit(f"soak: {args.jar} is missing (mvn -q -DskipTests package)")
     work = bench.work_dir("coproxy-soak-")
-    up, gw = bench.free_port(), bench.free_port()
-    pidfile, proc = None, None
+    up, gw, grpc_port = bench.free_port(), bench.free_port(), bench.free_port()
+    pidfile, proc, plugin = None, None, None
     try:
         pidfile = bench.start_nginx(work, "upstream",
                                     f"server {{ listen 127.0.0.1:{up}; root {work}/www; default_type application/json; }}")
-        proc, key = start_gateway(work, args, gw, write_apis(work, up), write_plugins(work))
+        plugin = start_plugin_server(work, args, grpc_port)
+        proc, key = start_gateway(work, args, gw, write_apis(work, up), write_plugins(work), grpc_port)
         base = f"http://127.0.0.1:{gw}"
         targets = [("keyless", f"{base}/k/data.json", ()),
                    ("token auth", f"{base}/a/data.json", (f"Authorization: {key}",)),
                    ("Lua pre hook", f"{base}/lua/data.json", ()),
-                   ("Python pre hook", f"{base}/py/data.json", ())]
+                   ("Python pre hook", f"{base}/py/data.json", ()),
+                   ("gRPC pre hook", f"{base}/grpc/data.json", ())]
         if args.churn:
             targets = [(name, url, headers + ("Connection: close",)) for name, url, headers in targets]
         each = max(1, math.ceil(args.connections / len(targets)))
-        print(f"warm-up: {args.warmup}s, 4 wrk -t1 -c{each} in parallel", file=sys.stderr)
+        print(f"warm-up: {args.warmup}s, {len(targets)} wrk -t1 -c{each} in parallel", file=sys.stderr)
         report_load("warm-up", load(targets, args.warmup, args.connections))
         time.sleep(2)
         start_total, start_classes, start_used, start_rss = live_heap(proc.pid)
@@ -215,15 +240,15 @@ def main():
               file=sys.stderr)
 
         seconds = int(args.minutes * 60)
-        print(f"soak: {seconds}s, 4 wrk -t1 -c{each} in parallel", file=sys.stderr)
+        print(f"soak: {seconds}s, {len(targets)} wrk -t1 -c{each} in parallel", file=sys.stderr)
         requests, bad = report_load("soak", load(targets, seconds, args.connections))
         time.sleep(2)
         end_total, end_classes, end_used, end_rss = live_heap(proc.pid)
 
         growth = end_total - start_total
         pct = growth * 100 / start_total
-        print(f"\nsoak: {seconds}s at c={each * len(targets)} (4 wrk -t1 -c{each} in parallel: keyless, token auth,"
-              f" Lua pre hook, Python pre hook{'; Connection: close' if args.churn else ''}), after {args.warmup}s of"
+        print(f"\nsoak: {seconds}s at c={each * len(targets)} ({len(targets)} wrk -t1 -c{each} in parallel: keyless,"
+              f" token auth, Lua, Python and gRPC pre hooks{'; Connection: close' if args.churn else ''}), after {args.warmup}s of"
               f" the same load; {args.java_opts}\n")
         print("| figure | start | end | growth |")
         print("|---|---:|---:|---:|")
@@ -244,6 +269,8 @@ def main():
                 proc.wait(timeout=40)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if plugin:
+            plugin.kill()
         if pidfile:
             bench.stop_nginx(pidfile)
         shutil.rmtree(work, ignore_errors=True)

@@ -94,8 +94,11 @@ public final class BatchedHttp2Writes implements Transport {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
       Channel channel = ctx.channel();
-      // Removed also when a channel that never connected is torn down: then it has no HTTP/2
-      // handler either, and nothing is added.
+      // Removed also when a channel is torn down (never connected, closed, or not HTTP at all):
+      // it is no longer active then, and its loop may be shutting down.
+      if (!channel.isActive()) {
+        return;
+      }
       channel.eventLoop().execute(() -> {
         ChannelPipeline pipeline = channel.pipeline();
         ChannelHandlerContext http2 = pipeline.context(Http2ConnectionHandler.class);
