@@ -35,7 +35,8 @@ import java.util.function.Consumer;
  * from its construction; when Vert.x removes it, the channel's set-up is under way on its event
  * loop, and a task queued behind it adds the batching where the channel turned out to speak
  * HTTP/2. HTTP/1.1 connections (one request at a time, nothing to batch) and plain TCP ones are
- * left as they are.
+ * left as they are, and so is a connection that turns HTTP/2 later through an HTTP/1.1 upgrade
+ * (the gRPC driver's use prior knowledge or TLS with ALPN).
  */
 public final class BatchedHttp2Writes implements Transport {
 
@@ -47,9 +48,14 @@ public final class BatchedHttp2Writes implements Transport {
 
   /** Over the native transport when it is available, else over NIO. */
   public static BatchedHttp2Writes overBestTransport() {
+    return overBestTransport(channel -> { });
+  }
+
+  /** As {@link #overBestTransport()}, telling {@code batched} of each channel that batches. */
+  static BatchedHttp2Writes overBestTransport(Consumer<Channel> batched) {
     Transport nativeTransport = Transport.nativeTransport();
     return new BatchedHttp2Writes(nativeTransport != null && nativeTransport.available() ? nativeTransport : Transport.NIO,
-        channel -> { });
+        batched);
   }
 
   /**
@@ -57,7 +63,7 @@ public final class BatchedHttp2Writes implements Transport {
    * @param batched told of each channel that now batches its writes, on its event loop (tests count
    *     what reaches the socket)
    */
-  BatchedHttp2Writes(Transport base, Consumer<Channel> batched) {
+  private BatchedHttp2Writes(Transport base, Consumer<Channel> batched) {
     this.base = base;
     this.implementation = new Channels(base.implementation(), new Marker(batched));
   }
