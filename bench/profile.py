@@ -14,7 +14,7 @@ CPU itself, so these figures are for comparing shares; cpu.py gives the CPU figu
 
     mvn -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/cp.txt
     python3 bench/profile.py [--targets keyless,token,ID-extractor,Lua,Python,gRPC] [--duration 10]
-        [--warmup 20] [--connections 50] [--top 12] [--keep DIR]
+        [--warmup 20] [--connections 50] [--top 12] [--keep DIR] [--node]
 """
 
 import collections
@@ -179,6 +179,8 @@ def main():
         ap.add_argument("--workers", type=int, default=1)
         ap.add_argument("--top", type=int, default=12)
         ap.add_argument("--keep", help="a folder to keep the .jfr recordings in")
+        ap.add_argument("--node", action="store_true",
+                        help="also start cpu.py's Node gateway and @grpc/grpc-js server (targets 'Node gateway', 'Node server')")
     args = bench.parse_args(options)
     args.baseline_jar = None
     bench.require_tools()
@@ -189,7 +191,7 @@ def main():
         sys.exit("bench: run first: " + cpu.SETUP)
     run = cpu.Run(args)
     try:
-        targets = cpu.start_all(run, args, use_node=False)
+        targets = cpu.start_all(run, args, use_node=args.node)
         folder = args.keep or run.work
         os.makedirs(folder, exist_ok=True)
         wanted = [part.strip() for part in args.targets.split(",") if part.strip()]
