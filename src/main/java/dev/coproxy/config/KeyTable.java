@@ -1,15 +1,8 @@
 package dev.coproxy.config;
 
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -126,7 +119,8 @@ public final class KeyTable {
     }
   }
 
-  private static final Object ZERO = new Object();
+  /** In a rule's accepted values: Go's zero value of whatever type ({@link #isZero}). */
+  static final Object ZERO = new Object();
 
   /** Per scope, the rules by their path in lower case (Go reads JSON keys whatever their case). */
   private final Map<Scope, Map<String, Rule>> rules;
@@ -136,7 +130,7 @@ public final class KeyTable {
    */
   private final Map<Scope, Map<String, String>> spellings = new EnumMap<>(Scope.class);
 
-  private KeyTable(Map<Scope, Map<String, Rule>> rules) {
+  KeyTable(Map<Scope, Map<String, Rule>> rules) {
     this.rules = new EnumMap<>(Scope.class);
     rules.forEach((scope, byPath) -> {
       Map<String, Rule> folded = new LinkedHashMap<>();
@@ -160,7 +154,7 @@ public final class KeyTable {
 
   // Loaded on first use, once.
   private static final class Bundled {
-    static final KeyTable TABLE = load();
+    static final KeyTable TABLE = KeyTableFile.load();
   }
 
   /** Every rule of a scope, in the table's order. */
@@ -285,68 +279,5 @@ public final class KeyTable {
   private static String shortly(Object value) {
     String text = value instanceof String s ? "\"" + s + "\"" : Json.encode(value);
     return text.length() > 60 ? text.substring(0, 57) + "..." : text;
-  }
-
-  private static KeyTable load() {
-    try (InputStream in = KeyTable.class.getClassLoader().getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(RESOURCE + " is missing from the classpath");
-      }
-      return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines().toList());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /**
-   * Reads the table's lines (tab-separated: scope, path, class, accept, note; a header first). The
-   * accept cell lists values separated by {@code |} ({@code zero} or JSON), or after {@code not }
-   * the values that are refused.
-   */
-  static KeyTable parse(List<String> lines) {
-    Map<Scope, Map<String, Rule>> rules = new LinkedHashMap<>();
-    for (Scope scope : Scope.values()) {
-      rules.put(scope, new LinkedHashMap<>());
-    }
-    for (int i = 1; i < lines.size(); i++) {
-      String line = lines.get(i);
-      if (line.isBlank() || line.startsWith("#")) {
-        continue;
-      }
-      String[] cells = line.split("\t", -1);
-      if (cells.length < 5) {
-        throw new IllegalStateException(RESOURCE + " line " + (i + 1) + ": needs 5 tab-separated cells, got " + cells.length);
-      }
-      Scope scope = Scope.valueOf(cells[0].trim().toUpperCase(Locale.ROOT));
-      KeyClass keyClass = KeyClass.valueOf(cells[2].trim().toUpperCase(Locale.ROOT));
-      String acceptCell = cells[3].trim();
-      boolean negated = acceptCell.startsWith("not ");
-      Rule rule = new Rule(scope, cells[1].trim(), keyClass, accept(keyClass, negated ? acceptCell.substring(4).trim() : acceptCell, i + 1),
-          negated, cells[4].trim());
-      if (rules.get(scope).put(rule.path(), rule) != null) {
-        throw new IllegalStateException(RESOURCE + " line " + (i + 1) + ": " + scope + " " + rule.path() + " is listed twice");
-      }
-    }
-    return new KeyTable(rules);
-  }
-
-  private static List<Object> accept(KeyClass keyClass, String cell, int line) {
-    if (cell.isEmpty()) {
-      return keyClass == KeyClass.REFUSED || keyClass == KeyClass.WARNED ? List.of(ZERO) : null;
-    }
-    List<Object> values = new ArrayList<>();
-    for (String token : cell.split("\\|")) {
-      String t = token.trim();
-      if (t.equals("zero")) {
-        values.add(ZERO);
-        continue;
-      }
-      try {
-        values.add(Json.decodeValue(t));
-      } catch (DecodeException e) {
-        throw new IllegalStateException(RESOURCE + " line " + line + ": accept value " + t + " is not JSON");
-      }
-    }
-    return List.copyOf(values);
   }
 }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The walker's rules, on a small table written here. */
 class KeyTableTest {
 
-  private static final KeyTable TABLE = KeyTable.parse(List.of(
+  private static final KeyTable TABLE = KeyTableFile.parse(List.of(
       "scope\tpath\tclass\taccept\tnote",
       "api\tapi_id\timplemented\t\tid",
       "api\tenable_jwt\trefused\t\tJWT auth",
@@ -113,8 +113,8 @@ class KeyTableTest {
 
   @Test
   void aMalformedTableIsRefusedAtLoad() {
-    assertThrows(IllegalStateException.class, () -> KeyTable.parse(List.of("h", "api\tx\timplemented")));
-    assertThrows(IllegalStateException.class, () -> KeyTable.parse(List.of("h", "api\tx\timplemented\t\ta", "api\tx\tinert\t\tb")));
-    assertThrows(IllegalArgumentException.class, () -> KeyTable.parse(List.of("h", "api\tx\tmaybe\t\ta")));
+    assertThrows(IllegalStateException.class, () -> KeyTableFile.parse(List.of("h", "api\tx\timplemented")));
+    assertThrows(IllegalStateException.class, () -> KeyTableFile.parse(List.of("h", "api\tx\timplemented\t\ta", "api\tx\tinert\t\tb")));
+    assertThrows(IllegalArgumentException.class, () -> KeyTableFile.parse(List.of("h", "api\tx\tmaybe\t\ta")));
   }
 }
