@@ -101,8 +101,9 @@ public final class BatchedHttp2Writes implements Transport {
     public void handlerRemoved(ChannelHandlerContext ctx) {
       Channel channel = ctx.channel();
       // Removed also when a channel is torn down (never connected, closed, or not HTTP at all):
-      // it is no longer active then, and its loop may be shutting down.
-      if (!channel.isActive()) {
+      // it is no longer active then. A loop that is shutting down would refuse the task, and the
+      // refusal would break Vert.x's connection set-up: nothing to batch then either.
+      if (!channel.isActive() || channel.eventLoop().isShuttingDown()) {
         return;
       }
       channel.eventLoop().execute(() -> {
